@@ -1,0 +1,67 @@
+package dev.rfork.client;
+
+import dev.rfork.message.Event;
+import dev.rfork.message.EventType;
+import dev.rfork.message.Reason;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * How a request ended, as seen by a client that followed its events.
+ *
+ * @param status   {@code restored}, {@code failed} or {@code timeout} (the client stopped waiting;
+ *                 the request may still complete)
+ * @param node     the node that runs the copy
+ * @param childPid the copy's PID on {@code node}'s host
+ * @param timings  milliseconds per phase, from the events' stats
+ */
+public record Outcome(
+        UUID requestId,
+        String status,
+        String node,
+        Long childPid,
+        Reason reason,
+        String detail,
+        Map<String, Long> timings,
+        List<Event> events) {
+
+    public static final String RESTORED = "restored";
+    public static final String FAILED = "failed";
+    public static final String TIMEOUT = "timeout";
+
+    public boolean succeeded() {
+        return RESTORED.equals(status);
+    }
+
+    static Outcome from(UUID requestId, List<Event> events, boolean timedOut) {
+        Map<String, Long> timings = new LinkedHashMap<>();
+        String node = null;
+        Long childPid = null;
+        Reason reason = null;
+        String detail = null;
+        boolean restored = false;
+        boolean failed = false;
+        for (Event event : events) {
+            event.stats().forEach(timings::put);
+            if (event.type() == EventType.RESTORED) {
+                restored = true;
+                node = event.childNode();
+                childPid = event.childPid();
+            }
+            if (event.type() == EventType.FAILED || event.type() == EventType.ROLLED_BACK) {
+                failed = true;
+                reason = reason == null ? event.reason() : reason;
+                detail = detail == null ? event.detail() : detail;
+            }
+        }
+        if (!events.isEmpty()) {
+            long first = events.get(0).at().toEpochMilli();
+            long last = events.get(events.size() - 1).at().toEpochMilli();
+            timings.put("totalMs", last - first);
+        }
+        String status = failed ? FAILED : restored && !timedOut ? RESTORED : timedOut ? TIMEOUT : FAILED;
+        return new Outcome(requestId, status, node, childPid, reason, detail, timings, List.copyOf(events));
+    }
+}

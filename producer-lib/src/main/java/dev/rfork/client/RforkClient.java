@@ -1,0 +1,138 @@
+package dev.rfork.client;
+
+import dev.rfork.address.Queues;
+import dev.rfork.message.Event;
+import dev.rfork.message.ForkRequest;
+import dev.rfork.message.Messages;
+import dev.rfork.message.Mode;
+import jakarta.jms.JMSConsumer;
+import jakarta.jms.JMSContext;
+import jakarta.jms.JMSException;
+import jakarta.jms.JMSRuntimeException;
+import jakarta.jms.Message;
+import jakarta.jms.TextMessage;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.function.Consumer;
+import org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory;
+
+/**
+ * What an application uses to ask for forks: send a {@link ForkRequest} to the local node's
+ * {@code checkpoint} queue and follow the request's events to its end.
+ *
+ * <pre>{@code
+ * try (var client = RforkClient.connect("tcp://127.0.0.1:61616", "app", secret)) {
+ *     Outcome outcome = client.forkAndWait(ForkRequest.of(pid, "10.0.0.5", Mode.FORK),
+ *             Duration.ofSeconds(60), event -> System.out.println(event.type()));
+ * }
+ * }</pre>
+ */
+public final class RforkClient implements AutoCloseable {
+    private final ActiveMQConnectionFactory factory;
+    private final JMSContext context;
+
+    private RforkClient(ActiveMQConnectionFactory factory, JMSContext context) {
+        this.factory = factory;
+        this.context = context;
+    }
+
+    /**
+     * Connects to a node's broker. Reconnection is off on purpose: a process that is
+     * checkpointed must never have a copy that resumes this client's session.
+     */
+    public static RforkClient connect(String brokerUrl, String user, String password) {
+        var factory = new ActiveMQConnectionFactory(brokerUrl);
+        factory.setReconnectAttempts(0);
+        try {
+            return new RforkClient(factory, factory.createContext(user, password, JMSContext.AUTO_ACKNOWLEDGE));
+        } catch (JMSRuntimeException e) {
+            factory.close();
+            throw new BrokerUnavailableException(brokerUrl, e);
+        }
+    }
+
+    /** Sends the request and returns at once; follow it with {@link #follow}. */
+    public UUID submit(ForkRequest request) {
+        request.validate();
+        context.createProducer()
+                .setProperty(Queues.PROP_REQUEST_ID, request.requestId().toString())
+                .send(context.createQueue(Queues.CHECKPOINT), Messages.toJson(request));
+        return request.requestId();
+    }
+
+    /**
+     * Sends the request and waits until it ends or {@code timeout} passes, handing every
+     * event to {@code onEvent} as it arrives. Subscribes before sending so no event is missed.
+     */
+    public Outcome forkAndWait(ForkRequest request, Duration timeout, Consumer<Event> onEvent) {
+        try (JMSConsumer events = subscribe(request.requestId())) {
+            submit(request);
+            return collect(request.requestId(), request.mode(), events, timeout, onEvent);
+        }
+    }
+
+    /** Follows the events of a request submitted elsewhere, until it ends or the timeout. */
+    public Outcome follow(UUID requestId, Mode mode, Duration timeout, Consumer<Event> onEvent) {
+        try (JMSConsumer events = subscribe(requestId)) {
+            return collect(requestId, mode, events, timeout, onEvent);
+        }
+    }
+
+    /** Hands every event of every request to {@code onEvent} until {@code timeout} passes. */
+    public void watchAll(Duration timeout, Consumer<Event> onEvent) {
+        try (JMSConsumer events = context.createConsumer(context.createTopic(Queues.EVENTS))) {
+            Instant end = Instant.now().plus(timeout);
+            while (Instant.now().isBefore(end)) {
+                Event event = receive(events, Duration.between(Instant.now(), end));
+                if (event != null) {
+                    onEvent.accept(event);
+                }
+            }
+        }
+    }
+
+    private JMSConsumer subscribe(UUID requestId) {
+        String selector = Queues.PROP_REQUEST_ID + " = '" + requestId + "'";
+        return context.createConsumer(context.createTopic(Queues.EVENTS), selector);
+    }
+
+    private Outcome collect(UUID requestId, Mode mode, JMSConsumer events, Duration timeout,
+            Consumer<Event> onEvent) {
+        List<Event> seen = new ArrayList<>();
+        Instant end = Instant.now().plus(timeout);
+        while (Instant.now().isBefore(end)) {
+            Event event = receive(events, Duration.between(Instant.now(), end));
+            if (event == null) {
+                continue;
+            }
+            seen.add(event);
+            onEvent.accept(event);
+            if (event.type().isTerminal(mode)) {
+                return Outcome.from(requestId, seen, false);
+            }
+        }
+        return Outcome.from(requestId, seen, true);
+    }
+
+    private static Event receive(JMSConsumer consumer, Duration wait) {
+        long millis = Math.max(1, wait.toMillis());
+        Message message = consumer.receive(millis);
+        if (!(message instanceof TextMessage text)) {
+            return null;
+        }
+        try {
+            return Messages.fromJson(text.getText(), Event.class);
+        } catch (JMSException e) {
+            throw new JMSRuntimeException(e.getMessage(), e.getErrorCode(), e);
+        }
+    }
+
+    @Override
+    public void close() {
+        context.close();
+        factory.close();
+    }
+}

@@ -1,0 +1,67 @@
+package dev.rfork.message;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import java.time.Instant;
+import java.util.UUID;
+
+/**
+ * Asks the worker of the node where {@code pid} runs to copy that process to {@code target}.
+ * Sent as JSON to the {@code checkpoint} queue of the source node's broker.
+ *
+ * @param version           message format version, {@link #VERSION}
+ * @param requestId         identifies the request from creation to the end; redelivery of the
+ *                          same id is served at most once
+ * @param pid               the root of the process tree to copy, on the source node
+ * @param target            the node that runs the copy (see {@code NodeAddress})
+ * @param mode              fork (original keeps running) or migrate (original ends)
+ * @param restoreTimeoutSeconds how long the source waits for the target to report the restore
+ *                          before giving up (migrate resumes the original then); null = default
+ * @param createdAt         when the client created the request
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record ForkRequest(
+        int version,
+        UUID requestId,
+        long pid,
+        String target,
+        Mode mode,
+        Integer restoreTimeoutSeconds,
+        Instant createdAt) {
+
+    public static final int VERSION = 1;
+    public static final int MAX_RESTORE_TIMEOUT_SECONDS = 3600;
+
+    public static ForkRequest of(long pid, String target, Mode mode) {
+        return new ForkRequest(VERSION, UUID.randomUUID(), pid, target, mode, null, Instant.now());
+    }
+
+    public ForkRequest withRestoreTimeoutSeconds(Integer seconds) {
+        return new ForkRequest(version, requestId, pid, target, mode, seconds, createdAt);
+    }
+
+    /** Checks what can be checked without the machine; throws a {@link MessageException}. */
+    public ForkRequest validate() {
+        if (version != VERSION) {
+            throw new MessageException(Reason.UNSUPPORTED_VERSION,
+                    "fork request version " + version + " is not supported; this worker reads version " + VERSION);
+        }
+        if (requestId == null) {
+            throw new MessageException(Reason.INVALID_REQUEST, "requestId is missing");
+        }
+        if (pid < 2 || pid > 4_194_304) {
+            throw new MessageException(Reason.INVALID_REQUEST, "pid " + pid + " is not a forkable PID (2..4194304)");
+        }
+        if (target == null || target.isBlank()) {
+            throw new MessageException(Reason.INVALID_REQUEST, "target is missing");
+        }
+        if (mode == null) {
+            throw new MessageException(Reason.INVALID_REQUEST, "mode is missing");
+        }
+        if (restoreTimeoutSeconds != null
+                && (restoreTimeoutSeconds < 1 || restoreTimeoutSeconds > MAX_RESTORE_TIMEOUT_SECONDS)) {
+            throw new MessageException(Reason.INVALID_REQUEST,
+                    "restoreTimeoutSeconds " + restoreTimeoutSeconds + " is outside 1.." + MAX_RESTORE_TIMEOUT_SECONDS);
+        }
+        return this;
+    }
+}

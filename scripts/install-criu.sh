@@ -1,0 +1,425 @@
+#!/usr/bin/env bash
+# Install a CRIU that works on this machine's kernel and expose it as
+# /usr/local/sbin/rfork-criu.
+#
+# Order of preference:
+#   1. an rfork-criu wrapper already installed by this script that still passes
+#      the checks below (fast path, nothing is downloaded);
+#   2. the distribution's criu (apt-get install criu), if `criu check` passes AND
+#      it can dump (--leave-running) and restore a process holding TCP sockets;
+#   3. the newest criu (>= 4.2) of Debian "sid", unpacked with its own libc and
+#      libraries into a private prefix (default /opt/rfork/criu) and run through
+#      that prefix's dynamic loader. The system's apt sources, libc and package
+#      database are not touched: apt works on a private sources list, private
+#      lists and a private cache, and the packages are only `dpkg-deb -x`-ed.
+#
+# Environment (all optional):
+#   RFORK_CRIU_PREFIX   private prefix             (default /opt/rfork/criu)
+#   RFORK_CRIU_WRAPPER  wrapper path               (default /usr/local/sbin/rfork-criu)
+#   RFORK_CRIU_SUITE    Debian suite for step 3    (default sid)
+#   RFORK_CRIU_MIN      minimum criu version       (default 4.2)
+#   RFORK_DEBIAN_MIRROR Debian mirror URI for step 3 (default: taken from the
+#                       system's own apt sources)
+#   RFORK_CRIU_SKIP_DISTRO=1  do not try the distribution's criu
+#   RFORK_CRIU_FORCE=1        ignore an existing working install
+set -euo pipefail
+
+PREFIX=${RFORK_CRIU_PREFIX:-/opt/rfork/criu}
+WRAPPER=${RFORK_CRIU_WRAPPER:-/usr/local/sbin/rfork-criu}
+SUITE=${RFORK_CRIU_SUITE:-sid}
+MIN_VERSION=${RFORK_CRIU_MIN:-4.2}
+STATE_DIR=/var/lib/rfork
+DISTRO_REJECTED="$STATE_DIR/criu-distro-rejected"
+ARCH_TRIPLET=x86_64-linux-gnu
+LOADER_NAME=ld-linux-x86-64.so.2
+
+log() { echo "[install-criu] $*"; }
+warn() { echo "[install-criu] WARNING: $*" >&2; }
+die() {
+    echo "[install-criu] ERROR: $1" >&2
+    shift
+    local line
+    for line in "$@"; do echo "[install-criu]   how to fix: $line" >&2; done
+    exit 1
+}
+
+[ "$(id -u)" -eq 0 ] || die "must run as root (criu needs CAP_SYS_ADMIN and friends)" \
+    "run: sudo bash $0"
+[ "$(uname -m)" = x86_64 ] || die "only x86_64 is supported (found $(uname -m))" \
+    "extend ARCH_TRIPLET/LOADER_NAME in $0 for this architecture"
+for tool in unshare setsid apt-get apt-cache dpkg-deb dpkg; do
+    command -v "$tool" >/dev/null 2>&1 || die "'$tool' not found" "apt-get install -y util-linux apt dpkg"
+done
+
+# A real python3 binary (not a pyenv-style shim script) for the smoke test.
+PYTHON=
+for p in /usr/bin/python3 "$(command -v python3 2>/dev/null || true)"; do
+    if [ -n "$p" ] && [ -x "$p" ]; then PYTHON=$p; break; fi
+done
+[ -n "$PYTHON" ] || die "python3 not found (needed for the smoke test)" "apt-get install -y python3"
+
+WORK=$(mktemp -d /tmp/install-criu.XXXXXX)
+SMOKE_PIDS=()
+cleanup() {
+    local pid
+    for pid in "${SMOKE_PIDS[@]}"; do
+        kill -KILL "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+    done
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+# ---------------------------------------------------------------- helpers ---
+
+children_of() { # direct children of a pid
+    local pid=$1
+    if [ -r "/proc/$pid/task/$pid/children" ]; then
+        cat "/proc/$pid/task/$pid/children" 2>/dev/null || true
+    else
+        pgrep -P "$pid" 2>/dev/null | tr '\n' ' ' || true
+    fi
+}
+
+criu_version() { # prints e.g. 4.2.1 for the given criu command
+    "$@" --version 2>/dev/null | sed -n 's/^Version: *//p' | head -n1
+}
+
+version_ge() { dpkg --compare-versions "$1" ge "$2"; }
+
+# smoke_test CRIU...: criu check + dump --leave-running of a process holding an
+# ESTABLISHED loopback TCP connection (peer: a server process that is not
+# dumped) + restore of the copy into a fresh PID namespace while the original
+# still runs. Returns 0 when both copies are alive afterwards.
+smoke_test() {
+    local dir log out srv_pid orig_pid unshare_pid criu_pid copy_pid i port
+    dir=$(mktemp -d "$WORK/smoke.XXXXXX")
+    log "  criu check ..."
+    if ! "$@" check >"$dir/check.out" 2>&1; then
+        sed 's/^/[install-criu]     | /' "$dir/check.out" | tail -n 5 >&2
+        warn "criu check failed"
+        return 1
+    fi
+
+    cat >"$dir/server.py" <<'EOF'
+import socket, sys, time
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", 0))
+s.listen(8)
+with open(sys.argv[1] + ".tmp", "w") as f:
+    f.write(str(s.getsockname()[1]))
+import os
+os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+conns = []
+while True:
+    c, _ = s.accept()
+    conns.append(c)
+EOF
+    cat >"$dir/target.py" <<'EOF'
+import os, socket, sys, time
+port = int(open(sys.argv[1]).read())
+c = socket.create_connection(("127.0.0.1", port))
+i = 0
+while True:
+    i += 1
+    print("ppid=%d n=%d" % (os.getppid(), i), flush=True)
+    time.sleep(0.05)
+EOF
+    setsid "$PYTHON" "$dir/server.py" "$dir/port" </dev/null >>"$dir/server.log" 2>&1 &
+    srv_pid=$!
+    SMOKE_PIDS+=("$srv_pid")
+    for i in $(seq 1 100); do [ -s "$dir/port" ] && break; sleep 0.05; done
+    [ -s "$dir/port" ] || { warn "smoke test server did not start"; return 1; }
+
+    setsid "$PYTHON" "$dir/target.py" "$dir/port" </dev/null >>"$dir/target.log" 2>&1 &
+    orig_pid=$!
+    SMOKE_PIDS+=("$orig_pid")
+    for i in $(seq 1 100); do grep -q 'n=2' "$dir/target.log" 2>/dev/null && break; sleep 0.05; done
+    grep -q 'n=2' "$dir/target.log" || { warn "smoke test target did not start"; return 1; }
+
+    log "  dump --leave-running --tcp-close of pid $orig_pid (holds an established TCP connection) ..."
+    mkdir "$dir/img"
+    if ! "$@" dump -t "$orig_pid" -D "$dir/img" --leave-running --tcp-close -o dump.log >/dev/null 2>&1; then
+        grep -E 'Error|error' "$dir/img/dump.log" 2>/dev/null | grep -v RLIMIT_NOFILE | tail -n 5 \
+            | sed 's/^/[install-criu]     | /' >&2 || true
+        warn "criu dump failed (log: $dir/img/dump.log)"
+        return 1
+    fi
+    kill -0 "$orig_pid" 2>/dev/null || { warn "original died after dump --leave-running"; return 1; }
+
+    log "  restore into a fresh PID namespace while the original runs ..."
+    setsid unshare --pid --fork --kill-child --mount-proc "$@" restore -D "$dir/img" --tcp-close -o restore.log \
+        </dev/null >>"$dir/restore.out" 2>&1 &
+    unshare_pid=$!
+    SMOKE_PIDS+=("$unshare_pid")
+    copy_pid=
+    for i in $(seq 1 100); do
+        criu_pid=$(children_of "$unshare_pid" | awk '{print $1}')
+        if [ -n "$criu_pid" ]; then
+            copy_pid=$(children_of "$criu_pid" | awk '{print $1}')
+            # the restored task is there once it runs python (not a criu helper)
+            if [ -n "$copy_pid" ] && grep -q python "/proc/$copy_pid/cmdline" 2>/dev/null \
+                && grep -q 'ppid=1 ' "$dir/target.log"; then
+                break
+            fi
+        fi
+        kill -0 "$unshare_pid" 2>/dev/null || break
+        copy_pid=
+        sleep 0.05
+    done
+    if [ -z "$copy_pid" ]; then
+        grep -E 'Error|error' "$dir/img/restore.log" 2>/dev/null | grep -v RLIMIT_NOFILE | tail -n 5 \
+            | sed 's/^/[install-criu]     | /' >&2 || true
+        warn "criu restore failed (log: $dir/img/restore.log)"
+        return 1
+    fi
+    SMOKE_PIDS+=("$copy_pid")
+    sleep 0.3
+    if ! kill -0 "$orig_pid" 2>/dev/null || ! kill -0 "$copy_pid" 2>/dev/null; then
+        warn "original ($orig_pid) or restored copy ($copy_pid) died after restore"
+        return 1
+    fi
+    log "  ok: original pid $orig_pid and restored copy (host pid $copy_pid, $(grep NSpid "/proc/$copy_pid/status" | tr -s '\t ' ' ')) both running"
+    kill -KILL "$copy_pid" "$orig_pid" "$srv_pid" 2>/dev/null || true
+    wait "$orig_pid" 2>/dev/null || true
+    wait "$srv_pid" 2>/dev/null || true
+    wait "$unshare_pid" 2>/dev/null || true
+    SMOKE_PIDS=()
+    return 0
+}
+
+write_wrapper() { # write_wrapper distro|prefix
+    local tmp
+    mkdir -p "$(dirname "$WRAPPER")"
+    tmp="$WRAPPER.tmp.$$"
+    if [ "$1" = distro ]; then
+        cat >"$tmp" <<'EOF'
+#!/bin/sh
+# rfork-criu: written by rfork scripts/install-criu.sh (distribution criu)
+exec /usr/sbin/criu "$@"
+EOF
+    else
+        cat >"$tmp" <<EOF
+#!/bin/sh
+# rfork-criu: written by rfork scripts/install-criu.sh
+# criu $(cat "$PREFIX/.rfork-criu-version" 2>/dev/null) from Debian $SUITE with its own libc, run via the bundled loader.
+P='$PREFIX'
+L="\$P/usr/lib/$ARCH_TRIPLET"
+exec "\$L/$LOADER_NAME" --library-path "\$L" "\$P/usr/sbin/criu" "\$@"
+EOF
+    fi
+    chmod 0755 "$tmp"
+    mv -f "$tmp" "$WRAPPER"
+}
+
+finish() { # final check through the wrapper
+    log "final check through $WRAPPER ..."
+    if ! smoke_test "$WRAPPER"; then
+        die "$WRAPPER does not work" \
+            "look at the criu messages above; re-run with RFORK_CRIU_FORCE=1 to reinstall" \
+            "CRIU needs root, a kernel with CONFIG_CHECKPOINT_RESTORE, and a criu version that knows this kernel (>= $MIN_VERSION for Linux >= 6.16)"
+    fi
+    log "done: $WRAPPER -> criu $(criu_version "$WRAPPER") ($1)"
+}
+
+# ------------------------------------------------------- 1. existing install ---
+
+if [ "${RFORK_CRIU_FORCE:-0}" != 1 ] && [ -x "$WRAPPER" ] && grep -q 'rfork scripts/install-criu.sh' "$WRAPPER" 2>/dev/null; then
+    log "found $WRAPPER (criu $(criu_version "$WRAPPER" || true)), checking it ..."
+    if smoke_test "$WRAPPER"; then
+        log "criu $(criu_version "$WRAPPER") already installed and working: nothing to do"
+        exit 0
+    fi
+    warn "existing $WRAPPER does not pass the checks: reinstalling"
+fi
+
+# ------------------------------------------------------- 2. distribution criu ---
+
+try_distro() {
+    local cand before after new
+    if [ "${RFORK_CRIU_SKIP_DISTRO:-0}" = 1 ]; then
+        log "skipping the distribution's criu (RFORK_CRIU_SKIP_DISTRO=1)"
+        return 1
+    fi
+    if [ ! -x /usr/sbin/criu ]; then
+        cand=$(apt-cache policy criu 2>/dev/null | sed -n 's/^ *Candidate: *//p')
+        if [ -z "$cand" ] || [ "$cand" = "(none)" ]; then
+            log "running apt-get update to look for the distribution's criu ..."
+            apt-get update -qq || warn "apt-get update failed"
+            cand=$(apt-cache policy criu 2>/dev/null | sed -n 's/^ *Candidate: *//p')
+        fi
+        if [ -z "$cand" ] || [ "$cand" = "(none)" ]; then
+            log "the distribution has no criu package"
+            return 1
+        fi
+        if [ -f "$DISTRO_REJECTED" ] && [ "$(cat "$DISTRO_REJECTED")" = "$cand" ]; then
+            log "distribution criu $cand was already tried and rejected on this machine: skipping it"
+            return 1
+        fi
+        log "installing the distribution's criu $cand (apt-get install -y criu) ..."
+        before=$(dpkg-query -W -f '${db:Status-Abbrev} ${Package}\n' 2>/dev/null | awk '$1 ~ /^ii/ {print $2}' | sort)
+        if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -qq criu >"$WORK/apt-install.log" 2>&1; then
+            tail -n 5 "$WORK/apt-install.log" | sed 's/^/[install-criu]   | /' >&2
+            warn "apt-get install criu failed"
+            return 1
+        fi
+        after=$(dpkg-query -W -f '${db:Status-Abbrev} ${Package}\n' 2>/dev/null | awk '$1 ~ /^ii/ {print $2}' | sort)
+        new=$(comm -13 <(echo "$before") <(echo "$after") | tr '\n' ' ')
+        log "testing distribution criu $(criu_version /usr/sbin/criu) ..."
+        if smoke_test /usr/sbin/criu; then
+            write_wrapper distro
+            rm -f "$DISTRO_REJECTED"
+            return 0
+        fi
+        log "distribution criu $cand does not work on Linux $(uname -r): removing what was just installed ($new)"
+        # shellcheck disable=SC2086
+        [ -z "$new" ] || DEBIAN_FRONTEND=noninteractive apt-get purge -y -qq $new >/dev/null 2>&1 \
+            || warn "could not purge $new"
+        mkdir -p "$STATE_DIR"
+        echo "$cand" >"$DISTRO_REJECTED"
+        return 1
+    fi
+    # criu was already installed on the system (not by us): test, never remove it.
+    log "testing the installed /usr/sbin/criu $(criu_version /usr/sbin/criu) ..."
+    if smoke_test /usr/sbin/criu; then
+        write_wrapper distro
+        return 0
+    fi
+    log "the installed /usr/sbin/criu does not work here: leaving it alone"
+    return 1
+}
+
+if try_distro; then
+    finish "distribution criu"
+    exit 0
+fi
+
+# --------------------------------------------- 3. criu from Debian sid, private ---
+
+# The system's Debian mirror, from its own apt sources (deb822 *.sources files or
+# one-line *.list files). Prints "URI KEYRING" (KEYRING may be empty).
+find_mirror() {
+    local codename f
+    codename=$(. /etc/os-release 2>/dev/null && echo "${VERSION_CODENAME:-}")
+    {
+        for f in /etc/apt/sources.list.d/*.sources; do
+            [ -f "$f" ] || continue
+            # one stanza per paragraph: print "types|uris|suites|signed-by"
+            awk 'BEGIN { RS=""; FS="\n" }
+                 { t=""; u=""; s=""; k=""; en="yes"
+                   for (i = 1; i <= NF; i++) {
+                     line = $i; if (line ~ /^[ \t]*#/) continue
+                     key = tolower(line); sub(/:.*/, "", key)
+                     val = line; sub(/^[^:]*:[ \t]*/, "", val)
+                     if (key == "types") t = val; else if (key == "uris") u = val
+                     else if (key == "suites") s = val; else if (key == "signed-by") k = val
+                     else if (key == "enabled") en = tolower(val)
+                   }
+                   if (en != "no") print t "|" u "|" s "|" k }' "$f"
+        done
+        for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
+            [ -f "$f" ] || continue
+            sed -e 's/#.*//' "$f" | awk '$1 == "deb" {
+                k = ""; i = 2
+                if ($2 ~ /^\[/) {
+                    opts = ""
+                    for (; i <= NF; i++) { opts = opts " " $i; if ($i ~ /\]$/) { i++; break } }
+                    if (match(opts, /signed-by=[^] ]+/)) k = substr(opts, RSTART + 10, RLENGTH - 10)
+                }
+                print "deb|" $i "|" $(i + 1) "|" k }'
+        done
+    } | awk -F'|' -v cn="$codename" '
+        $1 ~ /(^| )deb( |$)/ {
+            n = split($3, suites, " "); ok = 0
+            for (j = 1; j <= n; j++) if (suites[j] == cn || suites[j] == cn "-updates") ok = 1
+            if (!ok) next
+            m = split($2, uris, " ")
+            for (j = 1; j <= m; j++) if (uris[j] !~ /security/) { print uris[j] " " $4; exit }
+        }'
+}
+
+MIRROR=${RFORK_DEBIAN_MIRROR:-}
+KEYRING=
+if [ -z "$MIRROR" ]; then
+    read -r MIRROR KEYRING < <(find_mirror || true) || true
+fi
+[ -n "$MIRROR" ] || die "could not find the Debian mirror in the system's apt sources" \
+    "set RFORK_DEBIAN_MIRROR to the URI of a Debian archive mirror (the .../debian directory)"
+if [ -z "$KEYRING" ] || [ ! -r "$KEYRING" ]; then
+    KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg
+fi
+[ -r "$KEYRING" ] || die "Debian archive keyring $KEYRING not found" "apt-get install -y debian-archive-keyring"
+
+log "installing criu >= $MIN_VERSION from Debian '$SUITE' into $PREFIX (mirror from the system's apt sources: $MIRROR)"
+APTDIR="$WORK/apt"
+mkdir -p "$APTDIR/lists/partial" "$APTDIR/cache/archives/partial" "$APTDIR/debs"
+echo "deb [signed-by=$KEYRING] $MIRROR $SUITE main" >"$APTDIR/sources.list"
+APT_OPTS=(
+    -o "Dir::Etc::sourcelist=$APTDIR/sources.list"
+    -o "Dir::Etc::sourceparts=/nonexistent"
+    -o "Dir::State::Lists=$APTDIR/lists"
+    -o "Dir::Cache=$APTDIR/cache"
+    -o "APT::Sandbox::User=root"
+)
+
+log "apt-get update (private sources list, lists and cache under $APTDIR) ..."
+if ! apt-get "${APT_OPTS[@]}" update >"$APTDIR/update.log" 2>&1; then
+    tail -n 5 "$APTDIR/update.log" | sed 's/^/[install-criu]   | /' >&2
+    die "apt-get update of Debian '$SUITE' failed" \
+        "check that $MIRROR is reachable and carries the '$SUITE' suite (or set RFORK_DEBIAN_MIRROR / RFORK_CRIU_SUITE)"
+fi
+
+CAND=$(apt-cache "${APT_OPTS[@]}" policy criu 2>/dev/null | sed -n 's/^ *Candidate: *//p')
+[ -n "$CAND" ] && [ "$CAND" != "(none)" ] || die "Debian '$SUITE' has no criu package" "set RFORK_CRIU_SUITE to a suite that has criu >= $MIN_VERSION"
+version_ge "$CAND" "$MIN_VERSION" || die "Debian '$SUITE' offers criu $CAND, need >= $MIN_VERSION" \
+    "set RFORK_CRIU_SUITE to a suite with a newer criu"
+log "newest criu in '$SUITE': $CAND"
+
+# criu + libcompel1 and everything they depend on, recursively (no recommends).
+mapfile -t PKGS < <(apt-cache "${APT_OPTS[@]}" depends --recurse --no-recommends --no-suggests \
+    --no-conflicts --no-breaks --no-replaces --no-enhances criu libcompel1 2>/dev/null \
+    | grep -v '^ ' | grep -v '^<' | sort -u)
+[ "${#PKGS[@]}" -gt 2 ] || die "could not resolve criu's dependencies from '$SUITE'" "see $APTDIR"
+log "downloading ${#PKGS[@]} packages: ${PKGS[*]}"
+if ! (cd "$APTDIR/debs" && apt-get "${APT_OPTS[@]}" download "${PKGS[@]}" >"$APTDIR/download.log" 2>&1); then
+    tail -n 5 "$APTDIR/download.log" | sed 's/^/[install-criu]   | /' >&2
+    die "apt-get download failed" "check that $MIRROR is reachable; re-run the script"
+fi
+
+STAGE="$PREFIX.new.$$"
+rm -rf "$STAGE"
+mkdir -p "$STAGE"
+log "unpacking into $STAGE ..."
+for deb in "$APTDIR"/debs/*.deb; do
+    dpkg-deb -x "$deb" "$STAGE"
+    dpkg-deb -f "$deb" Package Version | paste -sd' ' >>"$STAGE/.rfork-criu-packages"
+done
+echo "$CAND" >"$STAGE/.rfork-criu-version"
+for f in "usr/lib/$ARCH_TRIPLET/$LOADER_NAME" usr/sbin/criu; do
+    [ -e "$STAGE/$f" ] || die "$f missing after unpacking" "see $APTDIR/download.log"
+done
+
+# Put the new prefix in place (keeping the previous one until the new one works).
+if [ -e "$PREFIX" ]; then
+    rm -rf "$PREFIX.old"
+    mv "$PREFIX" "$PREFIX.old"
+fi
+mkdir -p "$(dirname "$PREFIX")"
+mv "$STAGE" "$PREFIX"
+write_wrapper prefix
+log "criu --version through the wrapper: $(criu_version "$WRAPPER")"
+if ! smoke_test "$WRAPPER"; then
+    if [ -e "$PREFIX.old" ]; then
+        warn "new criu failed the checks: putting the previous $PREFIX back"
+        rm -rf "$PREFIX"
+        mv "$PREFIX.old" "$PREFIX"
+    else
+        rm -f "$WRAPPER"   # never leave a wrapper that does not pass the checks
+    fi
+    die "criu $CAND from Debian '$SUITE' does not pass the checks on Linux $(uname -r)" \
+        "read the criu messages above (kernel features? run '$WRAPPER check --all')" \
+        "try another suite: RFORK_CRIU_SUITE=experimental bash $0"
+fi
+rm -rf "$PREFIX.old"
+log "done: $WRAPPER -> criu $(criu_version "$WRAPPER") (Debian $SUITE, private prefix $PREFIX)"

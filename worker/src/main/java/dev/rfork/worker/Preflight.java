@@ -1,0 +1,94 @@
+package dev.rfork.worker;
+
+import dev.rfork.worker.config.WorkerConfig;
+import dev.rfork.worker.criu.CriuProcess;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What a node needs before its worker can serve: CRIU, privileges, free ports, a writable spool.
+ * The worker refuses to start on a failed check; {@code rfork doctor} prints them all.
+ */
+public final class Preflight {
+
+    /** One check: what, whether it holds, what was seen, and how to fix it. */
+    public record Check(String name, boolean ok, String detail, String fix) {
+    }
+
+    private Preflight() {
+    }
+
+    public static List<Check> run(WorkerConfig config, boolean portsMustBeFree) {
+        List<Check> checks = new ArrayList<>();
+        checks.add(criu(config));
+        checks.add(root());
+        checks.add(tool("unshare", "util-linux"));
+        checks.add(tool("setsid", "util-linux"));
+        checks.add(spool(config.spool()));
+        if (portsMustBeFree) {
+            checks.add(port("broker port", config.brokerBind(), config.brokerPort(), "RFORK_BROKER_PORT"));
+            checks.add(port("FTP port", config.node().canonical(), config.ftp().port(), "RFORK_FTP_PORT"));
+        }
+        return checks;
+    }
+
+    public static List<Check> failures(List<Check> checks) {
+        return checks.stream().filter(check -> !check.ok()).toList();
+    }
+
+    private static Check criu(WorkerConfig config) {
+        try {
+            String version = new CriuProcess(config.criu()).version();
+            return new Check("CRIU", true, version + " (" + String.join(" ", config.criu()) + ")", "");
+        } catch (RuntimeException e) {
+            return new Check("CRIU", false, "cannot run '" + String.join(" ", config.criu()) + "': " + e.getMessage(),
+                    "run scripts/install-criu.sh as root (installs a CRIU that works on this kernel), "
+                            + "or set RFORK_CRIU to a working criu");
+        }
+    }
+
+    private static Check root() {
+        boolean root = "root".equals(System.getProperty("user.name"));
+        return new Check("privileges", root, root ? "running as root" : "running as " + System.getProperty("user.name"),
+                "CRIU needs root (or CAP_CHECKPOINT_RESTORE and CAP_SYS_ADMIN): run the worker as root");
+    }
+
+    private static Check tool(String name, String packageName) {
+        for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(":")) {
+            if (Files.isExecutable(Path.of(dir, name))) {
+                return new Check(name, true, Path.of(dir, name).toString(), "");
+            }
+        }
+        return new Check(name, false, name + " not found on PATH", "apt-get install " + packageName);
+    }
+
+    private static Check spool(Path spool) {
+        try {
+            Files.createDirectories(spool);
+            Path probe = Files.createTempFile(spool, ".probe", "");
+            Files.delete(probe);
+            return new Check("spool", true, spool + " is writable", "");
+        } catch (IOException e) {
+            return new Check("spool", false, spool + " is not writable: " + e.getMessage(),
+                    "set RFORK_SPOOL to a writable directory (a tmpfs is fastest)");
+        }
+    }
+
+    private static Check port(String name, String host, int port, String setting) {
+        try (ServerSocket socket = new ServerSocket()) {
+            socket.setReuseAddress(true);
+            socket.bind(new InetSocketAddress(InetAddress.getByName(host), port));
+            return new Check(name, true, host + ":" + port + " is free", "");
+        } catch (IOException e) {
+            return new Check(name, false, host + ":" + port + " cannot be used: " + e.getMessage(),
+                    "stop what listens there (is a worker already running? 'ss -ltnp | grep " + port
+                            + "'), or choose another port with " + setting);
+        }
+    }
+}

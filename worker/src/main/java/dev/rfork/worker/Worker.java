@@ -1,0 +1,126 @@
+package dev.rfork.worker;
+
+import dev.rfork.address.Queues;
+import dev.rfork.worker.broker.EmbeddedBroker;
+import dev.rfork.worker.config.WorkerConfig;
+import dev.rfork.worker.criu.Criu;
+import dev.rfork.worker.criu.CriuProcess;
+import dev.rfork.worker.dump.DumpStep;
+import dev.rfork.worker.events.EventPublisher;
+import dev.rfork.worker.ftp.EmbeddedFtpServer;
+import dev.rfork.worker.ftp.FtpTransport;
+import dev.rfork.worker.handoff.HandoffStep;
+import dev.rfork.worker.intake.CheckpointHandler;
+import dev.rfork.worker.intake.RequestValidator;
+import dev.rfork.worker.intake.ServeLoop;
+import dev.rfork.worker.restore.RestoreHandler;
+import dev.rfork.worker.ship.ShipStep;
+import dev.rfork.worker.spool.Spool;
+import jakarta.jms.JMSContext;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A node's worker: its broker, its FTP server, and one consumer on each of {@code checkpoint}
+ * and {@code restore.<node>}, so requests are served one at a time, in order.
+ */
+public final class Worker implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Worker.class);
+
+    private final List<AutoCloseable> resources = new ArrayList<>();
+    private final List<ServeLoop> loops = new ArrayList<>();
+    private final List<Thread> threads = new ArrayList<>();
+    private final WorkerConfig config;
+
+    private Worker(WorkerConfig config) {
+        this.config = config;
+    }
+
+    /** Starts everything or nothing: a failed start closes what it opened and says why. */
+    public static Worker start(WorkerConfig config) throws Exception {
+        List<Preflight.Check> failed = Preflight.failures(Preflight.run(config, true));
+        if (!failed.isEmpty()) {
+            throw new WorkerStartException(failed);
+        }
+        Worker worker = new Worker(config);
+        try {
+            worker.open();
+            return worker;
+        } catch (Exception e) {
+            worker.close();
+            throw e;
+        }
+    }
+
+    private void open() throws Exception {
+        long start = System.nanoTime();
+        String node = config.node().canonical();
+        Spool spool = new Spool(config.spool()).create();
+        resources.add(EmbeddedFtpServer.start(node, config.ftp(), spool.inbox()));
+        EmbeddedBroker broker = EmbeddedBroker.start(config);
+        resources.add(broker);
+        ActiveMQConnectionFactory factory = new ActiveMQConnectionFactory(broker.inVmUrl());
+        resources.add(factory);
+
+        EventPublisher events = new EventPublisher(context(factory, JMSContext.AUTO_ACKNOWLEDGE));
+        resources.add(events);
+        Recovery.run(spool, events, node);
+
+        Criu criu = new CriuProcess(config.criu());
+        JMSContext listening = context(factory, JMSContext.AUTO_ACKNOWLEDGE);
+        CheckpointHandler checkpoint = new CheckpointHandler(new RequestValidator(config),
+                new DumpStep(criu, spool, events, node),
+                new ShipStep(new FtpTransport(config.ftp()), events, node),
+                new HandoffStep(events, node, config.restoreTimeout()), events, listening, node);
+        serve(Queues.CHECKPOINT, context(factory, JMSContext.SESSION_TRANSACTED), checkpoint, events);
+        serve(Queues.restore(config.node()), context(factory, JMSContext.SESSION_TRANSACTED),
+                new RestoreHandler(criu, spool, events, config.node()), events);
+        LOG.info("worker of node {} ready in {} ms: broker {}:{}, FTP {}:{}, spool {}, consuming {} and {}", node,
+                (System.nanoTime() - start) / 1_000_000, config.brokerBind(), config.brokerPort(), node,
+                config.ftp().port(), config.spool(), Queues.CHECKPOINT, Queues.restore(config.node()));
+    }
+
+    private JMSContext context(ActiveMQConnectionFactory factory, int mode) {
+        JMSContext context = factory.createContext(config.workerUser(), config.workerPassword(), mode);
+        resources.add(context::close);
+        return context;
+    }
+
+    private void serve(String queue, JMSContext transaction, dev.rfork.worker.intake.Handler handler,
+            EventPublisher events) {
+        ServeLoop loop = new ServeLoop(queue, transaction, handler, events, config.node().canonical(),
+                config.maxAttempts());
+        Thread thread = new Thread(loop, "serve-" + queue);
+        loops.add(loop);
+        threads.add(thread);
+        thread.start();
+    }
+
+    public WorkerConfig config() {
+        return config;
+    }
+
+    /** Stops taking requests, finishes the one in hand, then closes broker and FTP server. */
+    @Override
+    public void close() {
+        loops.forEach(ServeLoop::stop);
+        for (Thread thread : threads) {
+            try {
+                thread.join(30_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        for (int i = resources.size() - 1; i >= 0; i--) {
+            try {
+                resources.get(i).close();
+            } catch (Exception e) {
+                LOG.warn("closing {} failed: {}", resources.get(i), e.getMessage());
+            }
+        }
+        resources.clear();
+    }
+}

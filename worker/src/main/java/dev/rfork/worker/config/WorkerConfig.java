@@ -1,0 +1,132 @@
+package dev.rfork.worker.config;
+
+import dev.rfork.address.NodeAddress;
+import dev.rfork.config.Settings;
+import dev.rfork.worker.ftp.FtpSettings;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * Everything a worker needs, read once from {@link Settings} and validated; immutable after.
+ * Keys and defaults are documented in docs/configuration.md.
+ *
+ * @param nodes         the nodes this node may send copies to (always includes itself)
+ * @param forkableUids  owners of processes the worker agrees to checkpoint
+ * @param maxAttempts   deliveries of one request before a transient failure becomes final
+ */
+public record WorkerConfig(
+        NodeAddress node,
+        Set<NodeAddress> nodes,
+        Path home,
+        Path spool,
+        String brokerBind,
+        int brokerPort,
+        Path brokerConfig,
+        String workerUser,
+        String workerPassword,
+        String appUser,
+        String appPassword,
+        FtpSettings ftp,
+        List<String> criu,
+        Duration restoreTimeout,
+        Set<Long> forkableUids,
+        int maxAttempts) {
+
+    public static WorkerConfig from(Settings settings) {
+        NodeAddress node = NodeAddress.parse(settings.get("node", "127.0.0.1"));
+        Set<NodeAddress> nodes = new LinkedHashSet<>();
+        nodes.add(node);
+        for (String entry : settings.get("nodes", "").split("[,\\s]+")) {
+            if (!entry.isBlank()) {
+                nodes.add(NodeAddress.parse(entry));
+            }
+        }
+        Path home = settings.home();
+        FtpSettings ftp = new FtpSettings(
+                port(settings, "ftp.port", 2121),
+                settings.get("ftp.user", "rfork"),
+                settings.secret("ftp.password"),
+                settings.get("ftp.passive-ports", "31000-31099"),
+                Duration.ofSeconds(settings.getInt("ftp.connect-timeout-seconds", 5)));
+        return new WorkerConfig(
+                node,
+                Set.copyOf(nodes),
+                home,
+                Path.of(settings.get("spool", home.resolve("spool").toString())),
+                settings.get("broker.bind", node.canonical()),
+                port(settings, "broker.port", 61616),
+                Path.of(settings.get("broker.config", defaultBrokerConfig())),
+                settings.get("worker.user", "worker"),
+                settings.secret("worker.password"),
+                settings.get("app.user", "app"),
+                settings.secret("app.password"),
+                ftp,
+                List.of(settings.get("criu", defaultCriu()).split("\\s+")),
+                Duration.ofSeconds(settings.getInt("restore-timeout-seconds", 60)),
+                parseUids(settings.get("forkable-uids", Long.toString(currentUid()))),
+                settings.getInt("max-attempts", 3));
+    }
+
+    private static int port(Settings settings, String key, int defaultPort) {
+        int port = settings.getInt(key, defaultPort);
+        if (port < 1 || port > 65535) {
+            throw new IllegalArgumentException("setting " + key + " (" + Settings.environmentName(key)
+                    + ") must be a TCP port 1..65535, got " + port);
+        }
+        return port;
+    }
+
+    /** The installed wrapper when present (scripts/install-criu.sh), else criu from PATH. */
+    private static String defaultCriu() {
+        return Files.isExecutable(Path.of("/usr/local/sbin/rfork-criu")) ? "/usr/local/sbin/rfork-criu" : "criu";
+    }
+
+    /** The repository's broker-config/ when run from a checkout, else the copy inside the jar. */
+    private static String defaultBrokerConfig() {
+        return System.getProperty("rfork.broker.config", "classpath:broker-config/broker.xml");
+    }
+
+    private static Set<Long> parseUids(String text) {
+        if (text.equals("*")) {
+            return Set.of();
+        }
+        return Arrays.stream(text.split("[,\\s]+")).filter(s -> !s.isBlank()).map(Long::valueOf)
+                .collect(Collectors.toUnmodifiableSet());
+    }
+
+    /** Empty {@link #forkableUids()} means any owner ({@code forkable-uids=*}). */
+    public boolean mayFork(long uid) {
+        return forkableUids.isEmpty() || forkableUids.contains(uid);
+    }
+
+    private static long currentUid() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("Uid:")) {
+                    return Long.parseLong(line.substring(4).trim().split("\\s+")[0]);
+                }
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            return 0;
+        }
+        return 0;
+    }
+
+    public Path brokerData() {
+        return home.resolve("broker");
+    }
+
+    @Override
+    public String toString() {
+        return "WorkerConfig[node=" + node + ", nodes=" + nodes + ", home=" + home + ", spool=" + spool
+                + ", broker=" + brokerBind + ":" + brokerPort + ", brokerConfig=" + brokerConfig + ", ftp=" + ftp
+                + ", criu=" + String.join(" ", criu) + ", restoreTimeout=" + restoreTimeout
+                + ", forkableUids=" + (forkableUids.isEmpty() ? "*" : forkableUids) + "]";
+    }
+}

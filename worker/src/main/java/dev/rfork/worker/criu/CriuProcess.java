@@ -1,0 +1,187 @@
+package dev.rfork.worker.criu;
+
+import dev.rfork.message.MessageException;
+import dev.rfork.message.Mode;
+import dev.rfork.message.Reason;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** {@link Criu} by running the criu binary. Every flag is chosen here, with the reason. */
+public final class CriuProcess implements Criu {
+    private static final Logger LOG = LoggerFactory.getLogger(CriuProcess.class);
+    private static final int LOG_TAIL_LINES = 15;
+    private static final Duration DUMP_TIMEOUT = Duration.ofMinutes(10);
+
+    private final List<String> criu;
+
+    /** @param criu the command that runs criu, e.g. {@code [rfork-criu]} or {@code [/usr/sbin/criu]} */
+    public CriuProcess(List<String> criu) {
+        this.criu = List.copyOf(criu);
+    }
+
+    @Override
+    public DumpResult dump(long pid, Mode mode, Path imageDir, Path logFile) {
+        List<String> command = new ArrayList<>(criu);
+        command.addAll(List.of("dump", "--tree", Long.toString(pid), "--images-dir", imageDir.toString(),
+                "--log-file", logFile.toString(), "-v2"));
+        // Fork keeps the original running; migrate keeps it stopped until the copy runs or fails.
+        command.add(mode == Mode.FORK ? "--leave-running" : "--leave-stopped");
+        // Processes started from a shell share the shell's session and process group.
+        command.add("--shell-job");
+        // Established TCP connections cannot continue in a copy at another PID namespace or address;
+        // they are restored closed, so the copy sees an error on them and can reconnect.
+        command.add("--tcp-close");
+        // Keep and restore POSIX/flock locks instead of refusing processes holding them.
+        command.add("--file-locks");
+        // Unix sockets whose peer is outside the tree (e.g. journald, a terminal multiplexer).
+        command.add("--ext-unix-sk");
+        // CRIU's own numbers (freeze time, pages written) go into the events.
+        command.add("--display-stats");
+        long start = System.nanoTime();
+        CommandResult result = run(command, DUMP_TIMEOUT, logFile);
+        long elapsed = (System.nanoTime() - start) / 1_000_000;
+        if (result.exitStatus() != 0) {
+            throw failure(Reason.CRIU_DUMP_FAILED, "criu dump of PID " + pid + " failed", result, logFile);
+        }
+        return DumpStats.parse(result.output(), elapsed);
+    }
+
+    @Override
+    public RestoredProcess restore(Path imageDir, Path logFile, Duration timeout) {
+        Path pidFile = imageDir.resolveSibling(imageDir.getFileName() + ".pid");
+        Path output = imageDir.resolveSibling(imageDir.getFileName() + ".restore.out");
+        List<String> command = new ArrayList<>(List.of(
+                // Own session: a Ctrl-C or hang-up aimed at the worker never reaches the copy.
+                "setsid",
+                // A fresh PID namespace lets the copy keep its PID while the original still has it.
+                // CRIU is its PID 1 and, not detached, waits on the copy as long as it runs.
+                "unshare", "--pid", "--fork", "--mount-proc"));
+        command.addAll(criu);
+        command.addAll(List.of("restore", "--images-dir", imageDir.toString(), "--log-file", logFile.toString(),
+                "-v2", "--shell-job", "--tcp-close", "--file-locks", "--ext-unix-sk",
+                // Written when the restore is complete: our signal that the copy runs.
+                "--pidfile", pidFile.toString()));
+        long start = System.nanoTime();
+        Process holder;
+        try {
+            Files.deleteIfExists(pidFile);
+            holder = new ProcessBuilder(command)
+                    .redirectErrorStream(true)
+                    .redirectOutput(output.toFile())
+                    .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
+                    .start();
+        } catch (IOException e) {
+            throw new MessageException(Reason.CRIU_RESTORE_FAILED, "cannot start criu restore: " + e.getMessage(),
+                    Map.of("command", String.join(" ", command)), e);
+        }
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (Files.exists(pidFile)) {
+                long hostPid = findCopy(holder.pid(), deadline);
+                return new RestoredProcess(hostPid, holder.pid(), (System.nanoTime() - start) / 1_000_000);
+            }
+            if (!holder.isAlive()) {
+                CommandResult result = CommandResult.of(holder.exitValue(), readQuietly(output), LOG_TAIL_LINES);
+                throw failure(Reason.CRIU_RESTORE_FAILED, "criu restore failed", result, logFile);
+            }
+            sleep(5);
+        }
+        holder.destroyForcibly();
+        throw failure(Reason.CRIU_RESTORE_FAILED, "criu restore did not finish within " + timeout,
+                CommandResult.of(-1, readQuietly(output), LOG_TAIL_LINES), logFile);
+    }
+
+    /** unshare (holder) forks CRIU as the namespace's init; CRIU's child is the copy. */
+    private static long findCopy(long holderPid, long deadline) {
+        while (System.nanoTime() < deadline) {
+            for (long init : ProcFs.children(holderPid)) {
+                List<Long> copies = ProcFs.children(init);
+                if (!copies.isEmpty()) {
+                    return copies.get(0);
+                }
+            }
+            sleep(2);
+        }
+        throw new MessageException(Reason.CRIU_RESTORE_FAILED,
+                "criu restore reported success but the copy's process was not found",
+                Map.of("holderPid", Long.toString(holderPid)), null);
+    }
+
+    @Override
+    public String version() {
+        List<String> command = new ArrayList<>(criu);
+        command.add("--version");
+        CommandResult result = run(command, Duration.ofSeconds(20), null);
+        if (result.exitStatus() != 0) {
+            throw new IllegalStateException("criu --version exited " + result.exitStatus() + ": " + result.tailText());
+        }
+        return result.output().lines().findFirst().orElse("criu").trim();
+    }
+
+    /** Runs criu and judges it by exit status (every run here prints a harmless rlimit "Error"). */
+    static CommandResult run(List<String> command, Duration timeout, Path logFile) {
+        LOG.debug("running {}", String.join(" ", command));
+        try {
+            Process process = new ProcessBuilder(command).redirectErrorStream(true)
+                    .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile())).start();
+            byte[] bytes;
+            try (var in = process.getInputStream()) {
+                bytes = in.readAllBytes();
+            }
+            if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                process.destroyForcibly();
+                return CommandResult.of(-1, "timed out after " + timeout, LOG_TAIL_LINES);
+            }
+            return CommandResult.of(process.exitValue(), new String(bytes), LOG_TAIL_LINES);
+        } catch (IOException e) {
+            return CommandResult.of(127, "cannot run " + command.get(0) + ": " + e.getMessage()
+                    + " (install CRIU with scripts/install-criu.sh)", LOG_TAIL_LINES);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return CommandResult.of(-1, "interrupted", LOG_TAIL_LINES);
+        }
+    }
+
+    private static MessageException failure(Reason reason, String what, CommandResult result, Path logFile) {
+        Map<String, String> evidence = new LinkedHashMap<>();
+        evidence.put("exitStatus", Integer.toString(result.exitStatus()));
+        evidence.put("output", result.tailText());
+        if (logFile != null) {
+            evidence.put("logFile", logFile.toString());
+            evidence.put("logTail", errorTail(readQuietly(logFile)));
+        }
+        return new MessageException(reason, what + " (exit status " + result.exitStatus() + ")", evidence, null);
+    }
+
+    /** The log's last lines, with CRIU's harmless rlimit complaint left out. */
+    private static String errorTail(String log) {
+        List<String> lines = log.lines().filter(line -> !line.contains("RLIMIT_NOFILE")).toList();
+        return String.join("\n", lines.subList(Math.max(0, lines.size() - LOG_TAIL_LINES), lines.size()));
+    }
+
+    private static String readQuietly(Path file) {
+        try {
+            return Files.exists(file) ? Files.readString(file) : "";
+        } catch (IOException e) {
+            return "(cannot read " + file + ": " + e.getMessage() + ")";
+        }
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+}

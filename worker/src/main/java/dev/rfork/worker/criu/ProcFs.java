@@ -1,0 +1,74 @@
+package dev.rfork.worker.criu;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.OptionalLong;
+
+/** The few facts about processes that the worker reads from /proc. */
+public final class ProcFs {
+    private ProcFs() {
+    }
+
+    public static boolean exists(long pid) {
+        return Files.isDirectory(Path.of("/proc", Long.toString(pid)));
+    }
+
+    /** State letter from /proc/PID/stat (R, S, T, Z...), or empty when the process is gone. */
+    public static String state(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+            return stat.substring(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+        } catch (IOException | RuntimeException e) {
+            return "";
+        }
+    }
+
+    public static boolean isRunning(long pid) {
+        String state = state(pid);
+        return !state.isEmpty() && !state.equals("Z") && !state.equals("X");
+    }
+
+    /** Real UID of the process, from /proc/PID/status. */
+    public static OptionalLong uid(long pid) {
+        return statusField(pid, "Uid:");
+    }
+
+    public static OptionalLong parentPid(long pid) {
+        return statusField(pid, "PPid:");
+    }
+
+    private static OptionalLong statusField(long pid, String field) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
+                if (line.startsWith(field)) {
+                    return OptionalLong.of(Long.parseLong(line.substring(field.length()).trim().split("\\s+")[0]));
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return OptionalLong.empty();
+        }
+        return OptionalLong.empty();
+    }
+
+    /** Direct children of a process, from /proc/PID/task/PID/children. */
+    public static List<Long> children(long pid) {
+        Path file = Path.of("/proc", Long.toString(pid), "task", Long.toString(pid), "children");
+        try {
+            String text = Files.readString(file).trim();
+            return text.isEmpty() ? List.of() : java.util.Arrays.stream(text.split("\\s+")).map(Long::valueOf).toList();
+        } catch (IOException e) {
+            return List.of();
+        }
+    }
+
+    /** The command line of the process, for logs and evidence. */
+    public static String commandLine(long pid) {
+        try {
+            return new String(Files.readAllBytes(Path.of("/proc", Long.toString(pid), "cmdline"))).replace('\0', ' ').trim();
+        } catch (IOException e) {
+            return "";
+        }
+    }
+}

@@ -1,0 +1,70 @@
+package dev.rfork.worker.dump;
+
+import dev.rfork.message.Event;
+import dev.rfork.message.EventType;
+import dev.rfork.message.ForkRequest;
+import dev.rfork.message.Mode;
+import dev.rfork.worker.criu.Criu;
+import dev.rfork.worker.events.EventPublisher;
+import dev.rfork.worker.spool.Spool;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/** Checkpoints the process into {@code outbox/<requestId>}; for migrate, holds the original. */
+public final class DumpStep {
+    private final Criu criu;
+    private final Spool spool;
+    private final EventPublisher events;
+    private final String node;
+
+    public DumpStep(Criu criu, Spool spool, EventPublisher events, String node) {
+        this.criu = criu;
+        this.spool = spool;
+        this.events = events;
+        this.node = node;
+    }
+
+    /** The dump's directory, and the held original for a migrate. */
+    public record Dumped(Path imageDir, Optional<HeldOriginal> held) {
+    }
+
+    public Dumped dump(ForkRequest request) throws IOException {
+        Path dir = spool.outbox(request.requestId());
+        // A redelivered request dumps again: the process has moved on since the last attempt.
+        Spool.deleteTree(dir);
+        Files.createDirectories(dir);
+        Optional<HeldOriginal> held = Optional.empty();
+        if (request.mode() == Mode.MIGRATE) {
+            held = Optional.of(HeldOriginal.mark(spool.heldMarker(request.requestId()), request.pid()));
+        }
+        Path log = dir.resolveSibling(request.requestId() + ".dump.log");
+        Criu.DumpResult result;
+        try {
+            result = criu.dump(request.pid(), request.mode(), dir, log);
+        } catch (RuntimeException e) {
+            held.ifPresent(HeldOriginal::resume);
+            throw e;
+        }
+        events.publish(Event.of(request.requestId(), EventType.DUMPED, request.mode(), node)
+                .withPid(request.pid())
+                .withStats(stats(result, dir)));
+        return new Dumped(dir, held);
+    }
+
+    private static Map<String, Long> stats(Criu.DumpResult result, Path dir) throws IOException {
+        Map<String, Long> stats = new LinkedHashMap<>();
+        stats.put("dumpMs", result.elapsedMillis());
+        stats.put("frozenMs", result.frozenMicros() / 1000);
+        stats.put("freezingMs", result.freezingMicros() / 1000);
+        stats.put("memwriteMs", result.memwriteMicros() / 1000);
+        stats.put("pagesWritten", result.pagesWritten());
+        try (var files = Files.list(dir)) {
+            stats.put("imageBytes", files.mapToLong(file -> file.toFile().length()).sum());
+        }
+        return stats;
+    }
+}

@@ -1,0 +1,51 @@
+package dev.rfork.worker.events;
+
+import dev.rfork.address.Queues;
+import dev.rfork.message.Event;
+import dev.rfork.message.Messages;
+import jakarta.jms.JMSContext;
+import jakarta.jms.JMSProducer;
+import jakarta.jms.Topic;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Publishes events at once, outside any request's transaction, so followers see progress
+ * while the request is still being served. Every event is also a log line.
+ */
+public final class EventPublisher implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(EventPublisher.class);
+
+    private final JMSContext context;
+    private final Topic topic;
+
+    public EventPublisher(JMSContext context) {
+        this.context = context;
+        this.topic = context.createTopic(Queues.EVENTS);
+    }
+
+    public synchronized void publish(Event event) {
+        String json = Messages.toJson(event);
+        JMSProducer producer = context.createProducer()
+                .setProperty(Queues.PROP_EVENT_TYPE, event.type().wireName());
+        if (event.requestId() != null) {
+            producer.setProperty(Queues.PROP_REQUEST_ID, event.requestId().toString());
+        }
+        if (event.reason() != null) {
+            producer.setProperty(Queues.PROP_REASON, event.reason().code());
+        }
+        producer.send(topic, json);
+        if (event.reason() != null) {
+            LOG.warn("[{}] {} {}: {} {}", event.requestId(), event.type().wireName(), event.reason().code(),
+                    event.detail(), event.evidence());
+        } else {
+            LOG.info("[{}] {}{}", event.requestId(), event.type().wireName(),
+                    event.stats().isEmpty() ? "" : " " + event.stats());
+        }
+    }
+
+    @Override
+    public void close() {
+        context.close();
+    }
+}

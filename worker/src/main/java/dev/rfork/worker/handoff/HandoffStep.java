@@ -1,0 +1,50 @@
+package dev.rfork.worker.handoff;
+
+import dev.rfork.address.NodeAddress;
+import dev.rfork.address.Queues;
+import dev.rfork.message.Event;
+import dev.rfork.message.EventType;
+import dev.rfork.message.ForkRequest;
+import dev.rfork.message.Messages;
+import dev.rfork.message.RestoreRequest;
+import dev.rfork.worker.events.EventPublisher;
+import dev.rfork.worker.intake.Delivery;
+import dev.rfork.worker.ship.Shipment;
+import java.time.Duration;
+import java.time.Instant;
+
+/**
+ * Hands the request to the target: publishes the {@link RestoreRequest} to
+ * {@code restore.<target>} in the same transaction that acknowledges the fork request, so a
+ * worker that dies before this point leaves the request to be redelivered, and one that dies
+ * after it has handed it off exactly once.
+ */
+public final class HandoffStep {
+    private final EventPublisher events;
+    private final String node;
+    private final Duration defaultRestoreTimeout;
+
+    public HandoffStep(EventPublisher events, String node, Duration defaultRestoreTimeout) {
+        this.events = events;
+        this.node = node;
+        this.defaultRestoreTimeout = defaultRestoreTimeout;
+    }
+
+    public Duration restoreTimeout(ForkRequest request) {
+        return request.restoreTimeoutSeconds() == null ? defaultRestoreTimeout
+                : Duration.ofSeconds(request.restoreTimeoutSeconds());
+    }
+
+    public void handOff(ForkRequest request, NodeAddress target, Shipment shipment, Delivery delivery) {
+        RestoreRequest restore = new RestoreRequest(RestoreRequest.VERSION, request.requestId(), node,
+                target.canonical(), request.mode(), request.pid(), shipment.manifestSha256(),
+                Instant.now().plus(restoreTimeout(request)), Instant.now());
+        delivery.transaction().createProducer()
+                .setProperty(Queues.PROP_REQUEST_ID, request.requestId().toString())
+                .send(delivery.transaction().createQueue(Queues.restore(target)), Messages.toJson(restore));
+        delivery.commit();
+        events.publish(Event.of(request.requestId(), EventType.RESTORE_QUEUED, request.mode(), node)
+                .withPid(request.pid())
+                .withDetail("restore request sent to " + Queues.restore(target)));
+    }
+}

@@ -1,0 +1,70 @@
+package dev.rfork.worker.intake;
+
+import dev.rfork.message.EventType;
+import dev.rfork.message.Mode;
+import jakarta.jms.JMSContext;
+import java.util.UUID;
+
+/**
+ * One message being served: its transaction, and what is known of its request so far, so
+ * that a failure at any point can be answered with the right request id.
+ */
+public final class Delivery {
+    private final JMSContext transaction;
+    private final int deliveryCount;
+    private UUID requestId;
+    private Mode mode;
+    private Long pid;
+    private boolean committed;
+    private EventType failureType = EventType.FAILED;
+
+    Delivery(JMSContext transaction, int deliveryCount) {
+        this.transaction = transaction;
+        this.deliveryCount = deliveryCount;
+    }
+
+    public void identify(UUID id, Mode requestMode, long requestPid) {
+        this.requestId = id;
+        this.mode = requestMode;
+        this.pid = requestPid;
+    }
+
+    /** Acknowledges the message together with whatever was sent in its transaction. */
+    public void commit() {
+        transaction.commit();
+        committed = true;
+    }
+
+    public JMSContext transaction() {
+        return transaction;
+    }
+
+    public int deliveryCount() {
+        return deliveryCount;
+    }
+
+    public UUID requestId() {
+        return requestId;
+    }
+
+    public Mode mode() {
+        return mode;
+    }
+
+    public Long pid() {
+        return pid;
+    }
+
+    public boolean committed() {
+        return committed;
+    }
+
+    /** The event type that reports a failure of this delivery (migrate restores differ). */
+    public EventType failureType() {
+        return failureType;
+    }
+
+    public void failureType(EventType type) {
+        this.failureType = type;
+    }
+}

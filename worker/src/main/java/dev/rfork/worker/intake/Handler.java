@@ -1,0 +1,7 @@
+package dev.rfork.worker.intake;
+
+/** Serves one message; throws a {@code MessageException} whose reason decides its fate. */
+@FunctionalInterface
+public interface Handler {
+    void handle(String body, Delivery delivery) throws Exception;
+}

@@ -1,0 +1,66 @@
+package dev.rfork.worker.intake;
+
+import dev.rfork.address.InvalidNodeAddressException;
+import dev.rfork.address.NodeAddress;
+import dev.rfork.message.ForkRequest;
+import dev.rfork.message.MessageException;
+import dev.rfork.message.Reason;
+import dev.rfork.worker.config.WorkerConfig;
+import dev.rfork.worker.criu.ProcFs;
+import java.util.Map;
+import java.util.OptionalLong;
+
+/** Checks a fork request against this machine: the target, the process, the right to fork it. */
+public final class RequestValidator {
+    private final WorkerConfig config;
+    private final long workerPid = ProcessHandle.current().pid();
+
+    public RequestValidator(WorkerConfig config) {
+        this.config = config;
+    }
+
+    public NodeAddress target(ForkRequest request) {
+        NodeAddress target;
+        try {
+            target = NodeAddress.parse(request.target());
+        } catch (InvalidNodeAddressException e) {
+            throw new MessageException(Reason.INVALID_NODE_ADDRESS, e.getMessage(),
+                    Map.of("target", String.valueOf(request.target())), e);
+        }
+        if (!config.nodes().contains(target)) {
+            throw new MessageException(Reason.UNKNOWN_NODE, "node " + target + " is not one of this cluster's nodes "
+                    + config.nodes() + " (add it with RFORK_NODES)", Map.of("target", target.canonical()), null);
+        }
+        return target;
+    }
+
+    public void process(long pid) {
+        if (!ProcFs.isRunning(pid)) {
+            throw new MessageException(Reason.NO_SUCH_PROCESS, "no running process has PID " + pid + " on this node",
+                    Map.of("pid", Long.toString(pid)), null);
+        }
+        if (pid == 1 || isWorkerOrAncestor(pid)) {
+            throw new MessageException(Reason.FORBIDDEN,
+                    "PID " + pid + " is init, this worker or one of its ancestors; freezing it would freeze the worker",
+                    Map.of("pid", Long.toString(pid)), null);
+        }
+        OptionalLong uid = ProcFs.uid(pid);
+        if (uid.isEmpty() || !config.mayFork(uid.getAsLong())) {
+            throw new MessageException(Reason.FORBIDDEN, "this worker may not fork processes of uid "
+                    + (uid.isPresent() ? uid.getAsLong() : "?") + " (allowed: RFORK_FORKABLE_UIDS)",
+                    Map.of("pid", Long.toString(pid), "uid", uid.isPresent() ? Long.toString(uid.getAsLong()) : "?"),
+                    null);
+        }
+    }
+
+    private boolean isWorkerOrAncestor(long pid) {
+        long current = workerPid;
+        for (int depth = 0; depth < 64 && current > 0; depth++) {
+            if (current == pid) {
+                return true;
+            }
+            current = ProcFs.parentPid(current).orElse(0);
+        }
+        return false;
+    }
+}

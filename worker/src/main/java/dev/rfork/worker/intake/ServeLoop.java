@@ -1,0 +1,169 @@
+package dev.rfork.worker.intake;
+
+import dev.rfork.address.Queues;
+import dev.rfork.message.Disposition;
+import dev.rfork.message.Event;
+import dev.rfork.message.EventType;
+import dev.rfork.message.MessageException;
+import dev.rfork.message.Reason;
+import dev.rfork.worker.events.EventPublisher;
+import jakarta.jms.BytesMessage;
+import jakarta.jms.JMSConsumer;
+import jakarta.jms.JMSContext;
+import jakarta.jms.JMSException;
+import jakarta.jms.JMSRuntimeException;
+import jakarta.jms.Message;
+import jakarta.jms.TextMessage;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one consumer of one queue: takes a message, lets the handler serve it, then decides its
+ * fate from the failure's reason. A bad message is answered and dead-lettered; a transient
+ * failure is rolled back for redelivery until the attempts run out; nothing kills the loop.
+ */
+public final class ServeLoop implements Runnable {
+    private static final Logger LOG = LoggerFactory.getLogger(ServeLoop.class);
+
+    private final String queue;
+    private final JMSContext transaction;
+    private final Handler handler;
+    private final EventPublisher events;
+    private final String node;
+    private final int maxAttempts;
+    private volatile boolean running = true;
+
+    public ServeLoop(String queue, JMSContext transaction, Handler handler, EventPublisher events, String node,
+            int maxAttempts) {
+        this.queue = queue;
+        this.transaction = transaction;
+        this.handler = handler;
+        this.events = events;
+        this.node = node;
+        this.maxAttempts = maxAttempts;
+    }
+
+    @Override
+    public void run() {
+        try (JMSConsumer consumer = transaction.createConsumer(transaction.createQueue(queue))) {
+            while (running) {
+                Message message = receive(consumer);
+                if (message != null) {
+                    serve(message);
+                }
+            }
+        } catch (RuntimeException e) {
+            if (running) {
+                LOG.error("consumer of {} stopped unexpectedly", queue, e);
+            }
+        }
+    }
+
+    private Message receive(JMSConsumer consumer) {
+        try {
+            return consumer.receive(500);
+        } catch (JMSRuntimeException e) {
+            if (running) {
+                LOG.warn("receiving from {} failed: {}", queue, e.getMessage());
+            }
+            return null;
+        }
+    }
+
+    private void serve(Message message) {
+        Delivery delivery = new Delivery(transaction, deliveryCount(message));
+        String body = null;
+        try {
+            body = body(message);
+            handler.handle(body, delivery);
+            if (!delivery.committed()) {
+                delivery.commit();
+            }
+        } catch (MessageException e) {
+            decide(delivery, body, e);
+        } catch (Exception e) {
+            LOG.error("[{}] unexpected failure serving a message from {}", delivery.requestId(), queue, e);
+            decide(delivery, body, new MessageException(Reason.INTERNAL_ERROR, String.valueOf(e),
+                    Map.of("exception", e.getClass().getName()), e));
+        }
+    }
+
+    private void decide(Delivery delivery, String body, MessageException failure) {
+        try {
+            if (delivery.committed()) {
+                publish(delivery, delivery.failureType(), failure);
+                return;
+            }
+            Disposition disposition = failure.reason().disposition();
+            boolean lastAttempt = delivery.deliveryCount() >= maxAttempts;
+            if (disposition == Disposition.REDELIVER && !lastAttempt) {
+                publish(delivery, EventType.RETRYING, failure);
+                transaction.rollback();
+                return;
+            }
+            publish(delivery, delivery.failureType(), failure);
+            if (disposition != Disposition.ANSWER) {
+                deadLetter(body, failure);
+            }
+            transaction.commit();
+        } catch (RuntimeException e) {
+            LOG.error("[{}] could not settle the message after {}; it will be redelivered",
+                    delivery.requestId(), failure.reason(), e);
+            rollbackQuietly();
+        }
+    }
+
+    private void publish(Delivery delivery, EventType type, MessageException failure) {
+        Map<String, String> evidence = new LinkedHashMap<>(failure.evidence());
+        evidence.put("attempt", Integer.toString(delivery.deliveryCount()));
+        events.publish(Event.of(delivery.requestId(), type, delivery.mode(), node)
+                .withPid(delivery.pid())
+                .withFailure(failure.reason(), failure.getMessage(), evidence));
+    }
+
+    /** A copy of the message goes to the dead-letter queue with the reason, in the same transaction. */
+    private void deadLetter(String body, MessageException failure) {
+        transaction.createProducer()
+                .setProperty(Queues.PROP_REASON, failure.reason().code())
+                .setProperty("detail", String.valueOf(failure.getMessage()))
+                .setProperty("originalQueue", queue)
+                .send(transaction.createQueue(Queues.DEAD_LETTER), body == null ? "" : body);
+    }
+
+    private static String body(Message message) throws JMSException {
+        if (message instanceof TextMessage text) {
+            return text.getText();
+        }
+        // STOMP frames with a content-length header arrive as bytes.
+        if (message instanceof BytesMessage bytes) {
+            byte[] data = new byte[(int) Math.min(bytes.getBodyLength(), 1 << 20)];
+            bytes.readBytes(data);
+            return new String(data, StandardCharsets.UTF_8);
+        }
+        throw new MessageException(Reason.MALFORMED_MESSAGE,
+                "expected a text message with a JSON body, got " + message.getClass().getSimpleName());
+    }
+
+    private static int deliveryCount(Message message) {
+        try {
+            return message.getIntProperty("JMSXDeliveryCount");
+        } catch (JMSException | NumberFormatException e) {
+            return 1;
+        }
+    }
+
+    private void rollbackQuietly() {
+        try {
+            transaction.rollback();
+        } catch (RuntimeException e) {
+            LOG.warn("rollback on {} failed: {}", queue, e.getMessage());
+        }
+    }
+
+    public void stop() {
+        running = false;
+    }
+}

@@ -47,9 +47,16 @@ die() {
     "run: sudo bash $0"
 [ "$(uname -m)" = x86_64 ] || die "only x86_64 is supported (found $(uname -m))" \
     "extend ARCH_TRIPLET/LOADER_NAME in $0 for this architecture"
-for tool in unshare setsid apt-get apt-cache dpkg-deb dpkg; do
+for tool in unshare setsid flock apt-get apt-cache dpkg-deb dpkg; do
     command -v "$tool" >/dev/null 2>&1 || die "'$tool' not found" "apt-get install -y util-linux apt dpkg"
 done
+
+# One run at a time (two concurrent runs would fight over $PREFIX and dpkg).
+mkdir -p "$STATE_DIR"
+exec 9>"$STATE_DIR/install-criu.lock"
+flock 9
+
+log "looking for a working CRIU for Linux $(uname -r) (wrapper: $WRAPPER)"
 
 # A real python3 binary (not a pyenv-style shim script) for the smoke test.
 PYTHON=
@@ -126,13 +133,13 @@ while True:
     print("ppid=%d n=%d" % (os.getppid(), i), flush=True)
     time.sleep(0.05)
 EOF
-    setsid "$PYTHON" "$dir/server.py" "$dir/port" </dev/null >>"$dir/server.log" 2>&1 &
+    setsid "$PYTHON" "$dir/server.py" "$dir/port" 9>&- </dev/null >>"$dir/server.log" 2>&1 &
     srv_pid=$!
     SMOKE_PIDS+=("$srv_pid")
     for i in $(seq 1 100); do [ -s "$dir/port" ] && break; sleep 0.05; done
     [ -s "$dir/port" ] || { warn "smoke test server did not start"; return 1; }
 
-    setsid "$PYTHON" "$dir/target.py" "$dir/port" </dev/null >>"$dir/target.log" 2>&1 &
+    setsid "$PYTHON" "$dir/target.py" "$dir/port" 9>&- </dev/null >>"$dir/target.log" 2>&1 &
     orig_pid=$!
     SMOKE_PIDS+=("$orig_pid")
     for i in $(seq 1 100); do grep -q 'n=2' "$dir/target.log" 2>/dev/null && break; sleep 0.05; done
@@ -149,7 +156,7 @@ EOF
     kill -0 "$orig_pid" 2>/dev/null || { warn "original died after dump --leave-running"; return 1; }
 
     log "  restore into a fresh PID namespace while the original runs ..."
-    setsid unshare --pid --fork --kill-child --mount-proc "$@" restore -D "$dir/img" --tcp-close -o restore.log \
+    setsid unshare --pid --fork --kill-child --mount-proc "$@" restore -D "$dir/img" --tcp-close -o restore.log 9>&- \
         </dev/null >>"$dir/restore.out" 2>&1 &
     unshare_pid=$!
     SMOKE_PIDS+=("$unshare_pid")
@@ -259,7 +266,7 @@ try_distro() {
         fi
         log "installing the distribution's criu $cand (apt-get install -y criu) ..."
         before=$(dpkg-query -W -f '${db:Status-Abbrev} ${Package}\n' 2>/dev/null | awk '$1 ~ /^ii/ {print $2}' | sort)
-        if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -qq criu >"$WORK/apt-install.log" 2>&1; then
+        if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -qq criu 9>&- >"$WORK/apt-install.log" 2>&1; then
             tail -n 5 "$WORK/apt-install.log" | sed 's/^/[install-criu]   | /' >&2
             warn "apt-get install criu failed"
             return 1
@@ -274,7 +281,7 @@ try_distro() {
         fi
         log "distribution criu $cand does not work on Linux $(uname -r): removing what was just installed ($new)"
         # shellcheck disable=SC2086
-        [ -z "$new" ] || DEBIAN_FRONTEND=noninteractive apt-get purge -y -qq $new >/dev/null 2>&1 \
+        [ -z "$new" ] || DEBIAN_FRONTEND=noninteractive apt-get purge -y -qq $new 9>&- >/dev/null 2>&1 \
             || warn "could not purge $new"
         mkdir -p "$STATE_DIR"
         echo "$cand" >"$DISTRO_REJECTED"

@@ -35,6 +35,12 @@ public record Event(
 
     public static final int VERSION = 1;
 
+    /** Absent maps read as empty, so callers never check for null. */
+    public Event {
+        evidence = evidence == null ? Map.of() : evidence;
+        stats = stats == null ? Map.of() : stats;
+    }
+
     public static Event of(UUID requestId, EventType type, Mode mode, String node) {
         return new Event(VERSION, requestId, type, mode, node, Instant.now(), null, null, null, null, null,
                 Map.of(), Map.of());

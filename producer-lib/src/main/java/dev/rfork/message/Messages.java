@@ -17,8 +17,8 @@ public final class Messages {
             .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
             // Newer minor versions may add fields; readers of the same version ignore them.
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            // A missing number is an error, not a silent 0 (validate() checks the rest).
             .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
-            .enable(DeserializationFeature.FAIL_ON_MISSING_CREATOR_PROPERTIES)
             .build();
 
     private Messages() {

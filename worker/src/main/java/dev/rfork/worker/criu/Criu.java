@@ -16,9 +16,10 @@ public interface Criu {
 
     /**
      * Restores the images in {@code imageDir} into a fresh PID namespace and returns once the
-     * copy runs. The copy outlives the caller. Throws with reason {@code CRIU_RESTORE_FAILED}.
+     * copy runs. The copy outlives the caller. Its standard output goes to {@code childOutput}
+     * when the original's went to a file or a terminal. Throws with reason {@code CRIU_RESTORE_FAILED}.
      */
-    RestoredProcess restore(Path imageDir, Path logFile, Duration timeout);
+    RestoredProcess restore(Path imageDir, Path logFile, Path childOutput, Duration timeout);
 
     /** {@code criu --version}'s first line, or throws when CRIU cannot run. */
     String version();

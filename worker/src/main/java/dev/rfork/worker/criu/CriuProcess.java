@@ -46,6 +46,12 @@ public final class CriuProcess implements Criu {
         command.add("--ext-unix-sk");
         // CRIU's own numbers (freeze time, pages written) go into the events.
         command.add("--display-stats");
+        try {
+            Stdio.inspect(pid).write(imageDir);
+        } catch (IOException e) {
+            throw new MessageException(Reason.CRIU_DUMP_FAILED, "cannot record the standard streams of PID " + pid,
+                    Map.of("error", String.valueOf(e.getMessage())), e);
+        }
         long start = System.nanoTime();
         CommandResult result = run(command, DUMP_TIMEOUT, logFile);
         long elapsed = (System.nanoTime() - start) / 1_000_000;
@@ -56,33 +62,19 @@ public final class CriuProcess implements Criu {
     }
 
     @Override
-    public RestoredProcess restore(Path imageDir, Path logFile, Duration timeout) {
+    public RestoredProcess restore(Path imageDir, Path logFile, Path childOutput, Duration timeout) {
         Path pidFile = imageDir.resolveSibling(imageDir.getFileName() + ".pid");
-        Path output = imageDir.resolveSibling(imageDir.getFileName() + ".restore.out");
-        List<String> command = new ArrayList<>(List.of(
-                // Own session: a Ctrl-C or hang-up aimed at the worker never reaches the copy.
-                "setsid",
-                // A fresh PID namespace lets the copy keep its PID while the original still has it.
-                // CRIU is its PID 1 and, not detached, waits on the copy as long as it runs.
-                "unshare", "--pid", "--fork", "--mount-proc"));
-        command.addAll(criu);
-        command.addAll(List.of("restore", "--images-dir", imageDir.toString(), "--log-file", logFile.toString(),
-                "-v2", "--shell-job", "--tcp-close", "--file-locks", "--ext-unix-sk",
-                // Written when the restore is complete: our signal that the copy runs.
-                "--pidfile", pidFile.toString()));
-        long start = System.nanoTime();
-        Process holder;
+        Stdio stdio;
         try {
             Files.deleteIfExists(pidFile);
-            holder = new ProcessBuilder(command)
-                    .redirectErrorStream(true)
-                    .redirectOutput(output.toFile())
-                    .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
-                    .start();
-        } catch (IOException e) {
-            throw new MessageException(Reason.CRIU_RESTORE_FAILED, "cannot start criu restore: " + e.getMessage(),
-                    Map.of("command", String.join(" ", command)), e);
+            stdio = Stdio.read(imageDir);
+        } catch (IOException | RuntimeException e) {
+            throw new MessageException(Reason.CRIU_RESTORE_FAILED, "cannot prepare the restore: " + e.getMessage(),
+                    Map.of("imageDir", imageDir.toString()), e);
         }
+        List<String> command = restoreCommand(imageDir, logFile, pidFile, stdio, childOutput);
+        long start = System.nanoTime();
+        Process holder = startHolder(command, stdio, childOutput);
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
             if (Files.exists(pidFile)) {
@@ -90,30 +82,84 @@ public final class CriuProcess implements Criu {
                 return new RestoredProcess(hostPid, holder.pid(), (System.nanoTime() - start) / 1_000_000);
             }
             if (!holder.isAlive()) {
-                CommandResult result = CommandResult.of(holder.exitValue(), readQuietly(output), LOG_TAIL_LINES);
-                throw failure(Reason.CRIU_RESTORE_FAILED, "criu restore failed", result, logFile);
+                throw failure(Reason.CRIU_RESTORE_FAILED, "criu restore failed",
+                        CommandResult.of(holder.exitValue(), readQuietly(childOutput), LOG_TAIL_LINES), logFile);
             }
             sleep(5);
         }
         holder.destroyForcibly();
         throw failure(Reason.CRIU_RESTORE_FAILED, "criu restore did not finish within " + timeout,
-                CommandResult.of(-1, readQuietly(output), LOG_TAIL_LINES), logFile);
+                CommandResult.of(-1, "", LOG_TAIL_LINES), logFile);
     }
 
-    /** unshare (holder) forks CRIU as the namespace's init; CRIU's child is the copy. */
+    private List<String> restoreCommand(Path imageDir, Path logFile, Path pidFile, Stdio stdio, Path childOutput) {
+        // A fresh PID namespace lets the copy keep its PID while the original still has it.
+        // CRIU is its PID 1 and, not detached, stays the copy's parent as long as it runs;
+        // --kill-child: if we must give up on a restore, nothing half-restored survives.
+        List<String> command = new ArrayList<>(List.of("unshare", "--pid", "--fork", "--kill-child", "--mount-proc"));
+        command.addAll(criu);
+        command.addAll(List.of("restore", "--images-dir", imageDir.toString(), "--log-file", logFile.toString(),
+                "-v2", "--shell-job", "--tcp-close", "--file-locks", "--ext-unix-sk",
+                // Written when the restore is complete: our signal that the copy runs.
+                "--pidfile", pidFile.toString()));
+        // Stdout/stderr files would fail CRIU's size check once the original wrote more:
+        // the copy writes to criu's own stdout instead, which is childOutput.
+        if (stdio.stdoutKey() != null) {
+            command.addAll(List.of("--inherit-fd", "fd[1]:" + stdio.stdoutKey()));
+        }
+        if (stdio.stderrKey() != null && !stdio.stderrKey().equals(stdio.stdoutKey())) {
+            command.addAll(List.of("--inherit-fd", "fd[2]:" + stdio.stderrKey()));
+        }
+        if (stdio.terminal()) {
+            // A copy of a terminal program needs a terminal: script gives it a pty and logs it.
+            return List.of("setsid", "script", "--quiet", "--flush", "--return", "--command",
+                    shellQuote(command), childOutput.toString());
+        }
+        // Own session: a Ctrl-C or hang-up aimed at the worker never reaches the copy.
+        command.add(0, "setsid");
+        return command;
+    }
+
+    private static Process startHolder(List<String> command, Stdio stdio, Path childOutput) {
+        LOG.debug("running {}", String.join(" ", command));
+        try {
+            ProcessBuilder builder = new ProcessBuilder(command)
+                    .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
+            if (stdio.terminal()) {
+                builder.redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectErrorStream(true);
+            } else {
+                builder.redirectOutput(ProcessBuilder.Redirect.appendTo(childOutput.toFile())).redirectErrorStream(true);
+            }
+            return builder.start();
+        } catch (IOException e) {
+            throw new MessageException(Reason.CRIU_RESTORE_FAILED, "cannot start criu restore: " + e.getMessage(),
+                    Map.of("command", String.join(" ", command)), e);
+        }
+    }
+
+    /** The copy is the child of the namespace's init (CRIU), somewhere below the holder. */
     private static long findCopy(long holderPid, long deadline) {
         while (System.nanoTime() < deadline) {
-            for (long init : ProcFs.children(holderPid)) {
-                List<Long> copies = ProcFs.children(init);
-                if (!copies.isEmpty()) {
-                    return copies.get(0);
+            List<Long> pending = new ArrayList<>(List.of(holderPid));
+            while (!pending.isEmpty()) {
+                long pid = pending.remove(0);
+                List<Long> namespaced = ProcFs.namespacePids(pid);
+                List<Long> children = ProcFs.children(pid);
+                if (namespaced.size() > 1 && namespaced.get(namespaced.size() - 1) == 1 && !children.isEmpty()) {
+                    return children.get(0);
                 }
+                pending.addAll(children);
             }
             sleep(2);
         }
         throw new MessageException(Reason.CRIU_RESTORE_FAILED,
                 "criu restore reported success but the copy's process was not found",
                 Map.of("holderPid", Long.toString(holderPid)), null);
+    }
+
+    private static String shellQuote(List<String> words) {
+        return words.stream().map(word -> "'" + word.replace("'", "'\\''") + "'")
+                .collect(java.util.stream.Collectors.joining(" "));
     }
 
     @Override

@@ -63,6 +63,20 @@ public final class ProcFs {
         }
     }
 
+    /** The process's PID in each PID namespace it is in, outermost first (NSpid in /proc/PID/status). */
+    public static List<Long> namespacePids(long pid) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
+                if (line.startsWith("NSpid:")) {
+                    return java.util.Arrays.stream(line.substring(6).trim().split("\\s+")).map(Long::valueOf).toList();
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return List.of();
+        }
+        return List.of();
+    }
+
     /** The command line of the process, for logs and evidence. */
     public static String commandLine(long pid) {
         try {

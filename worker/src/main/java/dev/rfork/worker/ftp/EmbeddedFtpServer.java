@@ -6,6 +6,9 @@ import org.apache.ftpserver.ConnectionConfigFactory;
 import org.apache.ftpserver.DataConnectionConfigurationFactory;
 import org.apache.ftpserver.FtpServer;
 import org.apache.ftpserver.FtpServerFactory;
+import org.apache.ftpserver.command.Command;
+import org.apache.ftpserver.command.CommandFactory;
+import org.apache.ftpserver.command.CommandFactoryFactory;
 import org.apache.ftpserver.ftplet.FtpException;
 import org.apache.ftpserver.ftplet.UserManager;
 import org.apache.ftpserver.listener.ListenerFactory;
@@ -13,6 +16,7 @@ import org.apache.ftpserver.usermanager.PropertiesUserManagerFactory;
 import org.apache.ftpserver.usermanager.impl.BaseUser;
 import org.apache.ftpserver.usermanager.impl.ConcurrentLoginPermission;
 import org.apache.ftpserver.usermanager.impl.WritePermission;
+import org.apache.mina.transport.socket.SocketSessionConfig;
 
 /**
  * The node's FTP server (Apache FtpServer): one user, with credentials, whose root is the
@@ -41,6 +45,7 @@ public final class EmbeddedFtpServer implements AutoCloseable {
         connections.setMaxLoginFailures(3);
         connections.setLoginFailureDelay(500);
         factory.setConnectionConfig(connections.createConnectionConfig());
+        factory.setCommandFactory(withNoDelay(new CommandFactoryFactory().createCommandFactory()));
 
         UserManager users = new PropertiesUserManagerFactory().createUserManager();
         BaseUser user = new BaseUser();
@@ -55,6 +60,26 @@ public final class EmbeddedFtpServer implements AutoCloseable {
         FtpServer server = factory.createServer();
         server.start();
         return new EmbeddedFtpServer(server);
+    }
+
+    /**
+     * Turns Nagle off on each control connection before its commands run. MINA leaves it on and
+     * FtpServer has no setting for it, yet a transfer gets two replies in a row (150, then 226):
+     * the 226 then waited for the client's delayed ACK of the 150, 40 ms per file on Linux.
+     */
+    private static CommandFactory withNoDelay(CommandFactory commands) {
+        return name -> {
+            Command command = commands.getCommand(name);
+            if (command == null) {
+                return null; // FtpServer answers 502 for unknown commands
+            }
+            return (session, context, request) -> {
+                if (session.getConfig() instanceof SocketSessionConfig socket && !socket.isTcpNoDelay()) {
+                    socket.setTcpNoDelay(true);
+                }
+                command.execute(session, context, request);
+            };
+        };
     }
 
     @Override

@@ -1,142 +1,153 @@
 package dev.rfork.worker.ftp;
 
 import dev.rfork.address.NodeAddress;
-import dev.rfork.message.MessageException;
-import dev.rfork.message.Reason;
 import dev.rfork.worker.ship.ImageTransport;
 import dev.rfork.worker.ship.Shipment;
 import dev.rfork.worker.spool.Manifest;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.DigestInputStream;
-import java.security.MessageDigest;
 import java.util.ArrayList;
-import java.util.HexFormat;
-import java.util.LinkedHashMap;
+import java.util.Comparator;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
-import org.apache.commons.net.ftp.FTP;
-import org.apache.commons.net.ftp.FTPClient;
-import org.apache.commons.net.ftp.FTPReply;
+import java.util.concurrent.CompletionService;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorCompletionService;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 
-/** {@link ImageTransport} over FTP with Apache Commons Net; works with the embedded server and vsftpd. */
+/**
+ * {@link ImageTransport} over FTP with Apache Commons Net; works with the embedded server and
+ * vsftpd. Uploads over a few connections at once (see {@link UploadPlan}) and the manifest last.
+ */
 public final class FtpTransport implements ImageTransport {
-    // Large buffers matter: 1 MiB gives several times the throughput of the 8 KiB default here.
-    private static final int BUFFER_SIZE = 1 << 20;
+    /** Enough to hide the per-file round trips of a CRIU image's dozen small files behind its pages file. */
+    static final int MAX_CONNECTIONS = 4;
 
     private final FtpSettings settings;
+    private final int maxConnections;
 
     public FtpTransport(FtpSettings settings) {
+        this(settings, MAX_CONNECTIONS);
+    }
+
+    FtpTransport(FtpSettings settings, int maxConnections) {
         this.settings = settings;
+        this.maxConnections = maxConnections;
     }
 
     @Override
     public Shipment ship(NodeAddress target, UUID requestId, Path dir) {
         long start = System.nanoTime();
-        FTPClient ftp = connect(target);
-        try {
+        try (FtpConnection primary = FtpConnection.open(target, settings)) {
             String remoteDir = requestId.toString();
-            prepareDirectory(ftp, target, remoteDir);
-            List<Manifest.Entry> entries = new ArrayList<>();
-            long bytes = 0;
-            for (Path file : imageFiles(dir)) {
-                entries.add(upload(ftp, target, remoteDir, file));
-                bytes += entries.get(entries.size() - 1).size();
-            }
+            List<List<Path>> lanes = plan(primary, dir);
+            primary.prepareDirectory(remoteDir);
+            List<Manifest.Entry> entries = uploadAll(primary, target, remoteDir, lanes);
             Manifest manifest = new Manifest(Manifest.VERSION, requestId, List.copyOf(entries));
             byte[] manifestBytes = manifest.toBytes();
-            store(ftp, target, remoteDir + "/" + Manifest.FILE_NAME, new ByteArrayInputStream(manifestBytes));
-            ftp.logout();
-            return new Shipment(manifest, Manifest.sha256(manifestBytes), bytes, (System.nanoTime() - start) / 1_000_000);
-        } catch (IOException e) {
-            throw shipFailed(target, "the transfer broke: " + e.getMessage(), ftp, e);
-        } finally {
-            disconnectQuietly(ftp);
+            // Only once every image has arrived: a target that sees the manifest has the whole image.
+            primary.store(remoteDir + "/" + Manifest.FILE_NAME, new ByteArrayInputStream(manifestBytes));
+            primary.logout();
+            return new Shipment(manifest, Manifest.sha256(manifestBytes), manifest.totalBytes(),
+                    (System.nanoTime() - start) / 1_000_000);
         }
     }
 
-    private FTPClient connect(NodeAddress target) {
-        FTPClient ftp = new FTPClient();
-        ftp.setConnectTimeout((int) settings.connectTimeout().toMillis());
-        ftp.setDefaultTimeout((int) settings.connectTimeout().toMillis());
-        ftp.setBufferSize(BUFFER_SIZE);
-        try {
-            ftp.connect(target.canonical(), settings.port());
-        } catch (IOException e) {
-            throw new MessageException(Reason.TARGET_UNREACHABLE,
-                    "cannot connect to the FTP server of " + target + ":" + settings.port() + ": " + e.getMessage(),
-                    Map.of("host", target.canonical(), "port", Integer.toString(settings.port()),
-                            "error", String.valueOf(e.getMessage())), e);
-        }
-        try {
-            ftp.setSoTimeout((int) settings.connectTimeout().toMillis() * 6);
-            if (!FTPReply.isPositiveCompletion(ftp.getReplyCode()) || !ftp.login(settings.user(), settings.password())) {
-                throw shipFailed(target, "the FTP server refused the login of user '" + settings.user() + "'", ftp, null);
-            }
-            ftp.setFileType(FTP.BINARY_FILE_TYPE);
-            ftp.enterLocalPassiveMode();
-            return ftp;
-        } catch (IOException e) {
-            disconnectQuietly(ftp);
-            throw shipFailed(target, "the FTP session failed: " + e.getMessage(), ftp, e);
-        }
-    }
-
-    /** Creates the request's directory, emptied of what an earlier, broken attempt left. */
-    private void prepareDirectory(FTPClient ftp, NodeAddress target, String remoteDir) throws IOException {
-        if (!ftp.makeDirectory(remoteDir)) {
-            String[] leftovers = ftp.listNames(remoteDir);
-            if (leftovers == null) {
-                throw shipFailed(target, "cannot create directory " + remoteDir + " on the target", ftp, null);
-            }
-            for (String name : leftovers) {
-                String plain = name.substring(name.lastIndexOf('/') + 1);
-                ftp.deleteFile(remoteDir + "/" + plain);
-            }
-        }
-    }
-
-    private Manifest.Entry upload(FTPClient ftp, NodeAddress target, String remoteDir, Path file) throws IOException {
-        MessageDigest digest = Manifest.newDigest();
-        try (InputStream in = new DigestInputStream(Files.newInputStream(file), digest)) {
-            store(ftp, target, remoteDir + "/" + file.getFileName(), in);
-        }
-        return new Manifest.Entry(file.getFileName().toString(), Files.size(file),
-                HexFormat.of().formatHex(digest.digest()));
-    }
-
-    private void store(FTPClient ftp, NodeAddress target, String remotePath, InputStream in) throws IOException {
-        if (!ftp.storeFile(remotePath, in)) {
-            throw shipFailed(target, "the FTP server refused " + remotePath, ftp, null);
-        }
-    }
-
-    private static List<Path> imageFiles(Path dir) throws IOException {
+    private List<List<Path>> plan(FtpConnection primary, Path dir) {
         try (var files = Files.list(dir)) {
-            return files.filter(Files::isRegularFile).sorted().toList();
+            return UploadPlan.lanes(files.filter(Files::isRegularFile).toList(), maxConnections);
+        } catch (IOException e) {
+            throw primary.failure("cannot read the image directory " + dir + ": " + e.getMessage(), e);
         }
     }
 
-    private MessageException shipFailed(NodeAddress target, String what, FTPClient ftp, Throwable cause) {
-        Map<String, String> evidence = new LinkedHashMap<>();
-        evidence.put("host", target.canonical());
-        evidence.put("port", Integer.toString(settings.port()));
-        evidence.put("ftpReplyCode", Integer.toString(ftp.getReplyCode()));
-        evidence.put("ftpReply", String.valueOf(ftp.getReplyString()).trim());
-        return new MessageException(Reason.SHIP_FAILED, what, evidence, cause);
+    /**
+     * Runs each lane on its own thread: the first on the primary connection, which is logged in
+     * already, so the largest file starts at once; the others on connections of their own. The
+     * first failure stops the other lanes, and all have ended before this returns, so that a
+     * retry of the request never races a stale upload into the same directory.
+     */
+    private List<Manifest.Entry> uploadAll(FtpConnection primary, NodeAddress target, String remoteDir,
+                                           List<List<Path>> lanes) {
+        AtomicBoolean aborted = new AtomicBoolean();
+        ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, lanes.size()), threadsNamed(remoteDir));
+        try {
+            CompletionService<List<Manifest.Entry>> done = new ExecutorCompletionService<>(pool);
+            for (int i = 0; i < lanes.size(); i++) {
+                List<Path> lane = lanes.get(i);
+                done.submit(i == 0
+                        ? () -> primary.upload(remoteDir, lane, aborted::get)
+                        : () -> uploadOnNewConnection(target, remoteDir, lane, aborted));
+            }
+            List<Manifest.Entry> entries = collect(done, lanes.size(), aborted, primary);
+            entries.sort(Comparator.comparing(Manifest.Entry::name));
+            return entries;
+        } finally {
+            awaitEnd(pool);
+        }
     }
 
-    private static void disconnectQuietly(FTPClient ftp) {
-        if (ftp.isConnected()) {
+    private List<Manifest.Entry> uploadOnNewConnection(NodeAddress target, String remoteDir, List<Path> lane,
+                                                       AtomicBoolean aborted) {
+        try (FtpConnection connection = FtpConnection.open(target, settings)) {
+            List<Manifest.Entry> entries = connection.upload(remoteDir, lane, aborted::get);
+            connection.logout();
+            return entries;
+        }
+    }
+
+    /** Waits for every lane; on the first failure tells the others to stop, and reports that failure. */
+    private static List<Manifest.Entry> collect(CompletionService<List<Manifest.Entry>> done, int lanes,
+                                                AtomicBoolean aborted, FtpConnection primary) {
+        List<Manifest.Entry> entries = new ArrayList<>();
+        Throwable firstFailure = null;
+        for (int i = 0; i < lanes; i++) {
             try {
-                ftp.disconnect();
-            } catch (IOException ignored) {
-                // The transfer's outcome is already decided; a failing close adds nothing.
+                entries.addAll(done.take().get());
+            } catch (ExecutionException e) {
+                aborted.set(true);
+                firstFailure = firstFailure == null ? e.getCause() : firstFailure;
+            } catch (InterruptedException e) {
+                aborted.set(true);
+                Thread.currentThread().interrupt();
+                throw primary.failure("interrupted while uploading", e);
             }
         }
+        if (firstFailure instanceof RuntimeException runtime) {
+            throw runtime;
+        }
+        if (firstFailure != null) {
+            throw primary.failure("an upload failed: " + firstFailure, firstFailure);
+        }
+        return entries;
+    }
+
+    /**
+     * Lanes stop at their next buffer once aborted, or at the latest when their socket times out;
+     * an interrupt ends the wait early (the threads are daemons and finish on their own).
+     */
+    private void awaitEnd(ExecutorService pool) {
+        pool.shutdown();
+        try {
+            pool.awaitTermination(settings.connectTimeout().toMillis() * 12, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static ThreadFactory threadsNamed(String remoteDir) {
+        AtomicInteger count = new AtomicInteger();
+        return task -> {
+            Thread thread = new Thread(task, "ftp-upload-" + remoteDir + "-" + count.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        };
     }
 }

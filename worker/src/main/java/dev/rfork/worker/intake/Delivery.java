@@ -18,9 +18,11 @@ public final class Delivery {
     private boolean committed;
     private EventType failureType = EventType.FAILED;
 
-    Delivery(JMSContext transaction, int deliveryCount) {
+    /** @param requestIdHint the message's requestId property, used until the body is read */
+    Delivery(JMSContext transaction, int deliveryCount, UUID requestIdHint) {
         this.transaction = transaction;
         this.deliveryCount = deliveryCount;
+        this.requestId = requestIdHint;
     }
 
     public void identify(UUID id, Mode requestMode, long requestPid) {

@@ -74,7 +74,7 @@ public final class ServeLoop implements Runnable {
     }
 
     private void serve(Message message) {
-        Delivery delivery = new Delivery(transaction, deliveryCount(message));
+        Delivery delivery = new Delivery(transaction, deliveryCount(message), requestIdHint(message));
         String body = null;
         try {
             body = body(message);
@@ -145,6 +145,16 @@ public final class ServeLoop implements Runnable {
         }
         throw new MessageException(Reason.MALFORMED_MESSAGE,
                 "expected a text message with a JSON body, got " + message.getClass().getSimpleName());
+    }
+
+    /** Lets a request whose body cannot be read still be answered under its id. */
+    private static java.util.UUID requestIdHint(Message message) {
+        try {
+            String value = message.getStringProperty(Queues.PROP_REQUEST_ID);
+            return value == null ? null : java.util.UUID.fromString(value);
+        } catch (JMSException | IllegalArgumentException e) {
+            return null;
+        }
     }
 
     private static int deliveryCount(Message message) {

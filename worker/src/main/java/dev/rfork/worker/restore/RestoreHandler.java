@@ -69,8 +69,9 @@ public final class RestoreHandler implements Handler {
         Manifest manifest = Manifest.verify(dir, request.manifestSha256());
         long verifyMs = (System.nanoTime() - verifyStart) / 1_000_000;
 
+        Path output = dir.resolveSibling(request.requestId() + ".out");
         Criu.RestoredProcess copy = criu.restore(dir, dir.resolveSibling(request.requestId() + ".restore.log"),
-                CRIU_RESTORE_TIMEOUT);
+                output, CRIU_RESTORE_TIMEOUT);
         Files.writeString(result, copy.hostPid() + " " + copy.holderPid());
         deleteImages(dir);
         Map<String, Long> stats = new LinkedHashMap<>();
@@ -82,7 +83,8 @@ public final class RestoreHandler implements Handler {
                 .withChild(node.canonical(), copy.hostPid())
                 .withStats(stats)
                 .withDetail("the copy of PID " + request.pid() + " from " + request.source() + " runs as PID "
-                        + copy.hostPid() + " (PID " + request.pid() + " in its own PID namespace)"));
+                        + copy.hostPid() + " (PID " + request.pid() + " in its own PID namespace); output of the copy, "
+                        + "if its stdout was a file or terminal: " + output));
     }
 
     private boolean answerAgainIfRestored(RestoreRequest request, Path result) throws IOException {

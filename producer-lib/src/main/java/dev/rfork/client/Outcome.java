@@ -35,7 +35,8 @@ public record Outcome(
         return RESTORED.equals(status);
     }
 
-    static Outcome from(UUID requestId, List<Event> events, boolean timedOut) {
+    /** @param sentAt when the request was sent, for the request-to-running time; null when unknown */
+    static Outcome from(UUID requestId, java.time.Instant sentAt, List<Event> events, boolean timedOut) {
         Map<String, Long> timings = new LinkedHashMap<>();
         String node = null;
         Long childPid = null;
@@ -47,6 +48,9 @@ public record Outcome(
             event.stats().forEach(timings::put);
             if (event.type() == EventType.RESTORED) {
                 restored = true;
+                if (sentAt != null) {
+                    timings.put("requestToRunningMs", event.at().toEpochMilli() - sentAt.toEpochMilli());
+                }
                 node = event.childNode();
                 childPid = event.childPid();
             }

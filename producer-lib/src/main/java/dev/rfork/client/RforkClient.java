@@ -69,15 +69,16 @@ public final class RforkClient implements AutoCloseable {
      */
     public Outcome forkAndWait(ForkRequest request, Duration timeout, Consumer<Event> onEvent) {
         try (JMSConsumer events = subscribe(request.requestId())) {
+            Instant sentAt = Instant.now();
             submit(request);
-            return collect(request.requestId(), request.mode(), events, timeout, onEvent);
+            return collect(request.requestId(), sentAt, request.mode(), events, timeout, onEvent);
         }
     }
 
     /** Follows the events of a request submitted elsewhere, until it ends or the timeout. */
     public Outcome follow(UUID requestId, Mode mode, Duration timeout, Consumer<Event> onEvent) {
         try (JMSConsumer events = subscribe(requestId)) {
-            return collect(requestId, mode, events, timeout, onEvent);
+            return collect(requestId, null, mode, events, timeout, onEvent);
         }
     }
 
@@ -99,7 +100,7 @@ public final class RforkClient implements AutoCloseable {
         return context.createConsumer(context.createTopic(Queues.EVENTS), selector);
     }
 
-    private Outcome collect(UUID requestId, Mode mode, JMSConsumer events, Duration timeout,
+    private Outcome collect(UUID requestId, Instant sentAt, Mode mode, JMSConsumer events, Duration timeout,
             Consumer<Event> onEvent) {
         List<Event> seen = new ArrayList<>();
         Instant end = Instant.now().plus(timeout);
@@ -111,10 +112,10 @@ public final class RforkClient implements AutoCloseable {
             seen.add(event);
             onEvent.accept(event);
             if (event.type().isTerminal(mode)) {
-                return Outcome.from(requestId, seen, false);
+                return Outcome.from(requestId, sentAt, seen, false);
             }
         }
-        return Outcome.from(requestId, seen, true);
+        return Outcome.from(requestId, sentAt, seen, true);
     }
 
     private static Event receive(JMSConsumer consumer, Duration wait) {

@@ -23,6 +23,9 @@ import org.apache.mina.transport.socket.SocketSessionConfig;
  * spool's inbox. Anonymous login is off; the user cannot leave its root.
  */
 public final class EmbeddedFtpServer implements AutoCloseable {
+    // Several nodes may ship here at once, each over up to FtpTransport.MAX_CONNECTIONS sessions.
+    private static final int MAX_SESSIONS = 32;
+
     private final FtpServer server;
 
     private EmbeddedFtpServer(FtpServer server) {
@@ -44,6 +47,7 @@ public final class EmbeddedFtpServer implements AutoCloseable {
         connections.setAnonymousLoginEnabled(false);
         connections.setMaxLoginFailures(3);
         connections.setLoginFailureDelay(500);
+        connections.setMaxLogins(MAX_SESSIONS);
         factory.setConnectionConfig(connections.createConnectionConfig());
         factory.setCommandFactory(withNoDelay(new CommandFactoryFactory().createCommandFactory()));
 
@@ -53,7 +57,7 @@ public final class EmbeddedFtpServer implements AutoCloseable {
         user.setPassword(settings.password());
         user.setHomeDirectory(root.toAbsolutePath().toString());
         user.setMaxIdleTime(300);
-        user.setAuthorities(List.of(new WritePermission(), new ConcurrentLoginPermission(16, 16)));
+        user.setAuthorities(List.of(new WritePermission(), new ConcurrentLoginPermission(MAX_SESSIONS, MAX_SESSIONS)));
         users.save(user);
         factory.setUserManager(users);
 

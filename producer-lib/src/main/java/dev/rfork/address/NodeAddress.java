@@ -68,7 +68,15 @@ public final class NodeAddress {
                 throw new InvalidNodeAddressException(text, "is not a unicast address");
             }
             String host = parsed.getHostAddress();
-            return new NodeAddress(compressIpv6(host), host.contains(":"));
+            if (!host.contains(":")) {
+                // Java reads ::ffff:a.b.c.d as the IPv4 address itself: the same node, the same queue.
+                var ipv4 = IPV4.matcher(host);
+                if (!ipv4.matches()) {
+                    throw new InvalidNodeAddressException(text, "is not an IPv6 literal");
+                }
+                return parseIpv4(text, ipv4);
+            }
+            return new NodeAddress(compressIpv6(host), true);
         } catch (UnknownHostException e) {
             throw new InvalidNodeAddressException(text, "is not an IPv6 literal");
         }

@@ -77,8 +77,18 @@ public final class RforkClient implements AutoCloseable {
 
     /** Follows the events of a request submitted elsewhere, until it ends or the timeout. */
     public Outcome follow(UUID requestId, Mode mode, Duration timeout, Consumer<Event> onEvent) {
+        return follow(requestId, mode, timeout, () -> { }, onEvent);
+    }
+
+    /**
+     * Subscribes to a request's events, then runs {@code send} (which sends the request by any
+     * other means: STOMP, AMQP, another client), then follows the request to its end.
+     */
+    public Outcome follow(UUID requestId, Mode mode, Duration timeout, Runnable send, Consumer<Event> onEvent) {
         try (JMSConsumer events = subscribe(requestId)) {
-            return collect(requestId, null, mode, events, timeout, onEvent);
+            Instant sentAt = Instant.now();
+            send.run();
+            return collect(requestId, sentAt, mode, events, timeout, onEvent);
         }
     }
 

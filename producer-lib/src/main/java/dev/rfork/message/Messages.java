@@ -42,7 +42,13 @@ public final class Messages {
                     "the message is " + json.length() + " characters long; at most " + MAX_MESSAGE_CHARS);
         }
         try {
-            return MAPPER.readValue(json, type);
+            T message = MAPPER.readValue(json, type);
+            if (message == null) {
+                // The JSON literal null reads as no object at all; callers expect one or an exception.
+                throw new MessageException(Reason.MALFORMED_MESSAGE, "not a valid " + type.getSimpleName()
+                        + ": the body is JSON null", Map.of("body", abbreviate(json, 200)), null);
+            }
+            return message;
         } catch (JsonProcessingException e) {
             throw new MessageException(Reason.MALFORMED_MESSAGE,
                     "not a valid " + type.getSimpleName() + ": " + e.getOriginalMessage(),

@@ -1,0 +1,229 @@
+package dev.rfork.worker;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.rfork.address.Queues;
+import dev.rfork.client.Outcome;
+import dev.rfork.client.RforkClient;
+import dev.rfork.message.Event;
+import dev.rfork.message.EventType;
+import dev.rfork.message.ForkRequest;
+import dev.rfork.message.Messages;
+import dev.rfork.message.Mode;
+import dev.rfork.message.Reason;
+import dev.rfork.message.RestoreRequest;
+import dev.rfork.worker.criu.ProcFs;
+import jakarta.jms.JMSContext;
+import jakarta.jms.Message;
+import jakarta.jms.QueueBrowser;
+import jakarta.jms.TextMessage;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Every failure is an answer: a failed event with a stable reason and evidence; the worker serves on. */
+class FailuresIT {
+    private static final Duration WAIT = Duration.ofSeconds(60);
+
+    @TempDir
+    static Path home;
+    static TestNode node;
+
+    @TempDir
+    Path work;
+    TestProcesses processes;
+
+    @BeforeAll
+    static void startNode() throws Exception {
+        node = TestNode.start(home);
+    }
+
+    @AfterAll
+    static void stopNode() {
+        node.close();
+    }
+
+    @BeforeEach
+    void setUp() {
+        processes = new TestProcesses(work);
+    }
+
+    @AfterEach
+    void tearDown() {
+        processes.close();
+    }
+
+    @Test
+    void malformedJsonOverStompIsAnsweredAndDeadLetteredAndTheNextRequestIsServed() throws Exception {
+        UUID requestId = UUID.randomUUID();
+        String garbage = "{\"version\": 1, \"pid\": oops";
+        Outcome outcome;
+        try (RforkClient client = node.client()) {
+            outcome = client.follow(requestId, Mode.FORK, WAIT, () -> sendOverStomp(requestId, garbage), e -> { });
+        }
+
+        assertThat(outcome.status()).isEqualTo(Outcome.FAILED);
+        assertThat(outcome.reason()).isEqualTo(Reason.MALFORMED_MESSAGE);
+        assertThat(outcome.events().get(0).evidence()).containsEntry("body", garbage);
+        assertThat(deadLetters()).anySatisfy(message -> {
+            assertThat(message.getStringProperty(Queues.PROP_REASON)).isEqualTo("MALFORMED_MESSAGE");
+            assertThat(((TextMessage) message).getText()).isEqualTo(garbage);
+        });
+
+        Path output = work.resolve("after-garbage.out");
+        long pid = processes.startCounter(output);
+        TestProcesses.awaitTicks(output, 2);
+        Outcome next = fork(ForkRequest.of(pid, "127.0.0.1", Mode.FORK));
+        processes.track(next.childPid() == null ? pid : next.childPid());
+        assertThat(next.status()).isEqualTo(Outcome.RESTORED);
+    }
+
+    @Test
+    void aPidThatDoesNotExistIsRejected() {
+        Outcome outcome = fork(ForkRequest.of(4_000_000, "127.0.0.1", Mode.FORK));
+
+        assertFailed(outcome, Reason.NO_SUCH_PROCESS);
+        assertThat(outcome.events().get(0).evidence()).containsEntry("pid", "4000000");
+    }
+
+    @Test
+    void aMalformedOrUnknownNodeAddressIsRejected() throws Exception {
+        long pid = processes.startCounter(work.resolve("target.out"));
+
+        assertFailed(fork(ForkRequest.of(pid, "10.0.0.300", Mode.FORK)), Reason.INVALID_NODE_ADDRESS);
+        assertFailed(fork(ForkRequest.of(pid, "a::b::c", Mode.FORK)), Reason.INVALID_NODE_ADDRESS);
+        assertFailed(fork(ForkRequest.of(pid, "127.0.0.9", Mode.FORK)), Reason.UNKNOWN_NODE);
+        assertThat(ProcFs.isRunning(pid)).isTrue();
+    }
+
+    @Test
+    void aCriuDumpFailureReportsCriusExitStatusAndLogAndLeavesTheProcessRunning() throws Exception {
+        // A process already traced by its parent cannot be seized by CRIU: a real dump failure.
+        Path output = work.resolve("traced.out");
+        processes.start("""
+                import ctypes, os, time
+                libc = ctypes.CDLL(None, use_errno=True)
+                child = os.fork()
+                if child == 0:
+                    while True:
+                        time.sleep(0.1)
+                libc.ptrace(16, child, 0, 0)
+                os.waitpid(child, 0)
+                libc.ptrace(7, child, 0, 0)
+                print(f"tick {child}", flush=True)
+                while True:
+                    time.sleep(0.1)
+                """, output);
+        TestProcesses.awaitTicks(output, 1);
+        long traced = TestProcesses.lastTick(output);
+
+        Outcome outcome = fork(ForkRequest.of(traced, "127.0.0.1", Mode.MIGRATE));
+
+        assertFailed(outcome, Reason.CRIU_DUMP_FAILED);
+        Map<String, String> evidence = outcome.events().get(outcome.events().size() - 1).evidence();
+        assertThat(evidence).containsEntry("exitStatus", "1").containsKey("logTail");
+        assertThat(evidence.get("logTail")).contains("Dumping FAILED");
+        assertThat(TestProcesses.state(traced)).isNotIn("T", "Z", "");
+    }
+
+    @Test
+    void aCriuRestoreFailureIsReportedAndTheParentKeepsRunning() throws Exception {
+        // The copy would listen on the parent's port in the same network namespace: EADDRINUSE.
+        Path output = work.resolve("listener.out");
+        long pid = processes.start("""
+                import socket, time
+                s = socket.socket()
+                s.bind(("127.0.0.1", 0))
+                s.listen()
+                print("tick 1", flush=True)
+                while True:
+                    time.sleep(0.1)
+                """, output);
+        TestProcesses.awaitTicks(output, 1);
+
+        Outcome outcome = fork(ForkRequest.of(pid, "127.0.0.1", Mode.FORK));
+
+        assertFailed(outcome, Reason.CRIU_RESTORE_FAILED);
+        Event failed = outcome.events().get(outcome.events().size() - 1);
+        assertThat(failed.node()).isEqualTo("127.0.0.1");
+        assertThat(failed.evidence().get("logTail")).contains("Address already in use");
+        assertThat(ProcFs.isRunning(pid)).isTrue();
+    }
+
+    @Test
+    void migrateToANodeThatDoesNotAnswerLeavesTheOriginalRunning() throws Exception {
+        Path output = work.resolve("unreachable.out");
+        long pid = processes.startCounter(output);
+        TestProcesses.awaitTicks(output, 2);
+
+        Outcome outcome = fork(ForkRequest.of(pid, TestNode.SILENT_NODE, Mode.MIGRATE));
+
+        assertFailed(outcome, Reason.TARGET_UNREACHABLE);
+        assertThat(outcome.events()).extracting(Event::type).contains(EventType.RETRYING);
+        assertThat(outcome.events().get(outcome.events().size() - 1).evidence())
+                .containsEntry("host", TestNode.SILENT_NODE).containsKey("error");
+        int before = TestProcesses.lastTick(output);
+        TestProcesses.awaitTicks(output, before + 3);
+        assertThat(TestProcesses.state(pid)).isNotEqualTo("T");
+    }
+
+    @Test
+    void imagesThatDoNotMatchTheirManifestAreNotRestored() throws Exception {
+        UUID requestId = UUID.randomUUID();
+        Path upload = node.config().spool().resolve("inbox").resolve(requestId.toString());
+        Files.createDirectories(upload);
+        Files.writeString(upload.resolve("pages-1.img"), "not what was dumped");
+        Files.writeString(upload.resolve("rfork-manifest.json"), "{}");
+        RestoreRequest forged = new RestoreRequest(RestoreRequest.VERSION, requestId, "127.0.0.1", "127.0.0.1",
+                Mode.FORK, 1234, "0".repeat(64), Instant.now().plusSeconds(60), Instant.now());
+
+        Outcome outcome;
+        try (RforkClient client = node.client(); JMSContext worker = node.workerConnections().createContext()) {
+            outcome = client.follow(requestId, Mode.FORK, WAIT, () -> worker.createProducer()
+                    .setProperty(Queues.PROP_REQUEST_ID, requestId.toString())
+                    .send(worker.createQueue("restore.127.0.0.1"), Messages.toJson(forged)), e -> { });
+        }
+
+        assertFailed(outcome, Reason.IMAGE_VERIFICATION_FAILED);
+        assertThat(outcome.events().get(0).evidence()).containsEntry("expected", "0".repeat(64)).containsKey("actual");
+    }
+
+    private void sendOverStomp(UUID requestId, String body) {
+        try (Stomp stomp = new Stomp(node.config().brokerPort(), node.config().appUser(), node.config().appPassword())) {
+            stomp.send(Queues.CHECKPOINT, Map.of(Queues.PROP_REQUEST_ID, requestId.toString()), body);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private List<Message> deadLetters() throws Exception {
+        try (JMSContext worker = node.workerConnections().createContext()) {
+            QueueBrowser browser = worker.createBrowser(worker.createQueue(Queues.DEAD_LETTER));
+            return new ArrayList<>(Collections.list((java.util.Enumeration<Message>) browser.getEnumeration()));
+        }
+    }
+
+    private Outcome fork(ForkRequest request) {
+        try (RforkClient client = node.client()) {
+            return client.forkAndWait(request, WAIT, event -> { });
+        }
+    }
+
+    private static void assertFailed(Outcome outcome, Reason reason) {
+        assertThat(outcome.status()).as("status of %s", outcome).isEqualTo(Outcome.FAILED);
+        assertThat(outcome.reason()).as("reason of %s", outcome).isEqualTo(reason);
+        assertThat(outcome.detail()).isNotBlank();
+    }
+}

@@ -1,0 +1,90 @@
+package dev.rfork.worker;
+
+import dev.rfork.client.RforkClient;
+import dev.rfork.config.Settings;
+import dev.rfork.worker.config.WorkerConfig;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory;
+
+/**
+ * A real worker for tests: embedded broker and FTP server on free ports, its own home and
+ * spool, real CRIU. Knows 127.0.0.2 as a node that never answers (nothing listens there).
+ */
+final class TestNode implements AutoCloseable {
+    static final String SILENT_NODE = "127.0.0.2";
+
+    private final Worker worker;
+    private final WorkerConfig config;
+
+    private TestNode(Worker worker, WorkerConfig config) {
+        this.worker = worker;
+        this.config = config;
+    }
+
+    static TestNode start(Path home) throws Exception {
+        return start(home, Map.of());
+    }
+
+    static TestNode start(Path home, Map<String, String> extra) throws Exception {
+        Map<String, String> overrides = new HashMap<>();
+        overrides.put("home", home.toString());
+        overrides.put("node", "127.0.0.1");
+        overrides.put("nodes", SILENT_NODE);
+        overrides.put("broker.port", Integer.toString(freePort()));
+        overrides.put("ftp.port", Integer.toString(freePort()));
+        // Any free port for passive data connections (FtpServer reads 0 as "any").
+        overrides.put("ftp.passive-ports", "0");
+        overrides.put("ftp.connect-timeout-seconds", "2");
+        overrides.putAll(extra);
+        WorkerConfig config = WorkerConfig.from(Settings.load(overrides, Map.of()));
+        return new TestNode(Worker.start(config), config);
+    }
+
+    /** Same home and ports: a restart of the same node. */
+    static TestNode restart(WorkerConfig config) throws Exception {
+        return new TestNode(Worker.start(config), config);
+    }
+
+    WorkerConfig config() {
+        return config;
+    }
+
+    String brokerUrl() {
+        return "tcp://127.0.0.1:" + config.brokerPort();
+    }
+
+    RforkClient client() {
+        return RforkClient.connect(brokerUrl(), config.appUser(), config.appPassword());
+    }
+
+    /** A connection factory with the worker's account, for what apps may not do (browse DLQ...). */
+    ActiveMQConnectionFactory workerConnections() {
+        ActiveMQConnectionFactory factory = new ActiveMQConnectionFactory(brokerUrl());
+        factory.setUser(config.workerUser());
+        factory.setPassword(config.workerPassword());
+        return factory;
+    }
+
+    Path childOutput(java.util.UUID requestId) {
+        return config.spool().resolve("inbox").resolve(requestId + ".out");
+    }
+
+    void stop() {
+        worker.close();
+    }
+
+    @Override
+    public void close() {
+        worker.close();
+    }
+
+    static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+}

@@ -1,6 +1,5 @@
 package dev.rfork.cli;
 
-import dev.rfork.address.Queues;
 import dev.rfork.client.ClientSettings;
 import dev.rfork.client.Outcome;
 import dev.rfork.client.RforkClient;
@@ -33,6 +32,8 @@ final class DemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        // The demo narrates the events itself; the worker's own log lines would repeat them.
+        System.setProperty("org.slf4j.simpleLogger.log.dev.rfork", "warn");
         Path home = Files.createTempDirectory("rfork-demo-");
         Map<String, String> overrides = new HashMap<>();
         overrides.put("home", home.toString());
@@ -64,12 +65,18 @@ final class DemoCommand implements Callable<Integer> {
             }
             copy = outcome.childPid();
             say("4/5 both copies run: original PID " + program.pid() + ", copy PID " + copy
-                    + " (PID " + program.pid() + " inside its own PID namespace). Last lines of " + output + ":");
+                    + " (PID " + program.pid() + " inside its own PID namespace). Last lines of " + output + ",");
+            say("    each naming the writer's PID namespace: the copy counts on from where the original was:");
             Thread.sleep(seconds * 1000L);
             tail(15).forEach(line -> say("    " + line));
-            say("    timings (ms): " + outcome.timings());
-            say("    queues: " + Queues.CHECKPOINT + " and " + Queues.restore(config.node()) + " on the worker's broker; "
-                    + "while a worker runs, './rfork queues' lists them with their counts");
+            Map<String, Long> t = outcome.timings();
+            say(String.format("    timings: request to copy running %d ms; parent frozen %d ms; dump %d ms, "
+                    + "ship %d ms (%d files, %.1f MB over FTP), verify %d ms, restore %d ms",
+                    t.get("requestToRunningMs"), t.get("frozenMs"), t.get("dumpMs"), t.get("shipMs"), t.get("files"),
+                    t.get("shippedBytes") / 1e6, t.get("verifyMs"), t.get("restoreMs")));
+            say("    the request went through these queues of the worker's broker (what './rfork queues' shows "
+                    + "while a worker runs; docs/architecture.md explains each):");
+            QueuesCommand.print(settings);
         } finally {
             say("5/5 cleaning up: stopping both copies and the worker");
             stop(copy);

@@ -23,7 +23,12 @@ final class QueuesCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Settings settings = common.settings();
+        print(common.settings());
+        return ExitCodes.OK;
+    }
+
+    /** Prints the queue table of the broker that {@code settings} point at. */
+    static void print(Settings settings) throws Exception {
         String url = ClientSettings.from(settings).brokerUrl();
         try (ServerLocator locator = ActiveMQClient.createServerLocator(url);
              ClientSessionFactory factory = locator.createSessionFactory();
@@ -46,7 +51,6 @@ final class QueuesCommand implements Callable<Integer> {
             }
             requestor.close();
         }
-        return ExitCodes.OK;
     }
 
     /** Subscriptions of event followers are named by UUID; restore queues of IPv6 nodes contain dashes. */

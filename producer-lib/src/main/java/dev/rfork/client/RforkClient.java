@@ -16,6 +16,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory;
 
@@ -31,6 +32,9 @@ import org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory;
  * }</pre>
  */
 public final class RforkClient implements AutoCloseable {
+    /** How often a wait wakes up to check whether to give up. */
+    private static final Duration POLL = Duration.ofMillis(100);
+
     private final ActiveMQConnectionFactory factory;
     private final JMSContext context;
 
@@ -46,6 +50,9 @@ public final class RforkClient implements AutoCloseable {
     public static RforkClient connect(String brokerUrl, String user, String password) {
         var factory = new ActiveMQConnectionFactory(brokerUrl);
         factory.setReconnectAttempts(0);
+        factory.setInitialConnectAttempts(1);
+        // A blocking call on a dead connection (in a restored copy) gives up quickly.
+        factory.setCallTimeout(5000);
         try {
             return new RforkClient(factory, factory.createContext(user, password, JMSContext.AUTO_ACKNOWLEDGE));
         } catch (JMSRuntimeException e) {
@@ -56,11 +63,17 @@ public final class RforkClient implements AutoCloseable {
 
     /** Sends the request and returns at once; follow it with {@link #follow}. */
     public UUID submit(ForkRequest request) {
-        request.validate();
-        context.createProducer()
-                .setProperty(Queues.PROP_REQUEST_ID, request.requestId().toString())
-                .send(context.createQueue(Queues.CHECKPOINT), Messages.toJson(request));
+        prepare(request).run();
         return request.requestId();
+    }
+
+    /** Everything but the send itself, so timings start when the request leaves. */
+    private Runnable prepare(ForkRequest request) {
+        request.validate();
+        String json = Messages.toJson(request);
+        var producer = context.createProducer().setProperty(Queues.PROP_REQUEST_ID, request.requestId().toString());
+        var checkpoint = context.createQueue(Queues.CHECKPOINT);
+        return () -> producer.send(checkpoint, json);
     }
 
     /**
@@ -68,10 +81,16 @@ public final class RforkClient implements AutoCloseable {
      * event to {@code onEvent} as it arrives. Subscribes before sending so no event is missed.
      */
     public Outcome forkAndWait(ForkRequest request, Duration timeout, Consumer<Event> onEvent) {
+        return forkAndWait(request, timeout, onEvent, () -> false);
+    }
+
+    /** As above; stops waiting (returning the outcome so far) as soon as {@code giveUp} says so. */
+    Outcome forkAndWait(ForkRequest request, Duration timeout, Consumer<Event> onEvent, BooleanSupplier giveUp) {
         try (JMSConsumer events = subscribe(request.requestId())) {
+            Runnable send = prepare(request);
             Instant sentAt = Instant.now();
-            submit(request);
-            return collect(request.requestId(), sentAt, request.mode(), events, timeout, onEvent);
+            send.run();
+            return collect(request.requestId(), sentAt, request.mode(), events, timeout, onEvent, giveUp);
         }
     }
 
@@ -88,7 +107,7 @@ public final class RforkClient implements AutoCloseable {
         try (JMSConsumer events = subscribe(requestId)) {
             Instant sentAt = Instant.now();
             send.run();
-            return collect(requestId, sentAt, mode, events, timeout, onEvent);
+            return collect(requestId, sentAt, mode, events, timeout, onEvent, () -> false);
         }
     }
 
@@ -111,11 +130,11 @@ public final class RforkClient implements AutoCloseable {
     }
 
     private Outcome collect(UUID requestId, Instant sentAt, Mode mode, JMSConsumer events, Duration timeout,
-            Consumer<Event> onEvent) {
+            Consumer<Event> onEvent, BooleanSupplier giveUp) {
         List<Event> seen = new ArrayList<>();
         Instant end = Instant.now().plus(timeout);
-        while (Instant.now().isBefore(end)) {
-            Event event = receive(events, Duration.between(Instant.now(), end));
+        while (Instant.now().isBefore(end) && !giveUp.getAsBoolean()) {
+            Event event = receive(events, min(POLL, Duration.between(Instant.now(), end)));
             if (event == null) {
                 continue;
             }
@@ -126,6 +145,10 @@ public final class RforkClient implements AutoCloseable {
             }
         }
         return Outcome.from(requestId, sentAt, seen, true);
+    }
+
+    private static Duration min(Duration a, Duration b) {
+        return a.compareTo(b) < 0 ? a : b;
     }
 
     private static Event receive(JMSConsumer consumer, Duration wait) {
@@ -145,5 +168,21 @@ public final class RforkClient implements AutoCloseable {
     public void close() {
         context.close();
         factory.close();
+    }
+
+    /**
+     * Drops a connection that cannot work any more (in a restored copy its socket is closed)
+     * without talking to the broker: the session belongs to the original.
+     */
+    void abandon() {
+        Thread closer = new Thread(() -> {
+            try {
+                close();
+            } catch (RuntimeException ignored) {
+                // The socket is already closed; there is nothing left to release cleanly.
+            }
+        }, "rfork-abandon");
+        closer.setDaemon(true);
+        closer.start();
     }
 }

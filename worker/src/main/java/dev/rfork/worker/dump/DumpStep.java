@@ -55,13 +55,20 @@ public final class DumpStep {
         return new Dumped(dir, held);
     }
 
+    private static void putIfKnown(Map<String, Long> stats, String key, long value, long divisor) {
+        if (value >= 0) {
+            stats.put(key, value / divisor);
+        }
+    }
+
     private static Map<String, Long> stats(Criu.DumpResult result, Path dir) throws IOException {
         Map<String, Long> stats = new LinkedHashMap<>();
         stats.put("dumpMs", result.elapsedMillis());
-        stats.put("frozenMs", result.frozenMicros() / 1000);
-        stats.put("freezingMs", result.freezingMicros() / 1000);
-        stats.put("memwriteMs", result.memwriteMicros() / 1000);
-        stats.put("pagesWritten", result.pagesWritten());
+        // CRIU's numbers are absent (-1) when it did not print them: leave them out, not 0.
+        putIfKnown(stats, "frozenMs", result.frozenMicros(), 1000);
+        putIfKnown(stats, "freezingMs", result.freezingMicros(), 1000);
+        putIfKnown(stats, "memwriteMs", result.memwriteMicros(), 1000);
+        putIfKnown(stats, "pagesWritten", result.pagesWritten(), 1);
         try (var files = Files.list(dir)) {
             stats.put("imageBytes", files.mapToLong(file -> file.toFile().length()).sum());
         }

@@ -78,7 +78,7 @@ public final class EmbeddedFtpServer implements AutoCloseable {
                 return null; // FtpServer answers 502 for unknown commands
             }
             return (session, context, request) -> {
-                if (session.getConfig() instanceof SocketSessionConfig socket && !socket.isTcpNoDelay()) {
+                if (session.getConfig() instanceof SocketSessionConfig socket) {
                     socket.setTcpNoDelay(true);
                 }
                 command.execute(session, context, request);

@@ -20,6 +20,7 @@ import java.util.function.BooleanSupplier;
 import org.apache.commons.net.ftp.FTP;
 import org.apache.commons.net.ftp.FTPClient;
 import org.apache.commons.net.ftp.FTPReply;
+import org.apache.commons.net.io.CopyStreamException;
 
 /**
  * One logged-in FTP session to a target. Every failure becomes a {@link MessageException}
@@ -125,6 +126,7 @@ final class FtpConnection implements AutoCloseable {
                 return super.read(buffer, offset, length);
             }
         }) {
+            ftp.setBufferSize((int) Math.max(8192, Math.min(BUFFER_SIZE, Files.size(file))));
             store(remoteDir + "/" + file.getFileName(), in);
             return new Manifest.Entry(file.getFileName().toString(), Files.size(file),
                     HexFormat.of().formatHex(digest.digest()));
@@ -138,6 +140,9 @@ final class FtpConnection implements AutoCloseable {
             if (!ftp.storeFile(remotePath, in)) {
                 throw failure("the FTP server refused " + remotePath, null);
             }
+        } catch (CopyStreamException e) {
+            // Commons Net wraps what actually went wrong (local read, network) in a generic message.
+            throw failure("the transfer of " + remotePath + " broke: " + e.getIOException().getMessage(), e);
         } catch (IOException e) {
             throw failure("the transfer of " + remotePath + " broke: " + e.getMessage(), e);
         }

@@ -73,7 +73,6 @@ public final class RestoreHandler implements Handler {
         Criu.RestoredProcess copy = criu.restore(dir, dir.resolveSibling(request.requestId() + ".restore.log"),
                 output, CRIU_RESTORE_TIMEOUT);
         Files.writeString(result, copy.hostPid() + " " + copy.holderPid());
-        deleteImages(dir);
         Map<String, Long> stats = new LinkedHashMap<>();
         stats.put("verifyMs", verifyMs);
         stats.put("restoreMs", copy.elapsedMillis());
@@ -85,6 +84,7 @@ public final class RestoreHandler implements Handler {
                 .withDetail("the copy of PID " + request.pid() + " from " + request.source() + " runs as PID "
                         + copy.hostPid() + " (PID " + request.pid() + " in its own PID namespace); output of the copy, "
                         + "if its stdout was a file or terminal: " + output));
+        deleteImages(dir);
     }
 
     private boolean answerAgainIfRestored(RestoreRequest request, Path result) throws IOException {

@@ -39,7 +39,11 @@ public record Manifest(int version, UUID requestId, List<Entry> files) {
     }
 
     public static Manifest read(Path file) throws IOException {
-        return Messages.fromJson(Files.readString(file), Manifest.class);
+        try {
+            return Messages.fromJson(Files.readString(file), Manifest.class);
+        } catch (MessageException e) {
+            throw refused("the manifest is not valid JSON: " + e.getMessage(), Map.of("file", FILE_NAME));
+        }
     }
 
     /**
@@ -57,6 +61,9 @@ public record Manifest(int version, UUID requestId, List<Entry> files) {
                     Map.of("expected", expectedManifestSha256, "actual", actual));
         }
         Manifest manifest = read(manifestFile);
+        if (manifest.files() == null || manifest.files().contains(null)) {
+            throw refused("the manifest has no list of files, or an empty entry in it", Map.of());
+        }
         Map<String, Entry> listed = new LinkedHashMap<>();
         for (Entry entry : manifest.files()) {
             listed.put(SafeNames.requireImageName(entry.name()), entry);
@@ -87,7 +94,7 @@ public record Manifest(int version, UUID requestId, List<Entry> files) {
         String digest = sha256(file);
         if (!digest.equals(entry.sha256())) {
             throw refused("an image's SHA-256 does not match the manifest", Map.of("file", entry.name(),
-                    "expected", entry.sha256(), "actual", digest));
+                    "expected", String.valueOf(entry.sha256()), "actual", digest));
         }
     }
 

@@ -1,0 +1,108 @@
+#!/usr/bin/env python3
+"""A program that forks itself to another node with rfork, using only Python's standard library.
+
+It speaks STOMP 1.2 to its node's broker: subscribes to the events of its own request, sends a
+ForkRequest for its own PID to the `checkpoint` queue, and waits. The worker checkpoints this
+very process and restores a copy; both copies return from fork() here. The copy knows it is
+the copy because it finds itself in a new PID namespace (rfork restores every copy into one),
+and its STOMP connection closed (CRIU restores TCP connections closed).
+
+    python3 selffork.py --host 127.0.0.1 --port 61616 --user app --password SECRET --to 127.0.0.1
+"""
+import argparse
+import json
+import os
+import socket
+import sys
+import time
+import uuid
+
+
+def pid_namespace():
+    return os.readlink("/proc/self/ns/pid")
+
+
+class Stomp:
+    def __init__(self, host, port, user, password):
+        self.sock = socket.create_connection((host, port), timeout=10)
+        self.buffer = b""
+        self.send_frame("CONNECT", {"accept-version": "1.2", "host": host, "login": user, "passcode": password})
+        command, headers, body = self.read_frame()
+        if command != "CONNECTED":
+            raise RuntimeError(f"broker refused the connection: {headers.get('message')} {body}")
+
+    def send_frame(self, command, headers, body=""):
+        lines = [command] + [f"{key}:{value}" for key, value in headers.items()]
+        self.sock.sendall(("\n".join(lines) + "\n\n" + body + "\0").encode())
+
+    def read_frame(self, timeout=None):
+        """Returns (command, headers, body); None on timeout. Raises EOFError when the socket is closed."""
+        self.sock.settimeout(timeout)
+        while b"\0" not in self.buffer:
+            try:
+                chunk = self.sock.recv(65536)
+            except socket.timeout:
+                return None
+            if not chunk:
+                raise EOFError("connection closed")
+            self.buffer += chunk
+        frame, self.buffer = self.buffer.split(b"\0", 1)
+        head, _, body = frame.decode().lstrip("\r\n").partition("\n\n")
+        command, *header_lines = head.split("\n")
+        headers = dict(line.split(":", 1) for line in header_lines if ":" in line)
+        return command, headers, body
+
+
+def fork(host, port, user, password, target, mode="fork", timeout=120):
+    """Returns ("parent", event) in the original and ("child", None) in the copy."""
+    namespace = pid_namespace()
+    request_id = str(uuid.uuid4())
+    stomp = Stomp(host, port, user, password)
+    stomp.send_frame("SUBSCRIBE", {"id": "events", "destination": "rfork.events", "subscription-type": "MULTICAST",
+                                   "ack": "auto", "selector": f"requestId = '{request_id}'", "receipt": "subscribed"})
+    while stomp.read_frame(10)[0] != "RECEIPT":
+        pass
+    request = {"version": 1, "requestId": request_id, "pid": os.getpid(), "target": target, "mode": mode}
+    stomp.send_frame("SEND", {"destination": "checkpoint", "destination-type": "ANYCAST", "requestId": request_id,
+                              "content-type": "application/json"}, json.dumps(request))
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            frame = stomp.read_frame(0.1)
+        except (EOFError, OSError):
+            frame = None
+        if pid_namespace() != namespace:
+            return "child", {"requestId": request_id}
+        if frame is None or frame[0] != "MESSAGE":
+            continue
+        event = json.loads(frame[2])
+        if event["type"] == "failed":
+            stomp.sock.close()
+            raise RuntimeError(f"fork failed: {event.get('reason')}: {event.get('detail')}")
+        if event["type"] == "restored" and mode == "fork":
+            stomp.sock.close()
+            return "parent", event
+    raise TimeoutError(f"no answer to request {request_id} within {timeout} s")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=61616)
+    parser.add_argument("--user", default="app")
+    parser.add_argument("--password", required=True)
+    parser.add_argument("--to", required=True, help="the node that runs the copy")
+    args = parser.parse_args()
+    parent_pid = os.getpid()
+    role, event = fork(args.host, args.port, args.user, args.password, args.to)
+    if role == "parent":
+        print(f"parent request={event['requestId']} childPid={event['childPid']} node={event['childNode']}", flush=True)
+    else:
+        print(f"child request={event['requestId']} parentPid={parent_pid} ", flush=True)
+    for tick in range(1, 1_000_000):
+        print(f"alive {role} {tick}", flush=True)
+        time.sleep(0.1)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,185 @@
+package dev.rfork.worker.ftp;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.rfork.address.NodeAddress;
+import dev.rfork.message.MessageException;
+import dev.rfork.message.Reason;
+import dev.rfork.worker.ship.Shipment;
+import dev.rfork.worker.spool.Manifest;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.UUID;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A real embedded FTP server on free ports, and FtpTransport shipping to it over loopback. */
+class FtpTransportIT {
+    private static final NodeAddress LOCALHOST = NodeAddress.parse("127.0.0.1");
+
+    @TempDir
+    Path root;
+    @TempDir
+    Path images;
+
+    private FtpSettings settings;
+    private EmbeddedFtpServer server;
+
+    @BeforeEach
+    void startServer() throws Exception {
+        settings = new FtpSettings(freePorts(1).get(0), "rfork", "secret-" + UUID.randomUUID(),
+                String.join(",", freePorts(8).stream().map(String::valueOf).toList()), Duration.ofSeconds(2));
+        server = EmbeddedFtpServer.start("127.0.0.1", settings, root);
+    }
+
+    @AfterEach
+    void stopServer() {
+        server.close();
+    }
+
+    @Test
+    void shipsEveryFileByteIdenticalWithAManifestThatVerifies() throws Exception {
+        writeCriuLikeImage(images);
+        UUID requestId = UUID.randomUUID();
+
+        Shipment shipment = new FtpTransport(settings).ship(LOCALHOST, requestId, images);
+
+        Path arrived = root.resolve(requestId.toString());
+        for (Path file : list(images)) {
+            assertThat(arrived.resolve(file.getFileName().toString())).hasSameBinaryContentAs(file);
+        }
+        Manifest manifest = shipment.manifest();
+        assertThat(manifest.requestId()).isEqualTo(requestId);
+        assertThat(manifest.files()).extracting(Manifest.Entry::name)
+                .containsExactlyElementsOf(names(images));
+        for (Manifest.Entry entry : manifest.files()) {
+            Path original = images.resolve(entry.name());
+            assertThat(entry.size()).as(entry.name()).isEqualTo(Files.size(original));
+            assertThat(entry.sha256()).as(entry.name()).isEqualTo(Manifest.sha256(original));
+        }
+        Path manifestFile = arrived.resolve(Manifest.FILE_NAME);
+        assertThat(manifestFile).isRegularFile();
+        assertThat(Manifest.sha256(manifestFile)).isEqualTo(shipment.manifestSha256());
+        assertThat(Manifest.verify(arrived, shipment.manifestSha256())).isEqualTo(manifest);
+        assertThat(shipment.bytes()).isEqualTo(manifest.totalBytes());
+        assertManifestWrittenLast(arrived);
+    }
+
+    @Test
+    void aWrongPasswordIsShipFailedWithTheServersReply() throws Exception {
+        Files.write(images.resolve("core-1.img"), new byte[10]);
+        FtpSettings wrong = new FtpSettings(settings.port(), settings.user(), "not-the-password",
+                settings.passivePorts(), settings.connectTimeout());
+
+        assertThatThrownBy(() -> new FtpTransport(wrong).ship(LOCALHOST, UUID.randomUUID(), images))
+                .isInstanceOfSatisfying(MessageException.class, e -> {
+                    assertThat(e.reason()).isEqualTo(Reason.SHIP_FAILED);
+                    assertThat(e.evidence()).containsEntry("ftpReplyCode", "530").containsKey("ftpReply");
+                });
+    }
+
+    @Test
+    void nothingListeningIsTargetUnreachable() throws Exception {
+        Files.write(images.resolve("core-1.img"), new byte[10]);
+        int silentPort = freePorts(1).get(0);
+        FtpSettings nowhere = new FtpSettings(silentPort, settings.user(), settings.password(),
+                settings.passivePorts(), settings.connectTimeout());
+
+        assertThatThrownBy(() -> new FtpTransport(nowhere).ship(LOCALHOST, UUID.randomUUID(), images))
+                .isInstanceOfSatisfying(MessageException.class, e -> {
+                    assertThat(e.reason()).isEqualTo(Reason.TARGET_UNREACHABLE);
+                    assertThat(e.evidence()).containsEntry("host", "127.0.0.1")
+                            .containsEntry("port", Integer.toString(silentPort)).containsKey("error");
+                });
+    }
+
+    @Test
+    void reshippingARequestReplacesWhatAnEarlierAttemptLeft() throws Exception {
+        writeCriuLikeImage(images);
+        UUID requestId = UUID.randomUUID();
+        Path remote = Files.createDirectories(root.resolve(requestId.toString()));
+        Files.write(remote.resolve("pages-9.img"), new byte[] {1, 2, 3});
+        Files.write(remote.resolve(Manifest.FILE_NAME), "{\"stale\":true}".getBytes());
+        Files.write(remote.resolve("core-1.img"), new byte[] {4});
+
+        Shipment shipment = new FtpTransport(settings).ship(LOCALHOST, requestId, images);
+
+        List<String> expected = new ArrayList<>(names(images));
+        expected.add(Manifest.FILE_NAME);
+        assertThat(names(remote)).containsExactlyInAnyOrderElementsOf(expected);
+        assertThat(Manifest.verify(remote, shipment.manifestSha256()).files()).hasSize(list(images).size());
+    }
+
+    @Test
+    void aFileThatCannotBeReadFailsTheShipmentAndNoManifestIsSent() throws Exception {
+        writeCriuLikeImage(images);
+        // A "regular file" whose first read fails (EIO): nothing is mapped at address 0.
+        Files.createSymbolicLink(images.resolve("broken.img"), Path.of("/proc/self/mem"));
+        UUID requestId = UUID.randomUUID();
+
+        assertThatThrownBy(() -> new FtpTransport(settings).ship(LOCALHOST, requestId, images))
+                .isInstanceOfSatisfying(MessageException.class, e -> {
+                    assertThat(e.reason()).isEqualTo(Reason.SHIP_FAILED);
+                    assertThat(e.getMessage()).contains("broken.img");
+                    assertThat(e.evidence()).containsKeys("ftpReplyCode", "ftpReply");
+                });
+        assertThat(root.resolve(requestId.toString()).resolve(Manifest.FILE_NAME)).doesNotExist();
+    }
+
+    /** One large pages file of random bytes and a dozen small files, like a CRIU dump. */
+    private static void writeCriuLikeImage(Path dir) throws IOException {
+        Random random = new Random(42);
+        byte[] pages = new byte[20 << 20];
+        random.nextBytes(pages);
+        Files.write(dir.resolve("pages-1.img"), pages);
+        String[] small = {"core-1", "mm-1", "pagemap-1", "fdinfo-2", "files", "fs-1", "ids-1", "inventory",
+            "pstree", "seccomp", "tty-info", "stats-dump"};
+        for (int i = 0; i < small.length; i++) {
+            byte[] bytes = new byte[i * 97];
+            random.nextBytes(bytes);
+            Files.write(dir.resolve(small[i] + ".img"), bytes);
+        }
+    }
+
+    private static void assertManifestWrittenLast(Path arrived) throws IOException {
+        long manifestTime = Files.getLastModifiedTime(arrived.resolve(Manifest.FILE_NAME)).toMillis();
+        for (Path file : list(arrived)) {
+            assertThat(Files.getLastModifiedTime(file).toMillis()).as(file.toString()).isLessThanOrEqualTo(manifestTime);
+        }
+    }
+
+    private static List<Path> list(Path dir) throws IOException {
+        try (var files = Files.list(dir)) {
+            return files.sorted().toList();
+        }
+    }
+
+    private static List<String> names(Path dir) throws IOException {
+        return list(dir).stream().map(file -> file.getFileName().toString()).collect(Collectors.toList());
+    }
+
+    /** Distinct free ports: all held open together, so none is handed out twice. */
+    private static List<Integer> freePorts(int count) throws IOException {
+        List<ServerSocket> sockets = new ArrayList<>();
+        try {
+            for (int i = 0; i < count; i++) {
+                sockets.add(new ServerSocket(0));
+            }
+            return sockets.stream().map(ServerSocket::getLocalPort).toList();
+        } finally {
+            for (ServerSocket socket : sockets) {
+                socket.close();
+            }
+        }
+    }
+}

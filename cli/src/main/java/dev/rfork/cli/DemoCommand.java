@@ -1,16 +1,14 @@
 package dev.rfork.cli;
 
 import dev.rfork.client.ClientSettings;
-import dev.rfork.client.Outcome;
 import dev.rfork.client.RforkClient;
 import dev.rfork.config.Settings;
-import dev.rfork.message.ForkRequest;
-import dev.rfork.message.Mode;
+import dev.rfork.message.Event;
+import dev.rfork.message.EventType;
 import dev.rfork.worker.Worker;
 import dev.rfork.worker.config.WorkerConfig;
 import dev.rfork.worker.spool.Spool;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,8 +26,6 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--seconds", defaultValue = "5", description = "how long to show both copies (default ${DEFAULT-VALUE})")
     int seconds;
 
-    private final Path output = Path.of(System.getProperty("user.home"), "rfork-demo.txt");
-
     @Override
     public Integer call() throws Exception {
         // The demo narrates the events itself; the worker's own log lines would repeat them.
@@ -45,35 +41,24 @@ final class DemoCommand implements Callable<Integer> {
         long start = System.nanoTime();
         Process program = null;
         Long copy = null;
-        try (Worker worker = Worker.start(config)) {
+        try (Worker worker = Worker.start(config); RforkClient client = ClientSettings.from(settings).connect()) {
             say("    worker ready in " + (System.nanoTime() - start) / 1_000_000 + " ms: broker " + config.brokerBind() + ":"
                     + config.brokerPort() + " (CORE, AMQP, STOMP), FTP " + config.node() + ":" + config.ftp().port());
-            program = startProgram(home);
-            say("2/5 started the demo program, PID " + program.pid() + ", writing a line a second to " + output);
-            Thread.sleep(2500);
-            say("3/5 forking PID " + program.pid() + " to " + config.node() + " through the broker's checkpoint queue");
-            Outcome outcome;
-            try (RforkClient client = ClientSettings.from(settings).connect()) {
-                outcome = client.forkAndWait(ForkRequest.of(program.pid(), config.node().canonical(), Mode.FORK),
-                        Duration.ofSeconds(60), event -> say("    " + event.type().wireName()
-                                + (event.stats().isEmpty() ? "" : " " + event.stats())
-                                + (event.reason() == null ? "" : " " + event.reason() + ": " + event.detail())));
+            Files.deleteIfExists(DemoProgram.OUTPUT);
+            program = startProgram(ClientSettings.from(settings));
+            say("2/5 started the demo program, a plain JVM (PID " + program.pid() + ") that writes a line a second to "
+                    + DemoProgram.OUTPUT + " and after 3 lines calls SelfFork.fork(\"" + config.node() + "\")");
+            say("3/5 the request goes through the broker's checkpoint queue; the worker's events:");
+            Event restored = awaitRestored(client);
+            if (restored == null) {
+                say("the fork did not complete; see the events above");
+                return ExitCodes.ERROR;
             }
-            if (!outcome.succeeded()) {
-                say("the fork failed: " + outcome.reason() + ": " + outcome.detail());
-                return outcome.reason() == null ? ExitCodes.TIMEOUT : outcome.reason().exitCode();
-            }
-            copy = outcome.childPid();
-            say("4/5 both copies run: original PID " + program.pid() + ", copy PID " + copy
-                    + " (PID " + program.pid() + " inside its own PID namespace). Last lines of " + output + ",");
-            say("    each naming the writer's PID namespace: the copy counts on from where the original was:");
+            copy = restored.childPid();
+            say("4/5 both copies run: the original PID " + program.pid() + " and its copy PID " + copy
+                    + ". Lines of " + DemoProgram.OUTPUT + ", each copy saying which it is:");
             Thread.sleep(seconds * 1000L);
-            tail(15).forEach(line -> say("    " + line));
-            Map<String, Long> t = outcome.timings();
-            say(String.format("    timings: request to copy running %d ms; parent frozen %d ms; dump %d ms, "
-                    + "ship %d ms (%d files, %.1f MB over FTP), verify %d ms, restore %d ms",
-                    t.get("requestToRunningMs"), t.get("frozenMs"), t.get("dumpMs"), t.get("shipMs"), t.get("files"),
-                    t.get("shippedBytes") / 1e6, t.get("verifyMs"), t.get("restoreMs")));
+            tail(14).forEach(line -> say("    " + line));
             say("    the request went through these queues of the worker's broker (what './rfork queues' shows "
                     + "while a worker runs; docs/architecture.md explains each):");
             QueuesCommand.print(settings);
@@ -86,22 +71,46 @@ final class DemoCommand implements Callable<Integer> {
         return ExitCodes.OK;
     }
 
-    private Process startProgram(Path home) throws IOException {
-        Path script = home.resolve("demo-program.sh");
-        try (InputStream in = DemoCommand.class.getResourceAsStream("/demo/demo-program.sh")) {
-            Files.write(script, in.readAllBytes());
-        }
-        Files.deleteIfExists(output);
-        // setsid: the program is a session of its own, like a daemon, not a child of this terminal.
-        return new ProcessBuilder("setsid", "bash", script.toString())
+    /** Starts the demo program with default JVM flags, as its own session, like a daemon. */
+    private static Process startProgram(ClientSettings client) throws Exception {
+        String java = ProcessHandle.current().info().command().orElse("java");
+        String jar = Path.of(DemoCommand.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+        return new ProcessBuilder("setsid", java, "-cp", jar, DemoProgram.class.getName(), client.brokerUrl(),
+                client.user(), client.password(), client.node())
                 .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD)
                 .redirectError(ProcessBuilder.Redirect.DISCARD)
                 .start();
     }
 
+    /** Narrates the events until the copy runs; returns the restored event, or null on failure. */
+    private static Event awaitRestored(RforkClient client) {
+        Event[] restored = new Event[1];
+        client.watchAll(Duration.ofSeconds(90), event -> {
+            say("    " + String.format("%-15s", event.type().wireName()) + describe(event));
+            if (event.type() == EventType.RESTORED) {
+                restored[0] = event;
+            }
+            return event.isTerminal();
+        });
+        return restored[0];
+    }
+
+    private static String describe(Event event) {
+        Map<String, Long> t = event.stats();
+        return switch (event.type()) {
+            case DUMPED -> String.format("criu dump %d ms, the process was frozen %d ms, %.1f MB of images",
+                    t.get("dumpMs"), t.getOrDefault("frozenMs", -1L), t.getOrDefault("imageBytes", 0L) / 1e6);
+            case SHIPPED -> String.format("FTP upload %d ms (%d files)", t.get("shipMs"), t.get("files"));
+            case RESTORED -> String.format("verified in %d ms, criu restore %d ms: the copy is PID %d",
+                    t.get("verifyMs"), t.get("restoreMs"), event.childPid());
+            case FAILED -> event.reason() + ": " + event.detail();
+            default -> "";
+        };
+    }
+
     private List<String> tail(int lines) throws IOException {
-        List<String> all = Files.readAllLines(output);
+        List<String> all = Files.readAllLines(DemoProgram.OUTPUT);
         return all.subList(Math.max(0, all.size() - lines), all.size());
     }
 

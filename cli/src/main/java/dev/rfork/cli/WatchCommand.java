@@ -35,7 +35,10 @@ final class WatchCommand implements Callable<Integer> {
                         event -> System.out.println(Messages.toJson(event)));
                 return outcome.succeeded() ? ExitCodes.OK : ExitCodes.ERROR;
             }
-            client.watchAll(timeout, event -> System.out.println(Messages.toJson(event)));
+            client.watchAll(timeout, event -> {
+                System.out.println(Messages.toJson(event));
+                return false;
+            });
             return ExitCodes.OK;
         } catch (BrokerUnavailableException e) {
             System.err.println("rfork: " + e.getMessage());

@@ -111,16 +111,20 @@ public final class RforkClient implements AutoCloseable {
         }
     }
 
-    /** Hands every event of every request to {@code onEvent} until {@code timeout} passes. */
-    public void watchAll(Duration timeout, Consumer<Event> onEvent) {
+    /**
+     * Hands every event of every request to {@code handler} until it returns true or
+     * {@code timeout} passes; returns whether the handler ended the watch.
+     */
+    public boolean watchAll(Duration timeout, java.util.function.Predicate<Event> handler) {
         try (JMSConsumer events = context.createConsumer(context.createTopic(Queues.EVENTS))) {
             Instant end = Instant.now().plus(timeout);
             while (Instant.now().isBefore(end)) {
                 Event event = receive(events, Duration.between(Instant.now(), end));
-                if (event != null) {
-                    onEvent.accept(event);
+                if (event != null && handler.test(event)) {
+                    return true;
                 }
             }
+            return false;
         }
     }
 

@@ -97,7 +97,7 @@ if ! command -v debootstrap >/dev/null 2>&1; then
             "remove any newer suite from /etc/apt/sources.list*, apt-get update, re-run $0"
     fi
     log "apt-get install --no-install-recommends debootstrap ..."
-    apt-get install -y -qq --no-install-recommends debootstrap 9>&- >/dev/null \
+    apt-get install -y -qq --no-install-recommends debootstrap 9>&- >/dev/null 2>&1 \
         || die "apt-get install debootstrap failed" "run 'apt-get install debootstrap' to see why"
 fi
 

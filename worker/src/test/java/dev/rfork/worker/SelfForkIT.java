@@ -85,6 +85,9 @@ class SelfForkIT {
 
         ForkIT.awaitGone(pid);
         Path childOutput = childOutputOf(pid);
+        String name = childOutput.getFileName().toString();
+        Path restored = childOutput.resolveSibling(name.substring(0, name.length() - ".out".length()) + ".restored");
+        processes.track(Long.parseLong(Files.readString(restored).trim().split("\\s+")[0]));
         assertThat(awaitLine(childOutput, "child request=")).contains("parentPid=" + pid);
         String alive = awaitLine(childOutput, "alive child 10");
         assertThat(alive).isNotEmpty();

@@ -77,9 +77,18 @@ final class TestNode implements AutoCloseable {
         worker.close();
     }
 
+    /** Stops the worker and ends every copy it restored, so no test leaves processes behind. */
     @Override
     public void close() {
         worker.close();
+        try (var files = java.nio.file.Files.list(config.spool().resolve("inbox"))) {
+            for (Path restored : files.filter(file -> file.toString().endsWith(".restored")).toList()) {
+                long copy = Long.parseLong(java.nio.file.Files.readString(restored).trim().split("\\s+")[0]);
+                ProcessHandle.of(copy).ifPresent(ProcessHandle::destroyForcibly);
+            }
+        } catch (IOException | RuntimeException e) {
+            throw new IllegalStateException("cannot end the copies restored by this test node", e);
+        }
     }
 
     static int freePort() throws IOException {

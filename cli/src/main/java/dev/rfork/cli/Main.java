@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 @Command(name = "rfork", mixinStandardHelpOptions = true, version = "rfork 0.1.0",
         description = "Remote fork for Linux processes: CRIU + FTP + Apache ActiveMQ Artemis.",
         subcommands = {WorkerCommand.class, ForkCommand.class, MigrateCommand.class, WatchCommand.class,
-            QueuesCommand.class, DoctorCommand.class, DemoCommand.class, CommandLine.HelpCommand.class})
+            QueuesCommand.class, DoctorCommand.class, DemoCommand.class, BrokerConfigCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
     public static void main(String[] args) {
         System.exit(new CommandLine(new Main())

@@ -31,8 +31,10 @@ public final class Preflight {
         checks.add(tool("unshare", "util-linux"));
         checks.add(tool("setsid", "util-linux"));
         checks.add(spool(config.spool()));
-        if (portsMustBeFree) {
+        if (portsMustBeFree && config.brokerEmbedded()) {
             checks.add(port("broker port", config.brokerBind(), config.brokerPort(), "RFORK_BROKER_PORT"));
+        }
+        if (portsMustBeFree && config.ftpEmbedded()) {
             checks.add(port("FTP port", config.node().canonical(), config.ftp().port(), "RFORK_FTP_PORT"));
         }
         return checks;

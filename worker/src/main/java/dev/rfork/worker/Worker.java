@@ -59,10 +59,10 @@ public final class Worker implements AutoCloseable {
         long start = System.nanoTime();
         String node = config.node().canonical();
         Spool spool = new Spool(config.spool()).create();
-        resources.add(EmbeddedFtpServer.start(node, config.ftp(), spool.inbox()));
-        EmbeddedBroker broker = EmbeddedBroker.start(config);
-        resources.add(broker);
-        ActiveMQConnectionFactory factory = new ActiveMQConnectionFactory(broker.inVmUrl());
+        if (config.ftpEmbedded()) {
+            resources.add(EmbeddedFtpServer.start(node, config.ftp(), spool.inbox()));
+        }
+        ActiveMQConnectionFactory factory = new ActiveMQConnectionFactory(brokerUrl());
         resources.add(factory);
 
         EventPublisher events = new EventPublisher(context(factory, JMSContext.AUTO_ACKNOWLEDGE));
@@ -78,9 +78,18 @@ public final class Worker implements AutoCloseable {
         serve(Queues.CHECKPOINT, context(factory, JMSContext.SESSION_TRANSACTED), checkpoint, events);
         serve(Queues.restore(config.node()), context(factory, JMSContext.SESSION_TRANSACTED),
                 new RestoreHandler(criu, spool, events, config.node()), events);
-        LOG.info("worker of node {} ready in {} ms: broker {}:{}, FTP {}:{}, spool {}, consuming {} and {}", node,
-                (System.nanoTime() - start) / 1_000_000, config.brokerBind(), config.brokerPort(), node,
-                config.ftp().port(), config.spool(), Queues.CHECKPOINT, Queues.restore(config.node()));
+        LOG.info("worker of node {} ready in {} ms: {}, consuming {} and {}", node,
+                (System.nanoTime() - start) / 1_000_000, config, Queues.CHECKPOINT, Queues.restore(config.node()));
+    }
+
+    /** The embedded broker's in-VM URL, or the standalone broker this node uses. */
+    private String brokerUrl() throws Exception {
+        if (!config.brokerEmbedded()) {
+            return config.brokerUrl();
+        }
+        EmbeddedBroker broker = EmbeddedBroker.start(config);
+        resources.add(broker);
+        return broker.inVmUrl();
     }
 
     private JMSContext context(ActiveMQConnectionFactory factory, int mode) {

@@ -36,6 +36,7 @@ final class TestNode implements AutoCloseable {
         overrides.put("nodes", SILENT_NODE);
         overrides.put("broker.port", Integer.toString(freePort()));
         overrides.put("ftp.port", Integer.toString(freePort()));
+        overrides.put("cluster.password", "test-cluster-secret");
         // Any free port for passive data connections (FtpServer reads 0 as "any").
         overrides.put("ftp.passive-ports", "0");
         overrides.put("ftp.connect-timeout-seconds", "2");
@@ -54,7 +55,7 @@ final class TestNode implements AutoCloseable {
     }
 
     String brokerUrl() {
-        return "tcp://127.0.0.1:" + config.brokerPort();
+        return "tcp://" + config.node().hostForUri() + ":" + config.brokerPort();
     }
 
     RforkClient client() {

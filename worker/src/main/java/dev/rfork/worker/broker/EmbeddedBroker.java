@@ -18,6 +18,8 @@ import org.apache.activemq.artemis.core.config.FileDeploymentManager;
  * the worker's configuration. Accounts: {@code worker} (role worker) and {@code app} (role app).
  */
 public final class EmbeddedBroker implements AutoCloseable {
+    private static final java.util.concurrent.atomic.AtomicInteger IN_VM_IDS = new java.util.concurrent.atomic.AtomicInteger();
+
     private final EmbeddedActiveMQ embedded;
     private final String inVmUrl;
 
@@ -46,9 +48,14 @@ public final class EmbeddedBroker implements AutoCloseable {
         String host = config.brokerBind().contains(":") ? "[" + config.brokerBind() + "]" : config.brokerBind();
         configuration.addAcceptorConfiguration("rfork", "tcp://" + host + ":" + config.brokerPort()
                 + "?protocols=CORE,AMQP,STOMP;supportAdvisory=false;suppressInternalManagementObjects=true");
-        // The worker's own connections skip TCP; the id keeps brokers of one test JVM apart.
-        int inVmId = config.brokerPort();
+        // The worker's own connections skip TCP; a fresh id keeps brokers of one JVM apart.
+        int inVmId = IN_VM_IDS.incrementAndGet();
         configuration.addAcceptorConfiguration("invm", "vm://" + inVmId);
+
+        var cluster = ClusterTopology.of(config);
+        if (cluster.isPresent()) {
+            cluster.get().applyTo(configuration);
+        }
 
         SecurityConfiguration accounts = new SecurityConfiguration();
         accounts.addUser(config.workerUser(), config.workerPassword());

@@ -28,11 +28,17 @@ public record WorkerConfig(
         String brokerBind,
         int brokerPort,
         Path brokerConfig,
+        boolean brokerEmbedded,
+        String brokerUrl,
         String workerUser,
         String workerPassword,
         String appUser,
         String appPassword,
+        String clusterUser,
+        String clusterPassword,
+        String adminPassword,
         FtpSettings ftp,
+        boolean ftpEmbedded,
         List<String> criu,
         Duration restoreTimeout,
         Set<Long> forkableUids,
@@ -62,15 +68,31 @@ public record WorkerConfig(
                 settings.get("broker.bind", node.canonical()),
                 port(settings, "broker.port", 61616),
                 Path.of(settings.get("broker.config", defaultBrokerConfig())),
+                Boolean.parseBoolean(settings.get("broker.embedded", "true")),
+                settings.get("broker.url", "tcp://127.0.0.1:" + port(settings, "broker.port", 61616)),
                 settings.get("worker.user", "worker"),
                 settings.secret("worker.password"),
                 settings.get("app.user", "app"),
                 settings.secret("app.password"),
+                settings.get("cluster.user", "rfork-cluster"),
+                settings.secret("cluster.password"),
+                settings.secret("admin.password"),
                 ftp,
+                ftpServer(settings),
                 List.of(settings.get("criu", defaultCriu()).split("\\s+")),
                 Duration.ofSeconds(settings.getInt("restore-timeout-seconds", 60)),
                 parseUids(settings.get("forkable-uids", Long.toString(currentUid()))),
                 settings.getInt("max-attempts", 3));
+    }
+
+    /** {@code embedded} (Apache FtpServer in the worker) or {@code external} (e.g. vsftpd writing into the inbox). */
+    private static boolean ftpServer(Settings settings) {
+        String server = settings.get("ftp.server", "embedded");
+        if (!server.equals("embedded") && !server.equals("external")) {
+            throw new IllegalArgumentException("setting ftp.server (RFORK_FTP_SERVER) must be 'embedded' or 'external', got '"
+                    + server + "'");
+        }
+        return server.equals("embedded");
     }
 
     private static int port(Settings settings, String key, int defaultPort) {
@@ -125,7 +147,8 @@ public record WorkerConfig(
     @Override
     public String toString() {
         return "WorkerConfig[node=" + node + ", nodes=" + nodes + ", home=" + home + ", spool=" + spool
-                + ", broker=" + brokerBind + ":" + brokerPort + ", brokerConfig=" + brokerConfig + ", ftp=" + ftp
+                + ", broker=" + (brokerEmbedded ? "embedded " + brokerBind + ":" + brokerPort + " (" + brokerConfig + ")"
+                        : "external " + brokerUrl) + ", ftp=" + (ftpEmbedded ? "embedded " : "external ") + ftp
                 + ", criu=" + String.join(" ", criu) + ", restoreTimeout=" + restoreTimeout
                 + ", forkableUids=" + (forkableUids.isEmpty() ? "*" : forkableUids) + "]";
     }

@@ -126,6 +126,7 @@ final class FtpConnection implements AutoCloseable {
                 return super.read(buffer, offset, length);
             }
         }) {
+            // Commons Net allocates two buffers of this size per transfer: no 1 MiB ones for tiny files.
             ftp.setBufferSize((int) Math.max(8192, Math.min(BUFFER_SIZE, Files.size(file))));
             store(remoteDir + "/" + file.getFileName(), in);
             return new Manifest.Entry(file.getFileName().toString(), Files.size(file),

@@ -1,0 +1,99 @@
+package dev.rfork.worker;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.rfork.client.Outcome;
+import dev.rfork.client.RforkClient;
+import dev.rfork.message.Event;
+import dev.rfork.message.EventType;
+import dev.rfork.message.ForkRequest;
+import dev.rfork.message.Mode;
+import dev.rfork.worker.criu.ProcFs;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Two nodes on one machine, 127.0.0.1 and 127.0.0.2 (two loopback addresses): two workers, two
+ * brokers in an Artemis cluster, FTP between them. The restore request crosses the cluster.
+ */
+class LocalClusterIT {
+    @TempDir
+    Path homeA;
+    @TempDir
+    Path homeB;
+    @TempDir
+    Path work;
+    TestNode nodeA;
+    TestNode nodeB;
+    TestProcesses processes;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        String brokerPort = Integer.toString(TestNode.freePort());
+        String ftpPort = Integer.toString(TestNode.freePort());
+        // One cluster, one set of secrets: every node gets the same.
+        Map<String, String> shared = Map.of("broker.port", brokerPort, "ftp.port", ftpPort,
+                "ftp.password", "ftp-secret", "app.password", "app-secret", "worker.password", "worker-secret");
+        nodeA = TestNode.start(homeA, with(shared, "127.0.0.1", "127.0.0.2"));
+        nodeB = TestNode.start(homeB, with(shared, "127.0.0.2", "127.0.0.1"));
+        processes = new TestProcesses(work);
+    }
+
+    private static Map<String, String> with(Map<String, String> shared, String node, String peer) {
+        Map<String, String> settings = new java.util.HashMap<>(shared);
+        settings.put("node", node);
+        settings.put("nodes", peer);
+        return settings;
+    }
+
+    @AfterEach
+    void tearDown() {
+        processes.close();
+        nodeA.close();
+        nodeB.close();
+    }
+
+    @Test
+    void aForkCrossesTheClusterAndItsEventsAreSeenOnBothNodes() throws Exception {
+        Path output = work.resolve("cross.out");
+        long pid = processes.startCounter(output);
+        TestProcesses.awaitTicks(output, 5);
+        List<Event> seenOnB = new CopyOnWriteArrayList<>();
+        ForkRequest request = ForkRequest.of(pid, "127.0.0.2", Mode.FORK);
+        CompletableFuture<Boolean> watcherOnB = CompletableFuture.supplyAsync(() -> {
+            try (RforkClient client = nodeB.client()) {
+                return client.watchAll(Duration.ofSeconds(90), event -> {
+                    if (request.requestId().equals(event.requestId())) {
+                        seenOnB.add(event);
+                    }
+                    return event.type() == EventType.RESTORED && request.requestId().equals(event.requestId());
+                });
+            }
+        });
+        Thread.sleep(1500);
+
+        Outcome outcome;
+        try (RforkClient client = nodeA.client()) {
+            outcome = client.forkAndWait(request, Duration.ofSeconds(90), event -> { });
+        }
+
+        assertThat(outcome.status()).as("%s: %s", outcome.reason(), outcome.detail()).isEqualTo(Outcome.RESTORED);
+        processes.track(outcome.childPid());
+        assertThat(outcome.node()).isEqualTo("127.0.0.2");
+        assertThat(outcome.events()).extracting(Event::node).contains("127.0.0.1", "127.0.0.2");
+        assertThat(watcherOnB.get()).as("node B saw the request end").isTrue();
+        assertThat(seenOnB).extracting(Event::type).contains(EventType.ACCEPTED, EventType.RESTORED);
+        Path copyOutput = nodeB.childOutput(outcome.requestId());
+        TestProcesses.awaitTicks(copyOutput, TestProcesses.lastTick(copyOutput) + 3);
+        assertThat(TestProcesses.ticks(copyOutput).get(0)).isGreaterThan(5);
+        assertThat(ProcFs.isRunning(pid)).isTrue();
+    }
+}

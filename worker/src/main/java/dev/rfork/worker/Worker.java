@@ -14,6 +14,7 @@ import dev.rfork.worker.intake.CheckpointHandler;
 import dev.rfork.worker.intake.RequestValidator;
 import dev.rfork.worker.intake.ServeLoop;
 import dev.rfork.worker.restore.RestoreHandler;
+import dev.rfork.worker.ship.LocalTransport;
 import dev.rfork.worker.ship.ShipStep;
 import dev.rfork.worker.spool.Spool;
 import jakarta.jms.JMSContext;
@@ -73,7 +74,8 @@ public final class Worker implements AutoCloseable {
         JMSContext listening = context(factory, JMSContext.AUTO_ACKNOWLEDGE);
         CheckpointHandler checkpoint = new CheckpointHandler(new RequestValidator(config),
                 new DumpStep(criu, spool, events, node),
-                new ShipStep(new FtpTransport(config.ftp()), events, node),
+                new ShipStep(new FtpTransport(config.ftp()), config.shipLocalByMove() ? new LocalTransport(spool) : null,
+                        events, config.node()),
                 new HandoffStep(events, node, config.restoreTimeout()), events, listening, node);
         serve(Queues.CHECKPOINT, context(factory, JMSContext.SESSION_TRANSACTED), checkpoint, events);
         serve(Queues.restore(config.node()), context(factory, JMSContext.SESSION_TRANSACTED),

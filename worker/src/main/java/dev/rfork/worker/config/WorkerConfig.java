@@ -39,6 +39,7 @@ public record WorkerConfig(
         String adminPassword,
         FtpSettings ftp,
         boolean ftpEmbedded,
+        boolean shipLocalByMove,
         List<String> criu,
         Duration restoreTimeout,
         Set<Long> forkableUids,
@@ -79,6 +80,7 @@ public record WorkerConfig(
                 settings.secret("admin.password"),
                 ftp,
                 ftpServer(settings),
+                shipLocal(settings),
                 List.of(settings.get("criu", defaultCriu()).split("\\s+")),
                 Duration.ofSeconds(settings.getInt("restore-timeout-seconds", 60)),
                 parseUids(settings.get("forkable-uids", Long.toString(currentUid()))),
@@ -93,6 +95,16 @@ public record WorkerConfig(
                     + server + "'");
         }
         return server.equals("embedded");
+    }
+
+    /** {@code move} (copies to this node move within the spool) or {@code ftp} (they go through FTP too). */
+    private static boolean shipLocal(Settings settings) {
+        String mode = settings.get("ship.local", "move");
+        if (!mode.equals("move") && !mode.equals("ftp")) {
+            throw new IllegalArgumentException("setting ship.local (RFORK_SHIP_LOCAL) must be 'move' or 'ftp', got '"
+                    + mode + "'");
+        }
+        return mode.equals("move");
     }
 
     private static int port(Settings settings, String key, int defaultPort) {
@@ -149,6 +161,7 @@ public record WorkerConfig(
         return "WorkerConfig[node=" + node + ", nodes=" + nodes + ", home=" + home + ", spool=" + spool
                 + ", broker=" + (brokerEmbedded ? "embedded " + brokerBind + ":" + brokerPort + " (" + brokerConfig + ")"
                         : "external " + brokerUrl) + ", ftp=" + (ftpEmbedded ? "embedded " : "external ") + ftp
+                + ", local copies " + (shipLocalByMove ? "moved" : "over FTP")
                 + ", criu=" + String.join(" ", criu) + ", restoreTimeout=" + restoreTimeout
                 + ", forkableUids=" + (forkableUids.isEmpty() ? "*" : forkableUids) + "]";
     }

@@ -66,7 +66,8 @@ public final class RestoreHandler implements Handler {
                     Map.of("deadline", request.deadline().toString()), null);
         }
         long verifyStart = System.nanoTime();
-        Manifest manifest = Manifest.verify(dir, request.manifestSha256());
+        boolean fromThisNode = NodeAddress.parse(request.source()).equals(node);
+        Manifest manifest = Manifest.verify(dir, request.manifestSha256(), fromThisNode);
         long verifyMs = (System.nanoTime() - verifyStart) / 1_000_000;
 
         Path output = dir.resolveSibling(request.requestId() + ".out");

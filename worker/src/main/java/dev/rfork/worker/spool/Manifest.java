@@ -20,14 +20,24 @@ import java.util.UUID;
  * Lists every image file of a request with its size and SHA-256. Shipped last, so a target
  * that sees the manifest knows the upload is complete; its own digest travels in the
  * {@code RestoreRequest}, so neither the manifest nor any image can be swapped on the way.
+ *
+ * @param transport {@value #LOCAL} when the images never left this node (moved from the outbox
+ *                  to the inbox of the same spool): then there are no digests to check, and
+ *                  only the node itself may hand over such a manifest; null for a network transfer
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record Manifest(int version, UUID requestId, List<Entry> files) {
+public record Manifest(int version, UUID requestId, List<Entry> files, String transport) {
     public static final int VERSION = 1;
+    public static final String LOCAL = "local";
     public static final String FILE_NAME = "rfork-manifest.json";
     private static final int BUFFER = 1 << 20;
 
     public record Entry(String name, long size, String sha256) {
+    }
+
+    /** A manifest of a network transfer: every entry has its digest. */
+    public Manifest(int version, UUID requestId, List<Entry> files) {
+        this(version, requestId, files, null);
     }
 
     public long totalBytes() {
@@ -51,6 +61,14 @@ public record Manifest(int version, UUID requestId, List<Entry> files) {
      * (name safe, size and digest equal). Files not listed are refused too: CRIU would read them.
      */
     public static Manifest verify(Path dir, String expectedManifestSha256) throws IOException {
+        return verify(dir, expectedManifestSha256, false);
+    }
+
+    /**
+     * As above; {@code fromThisNode} says the restore request came from this very node, the
+     * only case where a {@value #LOCAL} manifest (names and sizes, no digests) is accepted.
+     */
+    public static Manifest verify(Path dir, String expectedManifestSha256, boolean fromThisNode) throws IOException {
         Path manifestFile = dir.resolve(FILE_NAME);
         if (!Files.isRegularFile(manifestFile)) {
             throw refused("the manifest " + FILE_NAME + " is missing: the upload is partial", Map.of());
@@ -63,6 +81,10 @@ public record Manifest(int version, UUID requestId, List<Entry> files) {
         Manifest manifest = read(manifestFile);
         if (manifest.files() == null || manifest.files().contains(null)) {
             throw refused("the manifest has no list of files, or an empty entry in it", Map.of());
+        }
+        boolean local = LOCAL.equals(manifest.transport());
+        if (local && !fromThisNode) {
+            throw refused("a manifest of a local move came from another node", Map.of("transport", LOCAL));
         }
         Map<String, Entry> listed = new LinkedHashMap<>();
         for (Entry entry : manifest.files()) {
@@ -77,12 +99,12 @@ public record Manifest(int version, UUID requestId, List<Entry> files) {
             }
         }
         for (Entry entry : listed.values()) {
-            checkFile(dir.resolve(entry.name()), entry);
+            checkFile(dir.resolve(entry.name()), entry, !local);
         }
         return manifest;
     }
 
-    private static void checkFile(Path file, Entry entry) throws IOException {
+    private static void checkFile(Path file, Entry entry, boolean checkDigest) throws IOException {
         if (!Files.isRegularFile(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
             throw refused("an image listed in the manifest is missing", Map.of("file", entry.name()));
         }
@@ -90,6 +112,9 @@ public record Manifest(int version, UUID requestId, List<Entry> files) {
         if (size != entry.size()) {
             throw refused("an image has the wrong size", Map.of("file", entry.name(),
                     "expectedSize", Long.toString(entry.size()), "actualSize", Long.toString(size)));
+        }
+        if (!checkDigest) {
+            return;
         }
         String digest = sha256(file);
         if (!digest.equals(entry.sha256())) {

@@ -177,4 +177,37 @@ class ManifestTest {
 
         assertRefused(digest).satisfies(e -> assertThat(e.evidence()).containsEntry("file", "inventory.img"));
     }
+
+    /** The manifest of a move within this node's spool: names and sizes, no digests. */
+    private String writeLocalManifest() throws IOException {
+        List<Manifest.Entry> sizesOnly = entries.stream()
+                .map(entry -> new Manifest.Entry(entry.name(), entry.size(), null)).toList();
+        byte[] bytes = new Manifest(Manifest.VERSION, ID, sizesOnly, Manifest.LOCAL).toBytes();
+        Files.write(dir.resolve(Manifest.FILE_NAME), bytes);
+        return Manifest.sha256(bytes);
+    }
+
+    @Test
+    void localManifestIsAcceptedFromThisNodeWithoutDigests() throws IOException {
+        String digest = writeLocalManifest();
+
+        assertThat(Manifest.verify(dir, digest, true).transport()).isEqualTo(Manifest.LOCAL);
+    }
+
+    @Test
+    void localManifestFromAnotherNodeIsRefused() throws IOException {
+        String digest = writeLocalManifest();
+
+        assertRefused(digest).satisfies(e -> assertThat(e.evidence()).containsEntry("transport", Manifest.LOCAL));
+    }
+
+    @Test
+    void localManifestStillChecksNamesAndSizes() throws IOException {
+        String digest = writeLocalManifest();
+        Files.writeString(dir.resolve("pages-1.img"), "shorter");
+
+        assertThatThrownBy(() -> Manifest.verify(dir, digest, true))
+                .asInstanceOf(type(MessageException.class))
+                .satisfies(e -> assertThat(e.evidence()).containsEntry("file", "pages-1.img"));
+    }
 }

@@ -10,6 +10,10 @@ import dev.rfork.worker.spool.Spool;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import dev.rfork.worker.criu.ProcFs;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.slf4j.Logger;
@@ -17,10 +21,13 @@ import org.slf4j.LoggerFactory;
 
 /**
  * At start, settles what a previous worker left: originals it held stopped for a migrate are
- * resumed (a possible second copy is better than a lost process), half-written dumps deleted.
+ * resumed (a possible second copy is better than a lost process), half-written dumps deleted,
+ * and what old restores left in the inbox pruned.
  */
 final class Recovery {
     private static final Logger LOG = LoggerFactory.getLogger(Recovery.class);
+
+    private static final Duration RETENTION = Duration.ofDays(1);
 
     private Recovery() {
     }
@@ -42,6 +49,40 @@ final class Recovery {
                 Spool.deleteTree(dump);
             }
         }
+        pruneInbox(spool, RETENTION);
+    }
+
+    /**
+     * What a restore leaves in the inbox (manifest, CRIU's log, the copy's output) is kept for a
+     * day, and as long as the copy runs: its output file is its stdout.
+     */
+    static void pruneInbox(Spool spool, Duration retention) throws IOException {
+        java.time.Instant cutoff = java.time.Instant.now().minus(retention);
+        Map<String, List<Path>> byRequest = new java.util.HashMap<>();
+        try (var entries = Files.list(spool.inbox())) {
+            for (Path entry : entries.toList()) {
+                String name = entry.getFileName().toString();
+                byRequest.computeIfAbsent(name.split("\\.", 2)[0], id -> new ArrayList<>()).add(entry);
+            }
+        }
+        for (var request : byRequest.entrySet()) {
+            boolean old = true;
+            for (Path entry : request.getValue()) {
+                old &= Files.getLastModifiedTime(entry).toInstant().isBefore(cutoff);
+            }
+            if (old && !copyRuns(spool.inbox().resolve(request.getKey() + ".restored"))) {
+                request.getValue().forEach(Spool::deleteTree);
+                LOG.info("[{}] pruned from the inbox (older than {})", request.getKey(), retention);
+            }
+        }
+    }
+
+    private static boolean copyRuns(Path restored) throws IOException {
+        if (!Files.exists(restored)) {
+            return false;
+        }
+        String[] pids = Files.readString(restored).trim().split("\\s+");
+        return ProcFs.isRunning(Long.parseLong(pids[0]));
     }
 
     private static UUID requestId(Path marker) {

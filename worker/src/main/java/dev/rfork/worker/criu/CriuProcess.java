@@ -53,7 +53,7 @@ public final class CriuProcess implements Criu {
                     Map.of("error", String.valueOf(e.getMessage())), e);
         }
         long start = System.nanoTime();
-        CommandResult result = run(command, DUMP_TIMEOUT, logFile);
+        CommandResult result = run(command, DUMP_TIMEOUT);
         long elapsed = (System.nanoTime() - start) / 1_000_000;
         if (result.exitStatus() != 0) {
             throw failure(Reason.CRIU_DUMP_FAILED, "criu dump of PID " + pid + " failed", result, logFile);
@@ -166,34 +166,40 @@ public final class CriuProcess implements Criu {
     public String version() {
         List<String> command = new ArrayList<>(criu);
         command.add("--version");
-        CommandResult result = run(command, Duration.ofSeconds(20), null);
+        CommandResult result = run(command, Duration.ofSeconds(20));
         if (result.exitStatus() != 0) {
             throw new IllegalStateException("criu --version exited " + result.exitStatus() + ": " + result.tailText());
         }
         return result.output().lines().findFirst().orElse("criu").trim();
     }
 
-    /** Runs criu and judges it by exit status (every run here prints a harmless rlimit "Error"). */
-    static CommandResult run(List<String> command, Duration timeout, Path logFile) {
+    /**
+     * Runs criu and judges it by exit status (every run here prints a harmless rlimit "Error").
+     * Output goes through a file, so a CRIU that hangs cannot hold the worker past the timeout.
+     */
+    static CommandResult run(List<String> command, Duration timeout) {
         LOG.debug("running {}", String.join(" ", command));
+        Path output = null;
         try {
+            output = Files.createTempFile("rfork-criu", ".out");
             Process process = new ProcessBuilder(command).redirectErrorStream(true)
+                    .redirectOutput(output.toFile())
                     .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile())).start();
-            byte[] bytes;
-            try (var in = process.getInputStream()) {
-                bytes = in.readAllBytes();
-            }
             if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
                 process.destroyForcibly();
-                return CommandResult.of(-1, "timed out after " + timeout, LOG_TAIL_LINES);
+                return CommandResult.of(-1, "timed out after " + timeout + "\n" + readQuietly(output), LOG_TAIL_LINES);
             }
-            return CommandResult.of(process.exitValue(), new String(bytes), LOG_TAIL_LINES);
+            return CommandResult.of(process.exitValue(), readQuietly(output), LOG_TAIL_LINES);
         } catch (IOException e) {
             return CommandResult.of(127, "cannot run " + command.get(0) + ": " + e.getMessage()
                     + " (install CRIU with scripts/install-criu.sh)", LOG_TAIL_LINES);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return CommandResult.of(-1, "interrupted", LOG_TAIL_LINES);
+        } finally {
+            if (output != null) {
+                output.toFile().delete();
+            }
         }
     }
 

@@ -22,7 +22,26 @@
 #                       system's own apt sources)
 #   RFORK_CRIU_SKIP_DISTRO=1  do not try the distribution's criu
 #   RFORK_CRIU_FORCE=1        ignore an existing working install
+#   RFORK_CRIU_SKIP_CHECKS=1  same as --no-check
+#
+# Options:
+#   --no-check  only download and unpack the newest criu of the suite into the prefix
+#               and write the wrapper; run no `criu check` and no dump/restore test.
+#               For places that cannot run CRIU, e.g. `docker build` (not privileged):
+#               the node image's entrypoint runs `rfork-criu check` when the container
+#               starts instead. The distribution's criu is not considered (it cannot be
+#               tested here, and Debian 12's does not work on Linux >= 6.16).
 set -euo pipefail
+
+SKIP_CHECKS=${RFORK_CRIU_SKIP_CHECKS:-0}
+for arg in "$@"; do
+    case $arg in
+    --no-check) SKIP_CHECKS=1 ;;
+    -h | --help) sed -n '2,/^set -euo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "[install-criu] ERROR: unknown argument '$arg' (see --help)" >&2; exit 2 ;;
+    esac
+done
+[ "$SKIP_CHECKS" = 1 ] || SKIP_CHECKS=0
 
 PREFIX=${RFORK_CRIU_PREFIX:-/opt/rfork/criu}
 WRAPPER=${RFORK_CRIU_WRAPPER:-/usr/local/sbin/rfork-criu}
@@ -63,7 +82,7 @@ PYTHON=
 for p in /usr/bin/python3 "$(command -v python3 2>/dev/null || true)"; do
     if [ -n "$p" ] && [ -x "$p" ]; then PYTHON=$p; break; fi
 done
-[ -n "$PYTHON" ] || die "python3 not found (needed for the smoke test)" "apt-get install -y python3"
+[ -n "$PYTHON" ] || [ "$SKIP_CHECKS" = 1 ] || die "python3 not found (needed for the smoke test)" "apt-get install -y python3"
 
 WORK=$(mktemp -d /tmp/install-criu.XXXXXX)
 SMOKE_PIDS=()
@@ -232,7 +251,18 @@ finish() { # final check through the wrapper
 
 # ------------------------------------------------------- 1. existing install ---
 
-if [ "${RFORK_CRIU_FORCE:-0}" != 1 ] && [ -x "$WRAPPER" ] && grep -q 'rfork scripts/install-criu.sh' "$WRAPPER" 2>/dev/null; then
+if [ "$SKIP_CHECKS" = 1 ]; then
+    log "--no-check: CRIU will be downloaded and unpacked but not run (no criu check, no dump/restore test)"
+fi
+if [ "$SKIP_CHECKS" = 1 ] && [ "${RFORK_CRIU_FORCE:-0}" != 1 ] && [ -x "$WRAPPER" ] \
+        && grep -q 'rfork scripts/install-criu.sh' "$WRAPPER" 2>/dev/null; then
+    v=$(criu_version "$WRAPPER" || true)
+    if [ -n "$v" ] && version_ge "$v" "$MIN_VERSION"; then
+        log "criu $v already installed at $WRAPPER (not checked: --no-check): nothing to do"
+        exit 0
+    fi
+    warn "existing $WRAPPER (criu ${v:-unknown}) is not usable: reinstalling"
+elif [ "${RFORK_CRIU_FORCE:-0}" != 1 ] && [ -x "$WRAPPER" ] && grep -q 'rfork scripts/install-criu.sh' "$WRAPPER" 2>/dev/null; then
     log "found $WRAPPER (criu $(criu_version "$WRAPPER" || true)), checking it ..."
     if smoke_test "$WRAPPER"; then
         log "criu $(criu_version "$WRAPPER") already installed and working: nothing to do"
@@ -247,6 +277,10 @@ try_distro() {
     local cand before after new
     if [ "${RFORK_CRIU_SKIP_DISTRO:-0}" = 1 ]; then
         log "skipping the distribution's criu (RFORK_CRIU_SKIP_DISTRO=1)"
+        return 1
+    fi
+    if [ "$SKIP_CHECKS" = 1 ]; then
+        log "skipping the distribution's criu (--no-check: it could not be tested)"
         return 1
     fi
     if [ ! -x /usr/sbin/criu ]; then
@@ -416,6 +450,23 @@ mkdir -p "$(dirname "$PREFIX")"
 mv "$STAGE" "$PREFIX"
 write_wrapper prefix
 log "criu --version through the wrapper: $(criu_version "$WRAPPER")"
+if [ "$SKIP_CHECKS" = 1 ]; then
+    v=$(criu_version "$WRAPPER" || true)
+    if [ -z "$v" ]; then
+        if [ -e "$PREFIX.old" ]; then
+            rm -rf "$PREFIX"
+            mv "$PREFIX.old" "$PREFIX"
+        else
+            rm -f "$WRAPPER"
+        fi
+        die "criu $CAND from Debian '$SUITE' does not even print its version through $WRAPPER" \
+            "run '$WRAPPER --version' to see why (missing library? wrong architecture?)"
+    fi
+    rm -rf "$PREFIX.old"
+    log "done (not checked: --no-check): $WRAPPER -> criu $v (Debian $SUITE, private prefix $PREFIX)"
+    log "run '$WRAPPER check' where CRIU will run (root, privileged) before relying on it"
+    exit 0
+fi
 if ! smoke_test "$WRAPPER"; then
     if [ -e "$PREFIX.old" ]; then
         warn "new criu failed the checks: putting the previous $PREFIX back"

@@ -30,7 +30,7 @@ final class QueuesCommand implements Callable<Integer> {
     /** Prints the queue table of the broker that {@code settings} point at. */
     static void print(Settings settings) throws Exception {
         String url = ClientSettings.from(settings).brokerUrl();
-        try (ServerLocator locator = ActiveMQClient.createServerLocator(url);
+        try (ServerLocator locator = ActiveMQClient.createServerLocator(url).setUseTopologyForLoadBalancing(false);
              ClientSessionFactory factory = locator.createSessionFactory();
              ClientSession session = factory.createSession(settings.get("worker.user", "worker"),
                      settings.secret("worker.password"), false, true, true, false, 1)) {

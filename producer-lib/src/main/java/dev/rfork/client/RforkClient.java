@@ -51,6 +51,9 @@ public final class RforkClient implements AutoCloseable {
         var factory = new ActiveMQConnectionFactory(brokerUrl);
         factory.setReconnectAttempts(0);
         factory.setInitialConnectAttempts(1);
+        // Stay on this node's broker: with the cluster's topology the client would balance its
+        // connections over all nodes, and a fork request would reach another node's checkpoint.
+        factory.setUseTopologyForLoadBalancing(false);
         // A blocking call on a dead connection (in a restored copy) gives up quickly.
         factory.setCallTimeout(5000);
         try {

@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# The test command: sets up the machine (scripts/setup.sh), then runs every test - unit tests
-# and integration tests with a real Artemis broker, real FTP servers and real CRIU.
+# The test command: sets up the machine, then runs every test - unit tests, integration tests
+# with a real Artemis broker, real FTP servers (embedded and vsftpd) and real CRIU, and the
+# multi-node tests: three privileged containers from the project's image, the root compose.yaml.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 bash "$ROOT/scripts/setup.sh"
+# Docker engine, the offline base image, the build, the node image (each skipped when done).
+bash "$ROOT/scripts/build-node-image.sh"
 cd "$ROOT"
-echo "[test] building and running all tests (mvn verify; about 5 minutes)"
+echo "[test] running all tests (mvn verify; about 10 minutes)"
 mvn -B -ntp verify "$@"

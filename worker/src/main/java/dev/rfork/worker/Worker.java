@@ -16,6 +16,7 @@ import dev.rfork.worker.intake.ServeLoop;
 import dev.rfork.worker.restore.RestoreHandler;
 import dev.rfork.worker.ship.LocalTransport;
 import dev.rfork.worker.ship.ShipStep;
+import dev.rfork.worker.spool.ReceivedFiles;
 import dev.rfork.worker.spool.Spool;
 import jakarta.jms.JMSContext;
 import java.util.ArrayList;
@@ -60,10 +61,17 @@ public final class Worker implements AutoCloseable {
         long start = System.nanoTime();
         String node = config.node().canonical();
         Spool spool = new Spool(config.spool()).create();
+        // What the embedded FTP server hashed on upload; an external server records nothing.
+        ReceivedFiles received = null;
         if (config.ftpEmbedded()) {
-            resources.add(EmbeddedFtpServer.start(node, config.ftp(), spool.inbox()));
+            EmbeddedFtpServer ftp = EmbeddedFtpServer.start(node, config.ftp(), spool.inbox());
+            resources.add(ftp);
+            received = ftp.received();
         }
         ActiveMQConnectionFactory factory = new ActiveMQConnectionFactory(brokerUrl());
+        // In a cluster the client would otherwise spread connections over every node's broker:
+        // a worker must consume its own node's queues only.
+        factory.setUseTopologyForLoadBalancing(false);
         resources.add(factory);
 
         EventPublisher events = new EventPublisher(context(factory, JMSContext.AUTO_ACKNOWLEDGE));
@@ -79,7 +87,7 @@ public final class Worker implements AutoCloseable {
                 new HandoffStep(events, node, config.restoreTimeout()), events, listening, node);
         serve(Queues.CHECKPOINT, context(factory, JMSContext.SESSION_TRANSACTED), checkpoint, events);
         serve(Queues.restore(config.node()), context(factory, JMSContext.SESSION_TRANSACTED),
-                new RestoreHandler(criu, spool, events, config.node()), events);
+                new RestoreHandler(criu, spool, events, config.node(), received), events);
         LOG.info("worker of node {} ready in {} ms: {}, consuming {} and {}", node,
                 (System.nanoTime() - start) / 1_000_000, config, Queues.CHECKPOINT, Queues.restore(config.node()));
     }

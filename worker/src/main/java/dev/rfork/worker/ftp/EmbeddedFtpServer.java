@@ -1,5 +1,6 @@
 package dev.rfork.worker.ftp;
 
+import dev.rfork.worker.spool.ReceivedFiles;
 import java.nio.file.Path;
 import java.util.List;
 import org.apache.ftpserver.ConnectionConfigFactory;
@@ -9,6 +10,7 @@ import org.apache.ftpserver.FtpServerFactory;
 import org.apache.ftpserver.command.Command;
 import org.apache.ftpserver.command.CommandFactory;
 import org.apache.ftpserver.command.CommandFactoryFactory;
+import org.apache.ftpserver.filesystem.nativefs.NativeFileSystemFactory;
 import org.apache.ftpserver.ftplet.FtpException;
 import org.apache.ftpserver.ftplet.UserManager;
 import org.apache.ftpserver.listener.ListenerFactory;
@@ -20,16 +22,19 @@ import org.apache.mina.transport.socket.SocketSessionConfig;
 
 /**
  * The node's FTP server (Apache FtpServer): one user, with credentials, whose root is the
- * spool's inbox. Anonymous login is off; the user cannot leave its root.
+ * spool's inbox. Anonymous login is off; the user cannot leave its root. Uploads are hashed as
+ * they are written ({@link #received()}), so the restore need not read them again.
  */
 public final class EmbeddedFtpServer implements AutoCloseable {
     // Several nodes may ship here at once, each over up to FtpTransport.MAX_CONNECTIONS sessions.
     private static final int MAX_SESSIONS = 32;
 
     private final FtpServer server;
+    private final ReceivedFiles received;
 
-    private EmbeddedFtpServer(FtpServer server) {
+    private EmbeddedFtpServer(FtpServer server, ReceivedFiles received) {
         this.server = server;
+        this.received = received;
     }
 
     public static EmbeddedFtpServer start(String bindAddress, FtpSettings settings, Path root) throws FtpException {
@@ -50,6 +55,8 @@ public final class EmbeddedFtpServer implements AutoCloseable {
         connections.setMaxLogins(MAX_SESSIONS);
         factory.setConnectionConfig(connections.createConnectionConfig());
         factory.setCommandFactory(withNoDelay(new CommandFactoryFactory().createCommandFactory()));
+        ReceivedFiles received = new ReceivedFiles();
+        factory.setFileSystem(new DigestingFileSystemFactory(new NativeFileSystemFactory(), received));
 
         UserManager users = new PropertiesUserManagerFactory().createUserManager();
         BaseUser user = new BaseUser();
@@ -63,7 +70,12 @@ public final class EmbeddedFtpServer implements AutoCloseable {
 
         FtpServer server = factory.createServer();
         server.start();
-        return new EmbeddedFtpServer(server);
+        return new EmbeddedFtpServer(server, received);
+    }
+
+    /** Size and SHA-256 of each file as it was uploaded here, for the restore's verification. */
+    public ReceivedFiles received() {
+        return received;
     }
 
     /**

@@ -14,6 +14,7 @@ import dev.rfork.worker.events.EventPublisher;
 import dev.rfork.worker.intake.Delivery;
 import dev.rfork.worker.intake.Handler;
 import dev.rfork.worker.spool.Manifest;
+import dev.rfork.worker.spool.ReceivedFiles;
 import dev.rfork.worker.spool.Spool;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -35,12 +36,19 @@ public final class RestoreHandler implements Handler {
     private final Spool spool;
     private final EventPublisher events;
     private final NodeAddress node;
+    private final ReceivedFiles received;
 
     public RestoreHandler(Criu criu, Spool spool, EventPublisher events, NodeAddress node) {
+        this(criu, spool, events, node, null);
+    }
+
+    /** @param received digests the embedded FTP server recorded on upload; null with an external server */
+    public RestoreHandler(Criu criu, Spool spool, EventPublisher events, NodeAddress node, ReceivedFiles received) {
         this.criu = criu;
         this.spool = spool;
         this.events = events;
         this.node = node;
+        this.received = received;
     }
 
     @Override
@@ -67,7 +75,7 @@ public final class RestoreHandler implements Handler {
         }
         long verifyStart = System.nanoTime();
         boolean fromThisNode = NodeAddress.parse(request.source()).equals(node);
-        Manifest manifest = Manifest.verify(dir, request.manifestSha256(), fromThisNode);
+        Manifest manifest = Manifest.verify(dir, request.manifestSha256(), fromThisNode, received);
         long verifyMs = (System.nanoTime() - verifyStart) / 1_000_000;
 
         Path output = dir.resolveSibling(request.requestId() + ".out");

@@ -69,6 +69,19 @@ public record Manifest(int version, UUID requestId, List<Entry> files, String tr
      * only case where a {@value #LOCAL} manifest (names and sizes, no digests) is accepted.
      */
     public static Manifest verify(Path dir, String expectedManifestSha256, boolean fromThisNode) throws IOException {
+        return verify(dir, expectedManifestSha256, fromThisNode, null);
+    }
+
+    /**
+     * As above; an image whose digest this node's FTP server recorded while receiving it (and
+     * whose size, times and inode have not changed since, see {@link ReceivedFiles}) is checked
+     * against that digest instead of being read again. Any other image is read: uploads through
+     * an external FTP server, or files written again after the upload.
+     *
+     * @param received what the embedded FTP server recorded; null when there is none
+     */
+    public static Manifest verify(Path dir, String expectedManifestSha256, boolean fromThisNode,
+                                  ReceivedFiles received) throws IOException {
         Path manifestFile = dir.resolve(FILE_NAME);
         if (!Files.isRegularFile(manifestFile)) {
             throw refused("the manifest " + FILE_NAME + " is missing: the upload is partial", Map.of());
@@ -99,12 +112,13 @@ public record Manifest(int version, UUID requestId, List<Entry> files, String tr
             }
         }
         for (Entry entry : listed.values()) {
-            checkFile(dir.resolve(entry.name()), entry, !local);
+            checkFile(dir.resolve(entry.name()), entry, !local, received);
         }
         return manifest;
     }
 
-    private static void checkFile(Path file, Entry entry, boolean checkDigest) throws IOException {
+    private static void checkFile(Path file, Entry entry, boolean checkDigest, ReceivedFiles received)
+            throws IOException {
         if (!Files.isRegularFile(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
             throw refused("an image listed in the manifest is missing", Map.of("file", entry.name()));
         }
@@ -116,7 +130,8 @@ public record Manifest(int version, UUID requestId, List<Entry> files, String tr
         if (!checkDigest) {
             return;
         }
-        String digest = sha256(file);
+        String recorded = received == null ? null : received.take(file);
+        String digest = recorded != null ? recorded : sha256(file);
         if (!digest.equals(entry.sha256())) {
             throw refused("an image's SHA-256 does not match the manifest", Map.of("file", entry.name(),
                     "expected", String.valueOf(entry.sha256()), "actual", digest));

@@ -8,6 +8,8 @@ import dev.rfork.message.MessageException;
 import dev.rfork.message.Reason;
 import dev.rfork.worker.ship.Shipment;
 import dev.rfork.worker.spool.Manifest;
+import dev.rfork.worker.spool.ReceivedFiles;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
@@ -73,6 +75,55 @@ class FtpTransportIT {
         assertThat(Manifest.verify(arrived, shipment.manifestSha256())).isEqualTo(manifest);
         assertThat(shipment.bytes()).isEqualTo(manifest.totalBytes());
         assertManifestWrittenLast(arrived);
+    }
+
+    @Test
+    void theServerRecordsEachUploadsDigestAsItWritesIt() throws Exception {
+        writeCriuLikeImage(images);
+        UUID requestId = UUID.randomUUID();
+
+        Shipment shipment = new FtpTransport(settings).ship(LOCALHOST, requestId, images);
+
+        Path arrived = root.resolve(requestId.toString());
+        ReceivedFiles received = server.received();
+        for (Manifest.Entry entry : shipment.manifest().files()) {
+            assertThat(received.peek(arrived.resolve(entry.name()))).as(entry.name()).isEqualTo(entry.sha256());
+        }
+        assertThat(received.peek(arrived.resolve(Manifest.FILE_NAME))).isEqualTo(shipment.manifestSha256());
+        assertThat(Manifest.verify(arrived, shipment.manifestSha256(), false, received))
+                .isEqualTo(shipment.manifest());
+        for (Manifest.Entry entry : shipment.manifest().files()) {
+            assertThat(received.peek(arrived.resolve(entry.name()))).as("used up: " + entry.name()).isNull();
+        }
+    }
+
+    @Test
+    void storingOverALongerFileReplacesItAndRecordsTheNewDigest() throws Exception {
+        Path remote = Files.createDirectories(root.resolve("replace"));
+        Files.write(remote.resolve("core-1.img"), new byte[100_000]);
+        byte[] shorter = "the new content".getBytes();
+
+        try (FtpConnection connection = FtpConnection.open(LOCALHOST, settings)) {
+            connection.store("replace/core-1.img", new ByteArrayInputStream(shorter));
+            connection.logout();
+        }
+
+        assertThat(remote.resolve("core-1.img")).hasBinaryContent(shorter);
+        assertThat(server.received().peek(remote.resolve("core-1.img"))).isEqualTo(Manifest.sha256(shorter));
+    }
+
+    @Test
+    void deletingThroughTheServerForgetsTheDigest() throws Exception {
+        Files.createDirectories(root.resolve("gone"));
+        try (FtpConnection connection = FtpConnection.open(LOCALHOST, settings)) {
+            connection.store("gone/core-1.img", new ByteArrayInputStream(new byte[] {1, 2, 3}));
+            assertThat(server.received().peek(root.resolve("gone/core-1.img"))).isNotNull();
+            connection.prepareDirectory("gone"); // deletes what the directory holds
+            connection.logout();
+        }
+
+        assertThat(root.resolve("gone/core-1.img")).doesNotExist();
+        assertThat(server.received().peek(root.resolve("gone/core-1.img"))).isNull();
     }
 
     @Test

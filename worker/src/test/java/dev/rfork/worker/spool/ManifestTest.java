@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -207,6 +208,91 @@ class ManifestTest {
         Files.writeString(dir.resolve("pages-1.img"), "shorter");
 
         assertThatThrownBy(() -> Manifest.verify(dir, digest, true))
+                .asInstanceOf(type(MessageException.class))
+                .satisfies(e -> assertThat(e.evidence()).containsEntry("file", "pages-1.img"));
+    }
+
+    /** What the embedded FTP server does when it has written a file: records its digest and stamp. */
+    private static ReceivedFiles recorded(Path file, String sha256) throws IOException {
+        ReceivedFiles received = new ReceivedFiles();
+        received.written(file, received.writing(file), Files.size(file), sha256);
+        return received;
+    }
+
+    @Test
+    void aRecordedDigestStandsInForReadingTheImage() throws IOException {
+        String digest = writeManifest(entries);
+        Path pages = dir.resolve("pages-1.img");
+        // Different bytes on disk, but the receiver says it wrote what the manifest lists: trusted.
+        Files.writeString(pages, "y".repeat(10_000));
+        ReceivedFiles received = recorded(pages, entries.get(1).sha256());
+
+        assertThat(Manifest.verify(dir, digest, false, received).files()).containsExactlyElementsOf(entries);
+        assertThat(received.peek(pages)).as("used up").isNull();
+    }
+
+    @Test
+    void aRecordedDigestThatDiffersIsRefusedLikeAReadOne() throws IOException {
+        String digest = writeManifest(entries);
+        Path pages = dir.resolve("pages-1.img");
+        String wrong = "0".repeat(64);
+
+        assertThatThrownBy(() -> Manifest.verify(dir, digest, false, recorded(pages, wrong)))
+                .asInstanceOf(type(MessageException.class))
+                .satisfies(e -> assertThat(e.evidence()).containsEntry("file", "pages-1.img")
+                        .containsEntry("actual", wrong));
+    }
+
+    @Test
+    void anImageWrittenAgainAfterItsDigestWasRecordedIsReadAgain() throws Exception {
+        String digest = writeManifest(entries);
+        Path pages = dir.resolve("pages-1.img");
+        ReceivedFiles received = recorded(pages, "0".repeat(64));
+        FileTime modified = Files.getLastModifiedTime(pages);
+        Thread.sleep(50); // past the kernel's timestamp granularity
+        // Same size, modification time put back: the change time still tells.
+        Files.write(pages, Files.readAllBytes(pages));
+        Files.setLastModifiedTime(pages, modified);
+
+        assertThat(Manifest.verify(dir, digest, false, received)).isNotNull();
+    }
+
+    @Test
+    void anImageReplacedAfterItsDigestWasRecordedIsReadAgain() throws IOException {
+        String digest = writeManifest(entries);
+        Path pages = dir.resolve("pages-1.img");
+        ReceivedFiles received = recorded(pages, "0".repeat(64));
+        byte[] bytes = Files.readAllBytes(pages);
+        Files.delete(pages);
+        Files.write(pages, bytes);
+
+        assertThat(Manifest.verify(dir, digest, false, received)).isNotNull();
+    }
+
+    @Test
+    void aTamperedImageIsCaughtAlthoughItsCorrectDigestWasRecorded() throws Exception {
+        String digest = writeManifest(entries);
+        Path pages = dir.resolve("pages-1.img");
+        ReceivedFiles received = recorded(pages, entries.get(1).sha256());
+        Thread.sleep(50);
+        byte[] bytes = Files.readAllBytes(pages);
+        bytes[5000] ^= 0x01;
+        Files.write(pages, bytes);
+
+        assertThatThrownBy(() -> Manifest.verify(dir, digest, false, received))
+                .asInstanceOf(type(MessageException.class))
+                .satisfies(e -> assertThat(e.evidence()).containsEntry("actual", Manifest.sha256(bytes)));
+    }
+
+    @Test
+    void withoutRecordedDigestsEveryImageIsRead() throws IOException {
+        String digest = writeManifest(entries);
+        Files.writeString(dir.resolve("pages-1.img"), "y".repeat(10_000));
+
+        assertThatThrownBy(() -> Manifest.verify(dir, digest, false, new ReceivedFiles()))
+                .asInstanceOf(type(MessageException.class))
+                .satisfies(e -> assertThat(e.evidence()).containsEntry("file", "pages-1.img"));
+        assertThatThrownBy(() -> Manifest.verify(dir, digest, false, null))
                 .asInstanceOf(type(MessageException.class))
                 .satisfies(e -> assertThat(e.evidence()).containsEntry("file", "pages-1.img"));
     }

@@ -49,9 +49,10 @@ RUN if [ -n "$APT_CONF" ]; then printf '%s\n' "$APT_CONF" > /etc/apt/apt.conf.d/
 # "sid" with its own libc in /opt/rfork/criu, run through /usr/local/sbin/rfork-criu. A
 # build is not privileged, so it cannot run CRIU: --no-check only downloads and unpacks,
 # and the entrypoint runs `rfork-criu check` when the container starts.
-COPY scripts/install-criu.sh /tmp/install-criu.sh
-RUN bash /tmp/install-criu.sh --no-check \
-    && rm -f /tmp/install-criu.sh /var/lib/rfork/install-criu.lock /etc/apt/apt.conf.d/99rfork-build \
+COPY scripts/install-criu.sh /tmp/rfork-scripts/install-criu.sh
+COPY scripts/lib/ /tmp/rfork-scripts/lib/
+RUN bash /tmp/rfork-scripts/install-criu.sh --no-check \
+    && rm -rf /tmp/rfork-scripts /var/lib/rfork/install-criu.lock /etc/apt/apt.conf.d/99rfork-build \
     && /usr/local/sbin/rfork-criu --version
 
 # --- Apache Artemis ----------------------------------------------------------------------

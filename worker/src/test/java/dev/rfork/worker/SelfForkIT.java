@@ -79,6 +79,19 @@ class SelfForkIT {
     }
 
     @Test
+    void aFailedSelfMigrateIsAnExceptionInTheOriginalWhichWasResumedAndKeepsRunning() throws Exception {
+        // 127.0.0.2 is a known node where nothing listens: the JVM is dumped and held stopped,
+        // every upload fails, and after the last attempt the original runs on.
+        Path output = work.resolve("silent.out");
+        long pid = startJavaApp(output, TestNode.SILENT_NODE, "migrate");
+
+        assertThat(awaitLine(output, "failed reason=")).contains("TARGET_UNREACHABLE");
+        assertThat(awaitLine(output, "failed connection")).endsWith("works");
+        awaitLine(output, "alive failed 5");
+        assertThat(TestProcesses.state(pid)).isNotIn("T", "t", "Z", "");
+    }
+
+    @Test
     void aJvmMigratesItselfAndOnlyTheCopyContinues() throws Exception {
         Path output = work.resolve("migrate.out");
         long pid = startJavaApp(output, "127.0.0.1", "migrate");

@@ -26,44 +26,11 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Every failure is an answer: a failed event with a stable reason and evidence; the worker serves on. */
-class FailuresIT {
+class FailuresIT extends OneNodeTest {
     private static final Duration WAIT = Duration.ofSeconds(60);
-
-    @TempDir
-    static Path home;
-    static TestNode node;
-
-    @TempDir
-    Path work;
-    TestProcesses processes;
-
-    @BeforeAll
-    static void startNode() throws Exception {
-        node = TestNode.start(home);
-    }
-
-    @AfterAll
-    static void stopNode() {
-        node.close();
-    }
-
-    @BeforeEach
-    void setUp() {
-        processes = new TestProcesses(work);
-    }
-
-    @AfterEach
-    void tearDown() {
-        processes.close();
-    }
 
     @Test
     void malformedJsonOverStompIsAnsweredAndDeadLetteredAndTheNextRequestIsServed() throws Exception {

@@ -11,44 +11,11 @@ import dev.rfork.worker.criu.ProcFs;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Fork and migrate of real processes through a real worker: broker, FTP, CRIU. */
-class ForkIT {
+class ForkIT extends OneNodeTest {
     private static final Duration WAIT = Duration.ofSeconds(60);
-
-    @TempDir
-    static Path home;
-    static TestNode node;
-
-    @TempDir
-    Path work;
-    TestProcesses processes;
-
-    @BeforeAll
-    static void startNode() throws Exception {
-        node = TestNode.start(home);
-    }
-
-    @AfterAll
-    static void stopNode() {
-        node.close();
-    }
-
-    @BeforeEach
-    void setUp() {
-        processes = new TestProcesses(work);
-    }
-
-    @AfterEach
-    void tearDown() {
-        processes.close();
-    }
 
     @Test
     void forkLeavesBothCopiesRunningAndTheCopyContinuesFromTheCheckpoint() throws Exception {

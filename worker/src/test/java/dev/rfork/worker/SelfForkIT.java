@@ -9,44 +9,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Programs that fork themselves: a JVM with default flags, and Python over bare STOMP. */
-class SelfForkIT {
+class SelfForkIT extends OneNodeTest {
     private static final Pattern CHILD_PID = Pattern.compile("parent request=(\\S+) .*childPid=(\\d+)");
-
-    @TempDir
-    static Path home;
-    static TestNode node;
-
-    @TempDir
-    Path work;
-    TestProcesses processes;
-
-    @BeforeAll
-    static void startNode() throws Exception {
-        node = TestNode.start(home);
-    }
-
-    @AfterAll
-    static void stopNode() {
-        node.close();
-    }
-
-    @BeforeEach
-    void setUp() {
-        processes = new TestProcesses(work);
-    }
-
-    @AfterEach
-    void tearDown() {
-        processes.close();
-    }
 
     @Test
     void aJvmForksItselfBothSidesKnowWhichTheyAreAndTheOriginalsConnectionKeepsWorking() throws Exception {

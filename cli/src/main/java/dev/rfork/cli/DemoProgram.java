@@ -13,7 +13,8 @@ import java.time.format.DateTimeFormatter;
 /**
  * The demo's program: a plain JVM (default flags) that writes a line a second to
  * ~/rfork-demo.txt, forks itself through rfork after a few lines, and then goes on counting in
- * both copies, each saying which it is. Arguments: broker URL, user, password, target node.
+ * both copies, each saying which it is. Arguments: broker URL, user, password, target node,
+ * and this node's address when the target is another node.
  */
 public final class DemoProgram {
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("HH:mm:ss");
@@ -23,7 +24,7 @@ public final class DemoProgram {
     }
 
     public static void main(String[] args) throws Exception {
-        ClientSettings settings = new ClientSettings(args[0], args[1], args[2], args[3]);
+        ClientSettings settings = new ClientSettings(args[0], args[1], args[2], args.length > 4 ? args[4] : args[3]);
         long pid = ProcessHandle.current().pid();
         String who = "the original (PID " + pid + ")";
         int tick = 0;

@@ -126,6 +126,23 @@ class ForkAcrossNodesClusterIT {
 
     @Test
     @Order(6)
+    void aJvmWithDefaultFlagsForksItselfToAnotherNode() {
+        // The demo program: a plain `java` (perf data on, as by default) that calls SelfFork.fork.
+        cluster.sh("node1", "rm -f /root/rfork-demo.txt; setsid java -cp /opt/rfork/rfork.jar dev.rfork.cli.DemoProgram"
+                + " tcp://127.0.0.1:61616 app " + cluster.secret("APP") + " " + NODE2 + " "
+                + Cluster.ADDRESSES.get("node1") + " < /dev/null > /tmp/demo.log 2>&1 &");
+
+        String child = cluster.sh("node2", "for i in $(seq 600); do grep -m1 'from the child' /root/rfork-demo.txt"
+                + " 2>/dev/null && exit 0; sleep 0.1; done; exit 1");
+        String parent = cluster.sh("node1", "for i in $(seq 100); do grep -m1 'from the parent' /root/rfork-demo.txt"
+                + " && exit 0; sleep 0.1; done; cat /tmp/demo.log; exit 1");
+
+        assertThat(child).contains("a copy of PID").contains("from " + Cluster.ADDRESSES.get("node1"));
+        assertThat(parent).contains("its child is PID").contains("on " + NODE2);
+    }
+
+    @Test
+    @Order(7)
     void eventsOfARequestAreVisibleFromAnyNode() {
         cluster.sh("node3", "setsid rfork watch --timeout 60 > /tmp/watch.out 2>&1 < /dev/null & sleep 5");
         long pid = cluster.startCounter("node1", "watched");
@@ -138,7 +155,7 @@ class ForkAcrossNodesClusterIT {
     }
 
     @Test
-    @Order(7)
+    @Order(8)
     void aRequestToAStoppedNodeEndsWithAReasonAndTheParentIsUnharmed() {
         long pid = cluster.startCounter("node1", "stopped");
         cluster.stopNode("node2");

@@ -48,9 +48,10 @@ public final class CriuProcess implements Criu {
         command.add("--display-stats");
         try {
             Stdio.inspect(pid).write(imageDir);
+            PerfData.save(pid, imageDir);
         } catch (IOException e) {
-            throw new MessageException(Reason.CRIU_DUMP_FAILED, "cannot record the standard streams of PID " + pid,
-                    Map.of("error", String.valueOf(e.getMessage())), e);
+            throw new MessageException(Reason.CRIU_DUMP_FAILED, "cannot record the standard streams or JVM perf data "
+                    + "of PID " + pid, Map.of("error", String.valueOf(e.getMessage())), e);
         }
         long start = System.nanoTime();
         CommandResult result = run(command, DUMP_TIMEOUT);
@@ -68,6 +69,7 @@ public final class CriuProcess implements Criu {
         try {
             Files.deleteIfExists(pidFile);
             stdio = Stdio.read(imageDir);
+            PerfData.restore(imageDir);
         } catch (IOException | RuntimeException e) {
             throw new MessageException(Reason.CRIU_RESTORE_FAILED, "cannot prepare the restore: " + e.getMessage(),
                     Map.of("imageDir", imageDir.toString()), e);

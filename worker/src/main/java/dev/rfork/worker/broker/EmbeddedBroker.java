@@ -86,10 +86,6 @@ public final class EmbeddedBroker implements AutoCloseable {
         return inVmUrl;
     }
 
-    public ActiveMQServer server() {
-        return embedded.getActiveMQServer();
-    }
-
     @Override
     public void close() throws Exception {
         embedded.stop();

@@ -76,13 +76,4 @@ public final class ProcFs {
         }
         return List.of();
     }
-
-    /** The command line of the process, for logs and evidence. */
-    public static String commandLine(long pid) {
-        try {
-            return new String(Files.readAllBytes(Path.of("/proc", Long.toString(pid), "cmdline"))).replace('\0', ' ').trim();
-        } catch (IOException e) {
-            return "";
-        }
-    }
 }

@@ -62,17 +62,7 @@ if ! command -v debootstrap >/dev/null 2>&1; then
         || die "apt-get install debootstrap failed" "run 'apt-get install debootstrap' to see why"
 fi
 
-MIRROR=${RFORK_DEBIAN_MIRROR:-}
-KEYRING=
-if [ -z "$MIRROR" ]; then
-    read -r MIRROR KEYRING < <(find_mirror || true) || true
-fi
-[ -n "$MIRROR" ] || die "could not find the Debian mirror in the system's apt sources" \
-    "set RFORK_DEBIAN_MIRROR to the URI of a Debian archive mirror (the .../debian directory)"
-if [ -z "$KEYRING" ] || [ ! -r "$KEYRING" ]; then
-    KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg
-fi
-[ -r "$KEYRING" ] || die "Debian archive keyring $KEYRING not found" "apt-get install -y debian-archive-keyring"
+use_debian_mirror
 
 WORK=$(mktemp -d /var/tmp/rfork-base-image.XXXXXX)
 cleanup() {

@@ -341,36 +341,10 @@ fi
 # shellcheck source=lib/debian-mirror.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib/debian-mirror.sh"
 
-MIRROR=${RFORK_DEBIAN_MIRROR:-}
-KEYRING=
-if [ -z "$MIRROR" ]; then
-    read -r MIRROR KEYRING < <(find_mirror || true) || true
-fi
-[ -n "$MIRROR" ] || die "could not find the Debian mirror in the system's apt sources" \
-    "set RFORK_DEBIAN_MIRROR to the URI of a Debian archive mirror (the .../debian directory)"
-if [ -z "$KEYRING" ] || [ ! -r "$KEYRING" ]; then
-    KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg
-fi
-[ -r "$KEYRING" ] || die "Debian archive keyring $KEYRING not found" "apt-get install -y debian-archive-keyring"
+use_debian_mirror
 
 log "installing criu >= $MIN_VERSION from Debian '$SUITE' into $PREFIX (mirror from the system's apt sources: $MIRROR)"
-APTDIR="$WORK/apt"
-mkdir -p "$APTDIR/lists/partial" "$APTDIR/cache/archives/partial" "$APTDIR/debs"
-echo "deb [signed-by=$KEYRING] $MIRROR $SUITE main" >"$APTDIR/sources.list"
-APT_OPTS=(
-    -o "Dir::Etc::sourcelist=$APTDIR/sources.list"
-    -o "Dir::Etc::sourceparts=/nonexistent"
-    -o "Dir::State::Lists=$APTDIR/lists"
-    -o "Dir::Cache=$APTDIR/cache"
-    -o "APT::Sandbox::User=root"
-)
-
-log "apt-get update (private sources list, lists and cache under $APTDIR) ..."
-if ! apt-get "${APT_OPTS[@]}" update >"$APTDIR/update.log" 2>&1; then
-    tail -n 5 "$APTDIR/update.log" | sed 's/^/[install-criu]   | /' >&2
-    die "apt-get update of Debian '$SUITE' failed" \
-        "check that $MIRROR is reachable and carries the '$SUITE' suite (or set RFORK_DEBIAN_MIRROR / RFORK_CRIU_SUITE)"
-fi
+private_apt "$WORK/apt" "$SUITE" RFORK_CRIU_SUITE install-criu
 
 CAND=$(apt-cache "${APT_OPTS[@]}" policy criu 2>/dev/null | sed -n 's/^ *Candidate: *//p')
 [ -n "$CAND" ] && [ "$CAND" != "(none)" ] || die "Debian '$SUITE' has no criu package" "set RFORK_CRIU_SUITE to a suite that has criu >= $MIN_VERSION"

@@ -262,35 +262,10 @@ else
     if pid=$(our_dockerd_pid); then
         die "dockerd (pid $pid) from $PREFIX is running while the prefix is to be replaced" "run: bash $0 --stop; then re-run $0"
     fi
-    MIRROR=${RFORK_DEBIAN_MIRROR:-}
-    KEYRING=
-    if [ -z "$MIRROR" ]; then
-        read -r MIRROR KEYRING < <(find_mirror || true) || true
-    fi
-    [ -n "$MIRROR" ] || die "could not find the Debian mirror in the system's apt sources" \
-        "set RFORK_DEBIAN_MIRROR to the URI of a Debian archive mirror (the .../debian directory)"
-    if [ -z "$KEYRING" ] || [ ! -r "$KEYRING" ]; then
-        KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg
-    fi
-    [ -r "$KEYRING" ] || die "Debian archive keyring $KEYRING not found" "apt-get install -y debian-archive-keyring"
+    use_debian_mirror
 
     log "getting ${TRIXIE_PKGS[*]} from Debian '$SUITE' into $PREFIX (mirror from the system's apt sources: $MIRROR)"
-    APTDIR="$WORK/apt"
-    mkdir -p "$APTDIR/lists/partial" "$APTDIR/cache/archives/partial" "$APTDIR/debs"
-    echo "deb [signed-by=$KEYRING] $MIRROR $SUITE main" >"$APTDIR/sources.list"
-    APT_OPTS=(
-        -o "Dir::Etc::sourcelist=$APTDIR/sources.list"
-        -o "Dir::Etc::sourceparts=/nonexistent"
-        -o "Dir::State::Lists=$APTDIR/lists"
-        -o "Dir::Cache=$APTDIR/cache"
-        -o "APT::Sandbox::User=root"
-    )
-    log "apt-get update (private sources list, lists and cache under $APTDIR) ..."
-    if ! apt-get "${APT_OPTS[@]}" update >"$APTDIR/update.log" 2>&1; then
-        tail -n 5 "$APTDIR/update.log" | sed 's/^/[install-docker]   | /' >&2
-        die "apt-get update of Debian '$SUITE' failed" \
-            "check that $MIRROR is reachable and carries the '$SUITE' suite (or set RFORK_DEBIAN_MIRROR / RFORK_DOCKER_SUITE)"
-    fi
+    private_apt "$WORK/apt" "$SUITE" RFORK_DOCKER_SUITE install-docker
     for p in "${TRIXIE_PKGS[@]}"; do
         cand=$(apt-cache "${APT_OPTS[@]}" policy "$p" 2>/dev/null | sed -n 's/^ *Candidate: *//p')
         { [ -n "$cand" ] && [ "$cand" != "(none)" ]; } || die "Debian '$SUITE' has no package '$p'" \

@@ -43,3 +43,43 @@ find_mirror() {
             for (j = 1; j <= m; j++) if (uris[j] !~ /security/) { print uris[j] " " $4; exit }
         }'
 }
+
+# Sets MIRROR and KEYRING: RFORK_DEBIAN_MIRROR, else the system's own mirror. Uses the
+# caller's die().
+use_debian_mirror() {
+    MIRROR=${RFORK_DEBIAN_MIRROR:-}
+    KEYRING=
+    if [ -z "$MIRROR" ]; then
+        read -r MIRROR KEYRING < <(find_mirror || true) || true
+    fi
+    [ -n "$MIRROR" ] || die "could not find the Debian mirror in the system's apt sources" \
+        "set RFORK_DEBIAN_MIRROR to the URI of a Debian archive mirror (the .../debian directory)"
+    if [ -z "$KEYRING" ] || [ ! -r "$KEYRING" ]; then
+        KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg
+    fi
+    [ -r "$KEYRING" ] || die "Debian archive keyring $KEYRING not found" "apt-get install -y debian-archive-keyring"
+}
+
+# private_apt DIR SUITE SUITE_SETTING TAG: an apt that sees only Debian SUITE of $MIRROR, with
+# its own sources list, lists and cache under DIR, so the system's apt is never touched. Sets
+# APTDIR and APT_OPTS and runs `apt-get update`; SUITE_SETTING names the variable that picks
+# the suite, TAG prefixes the failure output. Needs use_debian_mirror first.
+private_apt() {
+    local suite=$2 setting=$3 tag=$4
+    APTDIR=$1
+    mkdir -p "$APTDIR/lists/partial" "$APTDIR/cache/archives/partial" "$APTDIR/debs"
+    echo "deb [signed-by=$KEYRING] $MIRROR $suite main" >"$APTDIR/sources.list"
+    APT_OPTS=(
+        -o "Dir::Etc::sourcelist=$APTDIR/sources.list"
+        -o "Dir::Etc::sourceparts=/nonexistent"
+        -o "Dir::State::Lists=$APTDIR/lists"
+        -o "Dir::Cache=$APTDIR/cache"
+        -o "APT::Sandbox::User=root"
+    )
+    log "apt-get update (private sources list, lists and cache under $APTDIR) ..."
+    if ! apt-get "${APT_OPTS[@]}" update >"$APTDIR/update.log" 2>&1; then
+        tail -n 5 "$APTDIR/update.log" | sed "s/^/[$tag]   | /" >&2
+        die "apt-get update of Debian '$suite' failed" \
+            "check that $MIRROR is reachable and carries the '$suite' suite (or set RFORK_DEBIAN_MIRROR / $setting)"
+    fi
+}

@@ -11,7 +11,11 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
-/** Programs that fork themselves: a JVM with default flags, and Python over bare STOMP. */
+/**
+ * Programs that fork themselves: a JVM with default flags, and Python over bare STOMP.
+ * Each starts in a session of its own, as from a shell or a service manager: a test runner's
+ * session may be init's (session id 0), which CRIU cannot checkpoint (see RequestValidator).
+ */
 class SelfForkIT extends OneNodeTest {
     private static final Pattern CHILD_PID = Pattern.compile("parent request=(\\S+) .*childPid=(\\d+)");
 
@@ -78,7 +82,7 @@ class SelfForkIT extends OneNodeTest {
     void aPythonProgramForksItselfOverStompWithTheStandardLibraryOnly() throws Exception {
         Path output = work.resolve("python.out");
         Path script = Path.of(System.getProperty("rfork.examples", "../examples")).resolve("python/selffork.py");
-        Process process = new ProcessBuilder("python3", script.toString(), "--host", "127.0.0.1",
+        Process process = new ProcessBuilder("setsid", "python3", script.toString(), "--host", "127.0.0.1",
                 "--port", Integer.toString(node.config().brokerPort()), "--user", node.config().appUser(),
                 "--password", node.config().appPassword(), "--to", "127.0.0.1")
                 .redirectOutput(output.toFile()).redirectErrorStream(true).start();
@@ -96,7 +100,7 @@ class SelfForkIT extends OneNodeTest {
 
     private long startJavaApp(Path output, String target, String mode) throws Exception {
         String java = ProcessHandle.current().info().command().orElse("java");
-        List<String> command = new ArrayList<>(List.of(java, "-cp", System.getProperty("java.class.path"),
+        List<String> command = new ArrayList<>(List.of("setsid", java, "-cp", System.getProperty("java.class.path"),
                 SelfForkApp.class.getName(), node.brokerUrl(), node.config().appUser(), node.config().appPassword(),
                 target, mode));
         Process process = new ProcessBuilder(command).redirectOutput(output.toFile())

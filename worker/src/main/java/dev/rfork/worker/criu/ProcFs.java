@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import java.util.OptionalLong;
 
 /** The few facts about processes that the worker reads from /proc. */
@@ -17,12 +18,29 @@ public final class ProcFs {
 
     /** State letter from /proc/PID/stat (R, S, T, Z...), or empty when the process is gone. */
     public static String state(long pid) {
+        return statFields(pid).map(fields -> fields[0]).orElse("");
+    }
+
+    /**
+     * Session ID as this worker's PID namespace sees it. 0 means the session leader lives
+     * outside that namespace (or is the kernel's): CRIU refuses to checkpoint such a process.
+     */
+    public static OptionalLong sessionId(long pid) {
+        return statFields(pid).map(fields -> OptionalLong.of(Long.parseLong(fields[3]))).orElse(OptionalLong.empty());
+    }
+
+    /** The fields of /proc/PID/stat after the command name: state, ppid, pgrp, session, ... */
+    static Optional<String[]> statFields(long pid) {
         try {
-            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
-            return stat.substring(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+            return Optional.of(fieldsAfterName(Files.readString(Path.of("/proc", Long.toString(pid), "stat"))));
         } catch (IOException | RuntimeException e) {
-            return "";
+            return Optional.empty();
         }
+    }
+
+    /** The command name is in parentheses and may itself hold spaces and parentheses. */
+    static String[] fieldsAfterName(String stat) {
+        return stat.substring(stat.lastIndexOf(')') + 2).trim().split("\\s+");
     }
 
     public static boolean isRunning(long pid) {

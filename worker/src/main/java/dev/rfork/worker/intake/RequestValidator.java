@@ -51,6 +51,14 @@ public final class RequestValidator {
                     Map.of("pid", Long.toString(pid), "uid", uid.isPresent() ? Long.toString(uid.getAsLong()) : "?"),
                     null);
         }
+        if (ProcFs.sessionId(pid).orElse(-1) == 0) {
+            // CRIU would refuse it too ("A session leader of N is outside of its pid namespace"):
+            // restoring it could merge processes of different sessions into one.
+            throw new MessageException(Reason.CRIU_DUMP_FAILED, "PID " + pid + " cannot be checkpointed: the leader "
+                    + "of its session is outside this node's PID namespace (session id 0, e.g. a child of an init "
+                    + "that never called setsid); start the program with setsid, from a shell or a service manager",
+                    Map.of("pid", Long.toString(pid), "sessionId", "0"), null);
+        }
     }
 
     private boolean isWorkerOrAncestor(long pid) {

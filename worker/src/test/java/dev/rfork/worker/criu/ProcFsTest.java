@@ -1,0 +1,38 @@
+package dev.rfork.worker.criu;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+
+class ProcFsTest {
+    @Test
+    void fieldsAfterACommandNameWithSpacesAndParentheses() {
+        String stat = "4242 (my (odd) app) S 17 4242 4100 0 -1 4194560 93 0 0 0";
+
+        String[] fields = ProcFs.fieldsAfterName(stat);
+
+        assertThat(fields[0]).isEqualTo("S");
+        assertThat(fields[1]).isEqualTo("17");
+        assertThat(fields[2]).isEqualTo("4242");
+        assertThat(fields[3]).isEqualTo("4100");
+    }
+
+    @Test
+    void aProcessStartedWithSetsidLeadsItsOwnSession() throws Exception {
+        Process process = new ProcessBuilder("setsid", "sleep", "30")
+                .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile())).start();
+        try {
+            long deadline = System.currentTimeMillis() + 5_000;
+            while (ProcFs.sessionId(process.pid()).orElse(-1) != process.pid()
+                    && System.currentTimeMillis() < deadline) {
+                Thread.sleep(10);
+            }
+            assertThat(ProcFs.sessionId(process.pid())).hasValue(process.pid());
+            assertThat(ProcFs.state(process.pid())).isIn("S", "R");
+        } finally {
+            process.destroyForcibly().waitFor();
+        }
+        assertThat(ProcFs.sessionId(process.pid())).isEmpty();
+    }
+}

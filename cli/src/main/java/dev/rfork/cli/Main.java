@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** {@code rfork}: run a node's worker, request forks and migrations, follow them, check the node. */
 @Command(name = "rfork", mixinStandardHelpOptions = true, version = "rfork 0.1.0",
         description = "Remote fork for Linux processes: CRIU + FTP + Apache ActiveMQ Artemis.",
-        subcommands = {WorkerCommand.class, ForkCommand.class, MigrateCommand.class, WatchCommand.class,
+        subcommands = {WorkerCommand.class, ForkCommand.class, MigrateCommand.class, WatchCommand.class, StatusCommand.class,
             QueuesCommand.class, DoctorCommand.class, DemoCommand.class, BrokerConfigCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
     public static void main(String[] args) {

@@ -79,35 +79,18 @@ abstract class RequestCommand implements Callable<Integer> {
 
     private int finish(PrintStream out, Outcome outcome, long elapsedMillis) {
         if (json) {
-            ObjectNode result = Messages.mapper().createObjectNode();
-            result.put("requestId", outcome.requestId().toString());
-            result.put("status", outcome.status());
-            result.put("mode", mode().wireName());
-            result.put("pid", pid);
-            result.put("node", outcome.node());
-            if (outcome.childPid() != null) {
-                result.put("childPid", outcome.childPid());
-            }
-            if (outcome.reason() != null) {
-                result.put("reason", outcome.reason().code());
-                result.put("detail", outcome.detail());
-            }
-            ObjectNode timings = result.putObject("timings");
-            outcome.timings().forEach(timings::put);
-            timings.put("waitedMs", elapsedMillis);
+            ObjectNode result = OutcomeJson.of(outcome, mode(), pid);
+            ((ObjectNode) result.get("timings")).put("waitedMs", elapsedMillis);
             out.println(result.toString());
         } else if (outcome.succeeded()) {
             out.println("restored: PID " + pid + " now also runs as PID " + outcome.childPid() + " on " + outcome.node()
                     + (mode() == Mode.MIGRATE ? " (the original has ended)" : "") + " in " + elapsedMillis + " ms");
         } else if (Outcome.TIMEOUT.equals(outcome.status())) {
             out.println("no outcome within " + timeoutSeconds + " s (request " + outcome.requestId()
-                    + " may still complete; follow it with 'rfork watch')");
+                    + " may still complete; 'rfork status " + outcome.requestId() + "' tells later)");
         } else {
             out.println("failed: " + outcome.reason() + ": " + outcome.detail());
         }
-        if (outcome.succeeded()) {
-            return ExitCodes.OK;
-        }
-        return outcome.reason() != null ? outcome.reason().exitCode() : ExitCodes.TIMEOUT;
+        return OutcomeJson.exitCode(outcome, ExitCodes.TIMEOUT);
     }
 }

@@ -3,6 +3,7 @@ package dev.rfork.cluster;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.rfork.message.Messages;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -143,7 +144,7 @@ class ForkAcrossNodesClusterIT {
 
     @Test
     @Order(7)
-    void eventsOfARequestAreVisibleFromAnyNode() {
+    void eventsOfARequestAreVisibleFromAnyNodeAndItsStatusAfterwards() throws Exception {
         cluster.sh("node3", "setsid rfork watch --timeout 60 > /tmp/watch.out 2>&1 < /dev/null & sleep 5");
         long pid = cluster.startCounter("node1", "watched");
 
@@ -152,6 +153,14 @@ class ForkAcrossNodesClusterIT {
         String requestId = outcome.path("requestId").asText();
         cluster.sh("node3", "for i in $(seq 100); do grep -q '\"requestId\":\"" + requestId
                 + "\".*\"type\":\"restored\"' /tmp/watch.out && exit 0; sleep 0.1; done; cat /tmp/watch.out; exit 1");
+        // Later, on a node that neither forked nor restored it: 'rfork status' from node3's record.
+        String status = cluster.sh("node3", "for i in $(seq 30); do rfork status " + requestId
+                + " --json > /tmp/status.json 2>/tmp/status.err && break; sleep 0.5; done; cat /tmp/status.err >&2; cat /tmp/status.json");
+        JsonNode recorded = Messages.mapper().readTree(status.substring(status.lastIndexOf('\n') + 1));
+        assertThat(recorded.path("status").asText()).as(status).isEqualTo("restored");
+        assertThat(recorded.path("node").asText()).isEqualTo(NODE2);
+        assertThat(recorded.path("childPid").asLong()).isEqualTo(outcome.path("childPid").asLong());
+        assertThat(recorded.path("pid").asLong()).isEqualTo(pid);
     }
 
     @Test

@@ -12,7 +12,8 @@ import java.util.UUID;
  * How a request ended, as seen by a client that followed its events.
  *
  * @param status   {@code restored}, {@code failed} or {@code timeout} (the client stopped waiting;
- *                 the request may still complete)
+ *                 the request may still complete); from {@link #known}, {@code in-progress} instead
+ *                 of {@code timeout}
  * @param node     the node that runs the copy
  * @param childPid the copy's PID on {@code node}'s host
  * @param timings  milliseconds per phase, from the events' stats
@@ -30,9 +31,22 @@ public record Outcome(
     public static final String RESTORED = "restored";
     public static final String FAILED = "failed";
     public static final String TIMEOUT = "timeout";
+    public static final String IN_PROGRESS = "in-progress";
 
     public boolean succeeded() {
         return RESTORED.equals(status);
+    }
+
+    /**
+     * Where a request stands after the events known so far (what {@code rfork status} shows):
+     * {@code restored} once a copy runs, {@code failed} once it failed, else {@code in-progress}.
+     */
+    public static Outcome known(UUID requestId, List<Event> events) {
+        Outcome outcome = from(requestId, null, events, false);
+        boolean ended = events.stream().anyMatch(event -> event.type() == EventType.RESTORED
+                || event.type() == EventType.FAILED || event.type() == EventType.ROLLED_BACK);
+        return ended ? outcome : new Outcome(requestId, IN_PROGRESS, outcome.node(), outcome.childPid(), null, null,
+                outcome.timings(), outcome.events());
     }
 
     /** @param sentAt when the request was sent, for the request-to-running time; null when unknown */

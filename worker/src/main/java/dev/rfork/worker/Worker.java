@@ -7,6 +7,8 @@ import dev.rfork.worker.criu.Criu;
 import dev.rfork.worker.criu.CriuProcess;
 import dev.rfork.worker.dump.DumpStep;
 import dev.rfork.worker.events.EventPublisher;
+import dev.rfork.worker.events.EventRecorder;
+import dev.rfork.worker.events.RequestLog;
 import dev.rfork.worker.ftp.EmbeddedFtpServer;
 import dev.rfork.worker.ftp.FtpTransport;
 import dev.rfork.worker.handoff.HandoffStep;
@@ -74,6 +76,9 @@ public final class Worker implements AutoCloseable {
         factory.setUseTopologyForLoadBalancing(false);
         resources.add(factory);
 
+        // Every event of the cluster, kept for 'rfork status'; listening before anything is published.
+        resources.add(EventRecorder.start(context(factory, JMSContext.AUTO_ACKNOWLEDGE),
+                new RequestLog(config.home()).open()));
         EventPublisher events = new EventPublisher(context(factory, JMSContext.AUTO_ACKNOWLEDGE));
         resources.add(events);
         Recovery.run(spool, events, node);

@@ -58,11 +58,14 @@ class FailuresIT extends OneNodeTest {
     }
 
     @Test
-    void aPidThatDoesNotExistIsRejected() {
+    void aPidThatDoesNotExistIsRejected() throws Exception {
         Outcome outcome = fork(ForkRequest.of(4_000_000, "127.0.0.1", Mode.FORK));
 
         assertFailed(outcome, Reason.NO_SUCH_PROCESS);
         assertThat(outcome.events().get(0).evidence()).containsEntry("pid", "4000000");
+        Outcome recorded = node.recorded(outcome.requestId());
+        assertThat(recorded.status()).isEqualTo(Outcome.FAILED);
+        assertThat(recorded.reason()).isEqualTo(Reason.NO_SUCH_PROCESS);
     }
 
     @Test

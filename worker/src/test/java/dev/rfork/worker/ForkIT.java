@@ -48,6 +48,11 @@ class ForkIT extends OneNodeTest {
         assertThat(ProcFs.isRunning(copy)).as("copy runs").isTrue();
         // Inside its PID namespace the copy has the parent's PID.
         assertThat(ProcFs.namespacePids(copy)).hasSize(2).last().isEqualTo(pid);
+        Outcome recorded = node.recorded(outcome.requestId());
+        assertThat(recorded.status()).as("what 'rfork status' reads").isEqualTo(Outcome.RESTORED);
+        assertThat(recorded.childPid()).isEqualTo(copy);
+        assertThat(recorded.events()).extracting(event -> event.type()).containsExactly(EventType.ACCEPTED,
+                EventType.DUMPED, EventType.SHIPPED, EventType.RESTORE_QUEUED, EventType.RESTORED);
     }
 
     @Test

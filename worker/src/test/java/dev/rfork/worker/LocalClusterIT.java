@@ -99,5 +99,12 @@ class LocalClusterIT {
         TestProcesses.awaitTicks(copyOutput, TestProcesses.lastTick(copyOutput) + 3);
         assertThat(TestProcesses.ticks(copyOutput).get(0)).isGreaterThan(5);
         assertThat(ProcFs.isRunning(pid)).isTrue();
+        // 'rfork status' on either node knows how it ended, though each saw only half of it happen.
+        for (TestNode node : List.of(nodeA, nodeB)) {
+            Outcome recorded = node.recorded(request.requestId());
+            assertThat(recorded.status()).as("status on %s", node.config().node()).isEqualTo(Outcome.RESTORED);
+            assertThat(recorded.childPid()).isEqualTo(outcome.childPid());
+            assertThat(recorded.events()).extracting(Event::type).contains(EventType.ACCEPTED, EventType.RESTORED);
+        }
     }
 }

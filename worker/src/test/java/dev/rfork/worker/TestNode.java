@@ -1,8 +1,10 @@
 package dev.rfork.worker;
 
+import dev.rfork.client.Outcome;
 import dev.rfork.client.RforkClient;
 import dev.rfork.config.Settings;
 import dev.rfork.worker.config.WorkerConfig;
+import dev.rfork.worker.events.RequestLog;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Path;
@@ -68,6 +70,21 @@ final class TestNode implements AutoCloseable {
         factory.setUser(config.workerUser());
         factory.setPassword(config.workerPassword());
         return factory;
+    }
+
+    /**
+     * Where the request stands by this node's request log ('rfork status'), once it has ended
+     * there; the log is written asynchronously, from the event stream.
+     */
+    Outcome recorded(java.util.UUID requestId) throws Exception {
+        RequestLog log = new RequestLog(config.home());
+        long deadline = System.currentTimeMillis() + 15_000;
+        Outcome outcome = Outcome.known(requestId, log.events(requestId));
+        while (Outcome.IN_PROGRESS.equals(outcome.status()) && System.currentTimeMillis() < deadline) {
+            Thread.sleep(50);
+            outcome = Outcome.known(requestId, log.events(requestId));
+        }
+        return outcome;
     }
 
     Path childOutput(java.util.UUID requestId) {

@@ -6,18 +6,16 @@ import dev.rfork.worker.ftp.FtpSettings;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.stream.Collectors;
 
 /**
  * Everything a worker needs, read once from {@link Settings} and validated; immutable after.
  * Keys and defaults are documented in docs/configuration.md.
  *
  * @param nodes         the nodes this node may send copies to (always includes itself)
- * @param forkableUids  owners of processes the worker agrees to checkpoint
+ * @param forkGrants    which broker user may have processes of which owners checkpointed
  * @param maxAttempts   deliveries of one request before a transient failure becomes final
  */
 public record WorkerConfig(
@@ -42,7 +40,7 @@ public record WorkerConfig(
         boolean shipLocalByMove,
         List<String> criu,
         Duration restoreTimeout,
-        Set<Long> forkableUids,
+        ForkGrants forkGrants,
         int maxAttempts) {
 
     public static WorkerConfig from(Settings settings) {
@@ -61,6 +59,12 @@ public record WorkerConfig(
                 settings.secret("ftp.password"),
                 settings.get("ftp.passive-ports", "31000-31099"),
                 Duration.ofSeconds(settings.getInt("ftp.connect-timeout-seconds", 5)));
+        String workerUser = settings.get("worker.user", "worker");
+        String appUser = settings.get("app.user", "app");
+        ForkGrants grants = settings.get("fork-grants", "").isBlank()
+                ? ForkGrants.of(appUser, workerUser,
+                        ForkGrants.parseUids(settings.get("forkable-uids", Long.toString(currentUid()))))
+                : ForkGrants.parse(settings.get("fork-grants", ""));
         return new WorkerConfig(
                 node,
                 Set.copyOf(nodes),
@@ -71,9 +75,9 @@ public record WorkerConfig(
                 Path.of(settings.get("broker.config", defaultBrokerConfig())),
                 Boolean.parseBoolean(settings.get("broker.embedded", "true")),
                 settings.get("broker.url", "tcp://127.0.0.1:" + port(settings, "broker.port", 61616)),
-                settings.get("worker.user", "worker"),
+                workerUser,
                 settings.secret("worker.password"),
-                settings.get("app.user", "app"),
+                appUser,
                 settings.secret("app.password"),
                 settings.get("cluster.user", "rfork-cluster"),
                 settings.secret("cluster.password"),
@@ -83,7 +87,7 @@ public record WorkerConfig(
                 shipLocal(settings),
                 List.of(settings.get("criu", defaultCriu()).split("\\s+")),
                 Duration.ofSeconds(settings.getInt("restore-timeout-seconds", 60)),
-                parseUids(settings.get("forkable-uids", Long.toString(currentUid()))),
+                grants,
                 settings.getInt("max-attempts", 3));
     }
 
@@ -126,19 +130,6 @@ public record WorkerConfig(
         return System.getProperty("rfork.broker.config", "classpath:broker-config/broker.xml");
     }
 
-    private static Set<Long> parseUids(String text) {
-        if (text.equals("*")) {
-            return Set.of();
-        }
-        return Arrays.stream(text.split("[,\\s]+")).filter(s -> !s.isBlank()).map(Long::valueOf)
-                .collect(Collectors.toUnmodifiableSet());
-    }
-
-    /** Empty {@link #forkableUids()} means any owner ({@code forkable-uids=*}). */
-    public boolean mayFork(long uid) {
-        return forkableUids.isEmpty() || forkableUids.contains(uid);
-    }
-
     private static long currentUid() {
         try {
             for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
@@ -163,6 +154,6 @@ public record WorkerConfig(
                         : "external " + brokerUrl) + ", ftp=" + (ftpEmbedded ? "embedded " : "external ") + ftp
                 + ", local copies " + (shipLocalByMove ? "moved" : "over FTP")
                 + ", criu=" + String.join(" ", criu) + ", restoreTimeout=" + restoreTimeout
-                + ", forkableUids=" + (forkableUids.isEmpty() ? "*" : forkableUids) + "]";
+                + ", forkGrants=" + forkGrants + "]";
     }
 }

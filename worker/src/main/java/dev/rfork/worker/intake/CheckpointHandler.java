@@ -51,7 +51,7 @@ public final class CheckpointHandler implements Handler {
         }
         request.validate();
         NodeAddress target = validator.target(request);
-        validator.process(request.pid());
+        validator.process(request.pid(), delivery.sender());
         events.publish(Event.of(request.requestId(), EventType.ACCEPTED, request.mode(), node)
                 .withPid(request.pid()).withDetail("attempt " + delivery.deliveryCount() + ", to " + target));
 

@@ -12,16 +12,21 @@ import java.util.UUID;
 public final class Delivery {
     private final JMSContext transaction;
     private final int deliveryCount;
+    private final String sender;
     private UUID requestId;
     private Mode mode;
     private Long pid;
     private boolean committed;
     private EventType failureType = EventType.FAILED;
 
-    /** @param requestIdHint the message's requestId property, used until the body is read */
-    Delivery(JMSContext transaction, int deliveryCount, UUID requestIdHint) {
+    /**
+     * @param requestIdHint the message's requestId property, used until the body is read
+     * @param sender        the broker user who sent it, as the broker validated it; null if unknown
+     */
+    Delivery(JMSContext transaction, int deliveryCount, UUID requestIdHint, String sender) {
         this.transaction = transaction;
         this.deliveryCount = deliveryCount;
+        this.sender = sender;
         this.requestId = requestIdHint;
     }
 
@@ -43,6 +48,11 @@ public final class Delivery {
 
     public int deliveryCount() {
         return deliveryCount;
+    }
+
+    /** The broker account that sent the message (never a field of the message's body). */
+    public String sender() {
+        return sender;
     }
 
     public UUID requestId() {

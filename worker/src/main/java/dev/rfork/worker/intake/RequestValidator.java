@@ -34,7 +34,8 @@ public final class RequestValidator {
         return target;
     }
 
-    public void process(long pid) {
+    /** @param sender the broker user who asked, as the broker validated it */
+    public void process(long pid, String sender) {
         if (!ProcFs.isRunning(pid)) {
             throw new MessageException(Reason.NO_SUCH_PROCESS, "no running process has PID " + pid + " on this node",
                     Map.of("pid", Long.toString(pid)), null);
@@ -44,12 +45,18 @@ public final class RequestValidator {
                     "PID " + pid + " is init, this worker or one of its ancestors; freezing it would freeze the worker",
                     Map.of("pid", Long.toString(pid)), null);
         }
-        OptionalLong uid = ProcFs.uid(pid);
-        if (uid.isEmpty() || !config.mayFork(uid.getAsLong())) {
-            throw new MessageException(Reason.FORBIDDEN, "this worker may not fork processes of uid "
-                    + (uid.isPresent() ? uid.getAsLong() : "?") + " (allowed: RFORK_FORKABLE_UIDS)",
-                    Map.of("pid", Long.toString(pid), "uid", uid.isPresent() ? Long.toString(uid.getAsLong()) : "?"),
+        if (sender == null) {
+            throw new MessageException(Reason.FORBIDDEN, "the broker did not say who sent this request; "
+                    + "its broker.xml must set populate-validated-user to true", Map.of("pid", Long.toString(pid)),
                     null);
+        }
+        OptionalLong uid = ProcFs.uid(pid);
+        if (uid.isEmpty() || !config.forkGrants().allows(sender, uid.getAsLong())) {
+            String owner = uid.isPresent() ? Long.toString(uid.getAsLong()) : "?";
+            throw new MessageException(Reason.FORBIDDEN, "broker user '" + sender + "' may not fork processes of uid "
+                    + owner + " on this node (grants: " + config.forkGrants() + "; RFORK_FORK_GRANTS, or "
+                    + "RFORK_FORKABLE_UIDS for the app and worker accounts)",
+                    Map.of("pid", Long.toString(pid), "uid", owner, "user", sender), null);
         }
         if (ProcFs.sessionId(pid).orElse(-1) == 0) {
             // CRIU would refuse it too ("A session leader of N is outside of its pid namespace"):

@@ -27,6 +27,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class ServeLoop implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(ServeLoop.class);
+    private static final String VALIDATED_USER =
+            org.apache.activemq.artemis.api.core.Message.HDR_VALIDATED_USER.toString();
 
     private final String queue;
     private final JMSContext transaction;
@@ -74,7 +76,7 @@ public final class ServeLoop implements Runnable {
     }
 
     private void serve(Message message) {
-        Delivery delivery = new Delivery(transaction, deliveryCount(message), requestIdHint(message));
+        Delivery delivery = new Delivery(transaction, deliveryCount(message), requestIdHint(message), sender(message));
         String body = null;
         try {
             body = body(message);
@@ -153,6 +155,18 @@ public final class ServeLoop implements Runnable {
             String value = message.getStringProperty(Queues.PROP_REQUEST_ID);
             return value == null ? null : java.util.UUID.fromString(value);
         } catch (JMSException | IllegalArgumentException e) {
+            return null;
+        }
+    }
+
+    /**
+     * Who sent it, as the broker authenticated them: broker.xml's populate-validated-user makes the
+     * broker overwrite this property on every message, so a client cannot claim another name.
+     */
+    private static String sender(Message message) {
+        try {
+            return message.getStringProperty(VALIDATED_USER);
+        } catch (JMSException e) {
             return null;
         }
     }

@@ -1,0 +1,113 @@
+package dev.rfork.worker;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.rfork.address.Queues;
+import dev.rfork.client.Outcome;
+import dev.rfork.client.RforkClient;
+import dev.rfork.message.ForkRequest;
+import dev.rfork.message.Messages;
+import dev.rfork.message.Mode;
+import dev.rfork.message.Reason;
+import dev.rfork.worker.criu.ProcFs;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Who may fork what: the broker says which account sent a request, the node's grants decide.
+ * Here the app account may fork only processes of UID 4242, the worker account any.
+ */
+class GrantsIT {
+    private static final Duration WAIT = Duration.ofSeconds(60);
+
+    @TempDir
+    static Path home;
+    static TestNode node;
+
+    @TempDir
+    Path work;
+    TestProcesses processes;
+
+    @BeforeAll
+    static void startNode() throws Exception {
+        node = TestNode.start(home, Map.of("fork-grants", "app=4242;worker=*"));
+    }
+
+    @AfterAll
+    static void stopNode() {
+        node.close();
+    }
+
+    @BeforeEach
+    void startProcesses() {
+        processes = new TestProcesses(work);
+    }
+
+    @AfterEach
+    void endProcesses() {
+        processes.close();
+    }
+
+    @Test
+    void anAccountMayNotForkProcessesOfAnOwnerNotGrantedToIt() throws Exception {
+        long pid = processes.startCounter(work.resolve("app.out"));
+
+        Outcome outcome;
+        try (RforkClient app = node.client()) {
+            outcome = app.forkAndWait(ForkRequest.of(pid, "127.0.0.1", Mode.FORK), WAIT, event -> { });
+        }
+
+        assertThat(outcome.status()).isEqualTo(Outcome.FAILED);
+        assertThat(outcome.reason()).isEqualTo(Reason.FORBIDDEN);
+        assertThat(outcome.detail()).contains("'app'").contains("RFORK_FORK_GRANTS");
+        assertThat(outcome.events().get(outcome.events().size() - 1).evidence())
+                .containsEntry("user", "app").containsEntry("uid", Long.toString(ProcFs.uid(pid).orElseThrow()));
+        assertThat(TestProcesses.state(pid)).isIn("S", "R");
+    }
+
+    @Test
+    void anAccountGrantedEveryOwnerMayForkTheSameProcess() throws Exception {
+        Path output = work.resolve("worker.out");
+        long pid = processes.startCounter(output);
+        TestProcesses.awaitTicks(output, 2);
+
+        Outcome outcome;
+        try (RforkClient worker = RforkClient.connect(node.brokerUrl(), node.config().workerUser(),
+                node.config().workerPassword())) {
+            outcome = worker.forkAndWait(ForkRequest.of(pid, "127.0.0.1", Mode.FORK), WAIT, event -> { });
+        }
+
+        assertThat(outcome.status()).as("%s: %s", outcome.reason(), outcome.detail()).isEqualTo(Outcome.RESTORED);
+        processes.track(outcome.childPid());
+    }
+
+    @Test
+    void aClientCannotClaimAnotherAccountsName() throws Exception {
+        long pid = processes.startCounter(work.resolve("spoof.out"));
+        ForkRequest request = ForkRequest.of(pid, "127.0.0.1", Mode.FORK);
+
+        Outcome outcome;
+        try (RforkClient app = node.client()) {
+            outcome = app.follow(request.requestId(), Mode.FORK, WAIT, () -> {
+                try (Stomp stomp = new Stomp(node.config().brokerPort(), node.config().appUser(),
+                        node.config().appPassword())) {
+                    // The broker overwrites this header with the account that really logged in.
+                    stomp.send(Queues.CHECKPOINT, Map.of(Queues.PROP_REQUEST_ID, request.requestId().toString(),
+                            "_AMQ_VALIDATED_USER", node.config().workerUser()), Messages.toJson(request));
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }, event -> { });
+        }
+
+        assertThat(outcome.reason()).as("%s: %s", outcome.status(), outcome.detail()).isEqualTo(Reason.FORBIDDEN);
+        assertThat(outcome.events().get(outcome.events().size() - 1).evidence()).containsEntry("user", "app");
+    }
+}

@@ -39,9 +39,7 @@ final class Recovery {
                 LOG.warn("resuming the original {} of migrate {} held by a previous worker", held.pids(),
                         marker.getFileName());
                 held.resume();
-                events.publish(Event.of(requestId(marker), EventType.FAILED, Mode.MIGRATE, node)
-                        .withFailure(Reason.INTERNAL_ERROR, "the worker restarted during the migrate; the original "
-                                + "was resumed", Map.of("pids", held.pids().toString())));
+                report(events, node, requestId(marker), held);
             }
         }
         try (var dumps = Files.list(spool.outbox())) {
@@ -50,6 +48,28 @@ final class Recovery {
             }
         }
         pruneInbox(spool, RETENTION);
+    }
+
+    /**
+     * Before the hand-off the fork request was not acknowledged: the broker delivers it again and
+     * the migrate starts over (retrying). After it, the request is done with here and a copy may
+     * run on the target: the migrate ends, rolled back, with both possibly running.
+     */
+    private static void report(EventPublisher events, String node, UUID requestId, HeldOriginal held) {
+        Map<String, String> evidence = Map.of("pids", held.pids().toString());
+        if (held.handedOffTo().isEmpty()) {
+            events.publish(Event.of(requestId, EventType.RETRYING, Mode.MIGRATE, node).withFailure(
+                    Reason.INTERNAL_ERROR, "the worker restarted during the migrate; the original was resumed "
+                            + "and the request will be served again", evidence));
+            return;
+        }
+        String target = held.handedOffTo().get();
+        String detail = "the worker restarted while the migrate waited for the copy on " + target
+                + "; the original was resumed, and the copy may run there too";
+        events.publish(Event.of(requestId, EventType.ROLLED_BACK, Mode.MIGRATE, node)
+                .withFailure(Reason.INTERNAL_ERROR, detail, evidence));
+        events.publish(Event.of(requestId, EventType.FAILED, Mode.MIGRATE, node)
+                .withFailure(Reason.INTERNAL_ERROR, detail, evidence));
     }
 
     /**

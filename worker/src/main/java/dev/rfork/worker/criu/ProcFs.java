@@ -53,6 +53,11 @@ public final class ProcFs {
         return statusField(pid, "Uid:");
     }
 
+    /** The PID of the process tracing this one (a CRIU dumping it), 0 when none. */
+    public static OptionalLong tracerPid(long pid) {
+        return statusField(pid, "TracerPid:");
+    }
+
     public static OptionalLong parentPid(long pid) {
         return statusField(pid, "PPid:");
     }

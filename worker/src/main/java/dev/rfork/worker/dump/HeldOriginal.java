@@ -4,45 +4,97 @@ import dev.rfork.worker.criu.ProcFs;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The original of a migrate, held stopped by CRIU while its copy is made. A marker file in the
- * spool names its processes, so a worker that restarts resumes it: a process is never lost.
+ * spool names its processes (first line) and, once the restore request is on its way, the
+ * target (second line), so a worker that restarts resumes it and can say what became of the
+ * request: a process is never lost.
  */
 public final class HeldOriginal {
     private static final Logger LOG = LoggerFactory.getLogger(HeldOriginal.class);
 
+    private static final String HANDED_OFF = "handed-off ";
+    /** A dump of a worker that died goes on without it; as long as CRIU may take itself. */
+    private static final Duration TRACED_WAIT = Duration.ofMinutes(10);
+
     private final Path marker;
     private final List<Long> pids;
+    private final String handedOffTo;
     private boolean settled;
 
-    private HeldOriginal(Path marker, List<Long> pids) {
+    private HeldOriginal(Path marker, List<Long> pids, String handedOffTo) {
         this.marker = marker;
         this.pids = List.copyOf(pids);
+        this.handedOffTo = handedOffTo;
     }
 
     /** Writes the marker before the dump, naming the whole tree rooted at {@code pid}. */
     public static HeldOriginal mark(Path marker, long pid) throws IOException {
         List<Long> tree = tree(pid);
-        Files.writeString(marker, String.join(" ", tree.stream().map(String::valueOf).toList()));
-        return new HeldOriginal(marker, tree);
+        Files.writeString(marker, String.join(" ", tree.stream().map(String::valueOf).toList()) + "\n");
+        return new HeldOriginal(marker, tree, null);
     }
 
     public static HeldOriginal read(Path marker) throws IOException {
-        String text = Files.readString(marker).trim();
-        List<Long> pids = text.isEmpty() ? List.of() : java.util.Arrays.stream(text.split("\\s+")).map(Long::valueOf).toList();
-        return new HeldOriginal(marker, pids);
+        List<String> lines = Files.readAllLines(marker);
+        String first = lines.isEmpty() ? "" : lines.get(0).trim();
+        List<Long> pids = first.isEmpty() ? List.of() : Arrays.stream(first.split("\\s+")).map(Long::valueOf).toList();
+        String target = lines.size() > 1 && lines.get(1).startsWith(HANDED_OFF)
+                ? lines.get(1).substring(HANDED_OFF.length()).trim() : null;
+        return new HeldOriginal(marker, pids, target);
     }
 
-    /** Lets the original run again (SIGCONT to every process of the tree). */
+    /**
+     * Records that the restore request to {@code target} is sent and the fork request acknowledged:
+     * from now on a restarted worker cannot expect the request again, and a copy may run there.
+     */
+    public synchronized void handedOff(String target) {
+        if (settled) {
+            return;
+        }
+        try {
+            Files.writeString(marker, HANDED_OFF + target + "\n", StandardOpenOption.APPEND);
+        } catch (IOException e) {
+            LOG.warn("cannot note the hand-off in {}: {}", marker, e.getMessage());
+        }
+    }
+
+    /** The target of the restore request when it was sent before the marker was read; else empty. */
+    public Optional<String> handedOffTo() {
+        return Optional.ofNullable(handedOffTo);
+    }
+
+    /**
+     * Lets the original run again (SIGCONT to every process of the tree). When a CRIU of a worker
+     * that died still dumps it, waits for that CRIU first: it would stop the process again.
+     */
     public synchronized void resume() {
         if (!settled) {
+            awaitUntraced();
             signal("CONT");
             forget();
+        }
+    }
+
+    private void awaitUntraced() {
+        long deadline = System.nanoTime() + TRACED_WAIT.toNanos();
+        while (pids.stream().anyMatch(pid -> ProcFs.tracerPid(pid).orElse(0) != 0) && System.nanoTime() < deadline) {
+            LOG.info("the original {} is still being dumped; resuming it when the dump ends", pids);
+            try {
+                Thread.sleep(200);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
         }
     }
 

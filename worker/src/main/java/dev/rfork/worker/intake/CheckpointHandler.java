@@ -61,6 +61,7 @@ public final class CheckpointHandler implements Handler {
                 ? new MigrateCompletion(listening, request, events, node) : null) {
             Shipment shipment = ship.ship(request, target, dumped.imageDir());
             handoff.handOff(request, target, shipment, delivery);
+            held.ifPresent(original -> original.handedOff(target.canonical()));
             // Only after the hand-off: freeing a dump takes time (25-40 ms for 270 MB here, more
             // once its blocks are allocated), which the copy need not wait for. It now overlaps
             // the target's verify and restore (for migrate, the wait for them). What a crash

@@ -1,0 +1,108 @@
+package dev.rfork.worker;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.rfork.client.Outcome;
+import dev.rfork.client.RforkClient;
+import dev.rfork.config.Settings;
+import dev.rfork.message.Event;
+import dev.rfork.message.EventType;
+import dev.rfork.message.ForkRequest;
+import dev.rfork.message.Mode;
+import dev.rfork.message.Reason;
+import dev.rfork.worker.config.WorkerConfig;
+import dev.rfork.worker.events.RequestLog;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A node that dies (SIGKILL, broker included) in the middle of a migrate, and starts again. */
+class CrashIT {
+    @TempDir
+    Path home;
+    @TempDir
+    Path work;
+
+    @Test
+    void anOriginalHeldByAKilledWorkerRunsAgainWhenItRestartsAndTheRequestEndsWithAnAnswer() throws Exception {
+        int ftpPort = TestNode.freePort();
+        Map<String, String> settings = Map.of("home", home.toString(), "node", "127.0.0.1",
+                "nodes", TestNode.SILENT_NODE, "broker.port", Integer.toString(TestNode.freePort()),
+                "ftp.port", Integer.toString(ftpPort), "ftp.passive-ports", "0", "cluster.password", "test-secret",
+                "ftp.connect-timeout-seconds", "10", "max-attempts", "2");
+        RequestLog log = new RequestLog(home);
+        List<Socket> held = new CopyOnWriteArrayList<>();
+        // The target's "FTP server" takes connections and never answers: the upload hangs, with
+        // the original held stopped, until we pull the plug on the worker.
+        try (ServerSocket blackhole = new ServerSocket(ftpPort, 50, InetAddress.getByName(TestNode.SILENT_NODE));
+             TestProcesses processes = new TestProcesses(work)) {
+            Thread acceptor = new Thread(() -> {
+                try {
+                    while (true) {
+                        held.add(blackhole.accept());
+                    }
+                } catch (java.io.IOException closed) {
+                    // the test closed it
+                }
+            }, "blackhole");
+            acceptor.setDaemon(true);
+            acceptor.start();
+            Path output = work.resolve("original.out");
+            long pid = processes.startCounter(output);
+            TestProcesses.awaitTicks(output, 3);
+            ForkRequest request = ForkRequest.of(pid, TestNode.SILENT_NODE, Mode.MIGRATE);
+
+            try (WorkerProcess first = WorkerProcess.start(settings, work.resolve("worker-1.log"))) {
+                WorkerConfig config = WorkerConfig.from(Settings.load(settings, Map.of()));
+                try (RforkClient client = RforkClient.connect("tcp://127.0.0.1:" + config.brokerPort(),
+                        config.appUser(), config.appPassword())) {
+                    client.submit(request);
+                }
+                await(log, request, events -> events.stream().anyMatch(e -> e.type() == EventType.DUMPED));
+                first.kill();
+            }
+            assertThat(TestProcesses.state(pid)).as("held stopped by the dead worker's CRIU").isEqualTo("T");
+
+            blackhole.close();
+            try (WorkerProcess second = WorkerProcess.start(settings, work.resolve("worker-2.log"))) {
+                List<Event> events = await(log, request,
+                        all -> Outcome.known(request.requestId(), all).status().equals(Outcome.FAILED));
+
+                assertThat(events).filteredOn(e -> e.type() == EventType.RETRYING)
+                        .anySatisfy(e -> assertThat(e.detail()).contains("restarted").contains("resumed"));
+                assertThat(events).filteredOn(e -> e.type() == EventType.FAILED).hasSize(1);
+                Event last = events.get(events.size() - 1);
+                assertThat(last.type()).isEqualTo(EventType.FAILED);
+                assertThat(last.reason()).isEqualTo(Reason.TARGET_UNREACHABLE);
+                int tick = TestProcesses.lastTick(output);
+                TestProcesses.awaitTicks(output, tick + 3);
+                assertThat(TestProcesses.state(pid)).as("the original runs on").isIn("S", "R");
+            }
+        } finally {
+            for (Socket socket : held) {
+                socket.close();
+            }
+        }
+    }
+
+    private static List<Event> await(RequestLog log, ForkRequest request, Predicate<List<Event>> until)
+            throws Exception {
+        long deadline = System.currentTimeMillis() + 90_000;
+        List<Event> events = log.events(request.requestId());
+        while (!until.test(events)) {
+            if (System.currentTimeMillis() > deadline) {
+                throw new AssertionError("the request did not get there; its events: " + events);
+            }
+            Thread.sleep(50);
+            events = log.events(request.requestId());
+        }
+        return events;
+    }
+}

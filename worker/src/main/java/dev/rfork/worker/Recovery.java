@@ -38,7 +38,7 @@ final class Recovery {
                 HeldOriginal held = HeldOriginal.read(marker);
                 LOG.warn("resuming the original {} of migrate {} held by a previous worker", held.pids(),
                         marker.getFileName());
-                held.resume();
+                held.resumeAfterCrash();
                 report(events, node, requestId(marker), held);
             }
         }

@@ -53,6 +53,16 @@ public final class ProcFs {
         return statusField(pid, "Uid:");
     }
 
+    /** The process's command line (/proc/PID/cmdline), empty when it is gone. */
+    public static List<String> commandLine(long pid) {
+        try {
+            String text = Files.readString(Path.of("/proc", Long.toString(pid), "cmdline"));
+            return text.isEmpty() ? List.of() : List.of(text.split("\0"));
+        } catch (IOException | RuntimeException e) {
+            return List.of();
+        }
+    }
+
     /** The PID of the process tracing this one (a CRIU dumping it), 0 when none. */
     public static OptionalLong tracerPid(long pid) {
         return statusField(pid, "TracerPid:");

@@ -73,29 +73,37 @@ public final class HeldOriginal {
         return Optional.ofNullable(handedOffTo);
     }
 
-    /**
-     * Lets the original run again (SIGCONT to every process of the tree). When a CRIU of a worker
-     * that died still dumps it, waits for that CRIU first: it would stop the process again.
-     */
+    /** Lets the original run again (SIGCONT to every process of the tree). */
     public synchronized void resume() {
         if (!settled) {
-            awaitUntraced();
             signal("CONT");
             forget();
         }
     }
 
-    private void awaitUntraced() {
+    /**
+     * {@link #resume()} for a worker that starts after a crash: a CRIU of the dead worker may
+     * still be dumping the original, and would stop it again when done; wait for it first.
+     */
+    public synchronized void resumeAfterCrash() {
         long deadline = System.nanoTime() + TRACED_WAIT.toNanos();
-        while (pids.stream().anyMatch(pid -> ProcFs.tracerPid(pid).orElse(0) != 0) && System.nanoTime() < deadline) {
-            LOG.info("the original {} is still being dumped; resuming it when the dump ends", pids);
+        while (pids.stream().anyMatch(HeldOriginal::dumpedByCriu) && System.nanoTime() < deadline) {
+            LOG.info("the original {} is still being dumped by a CRIU of the previous worker; waiting", pids);
             try {
                 Thread.sleep(200);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                return;
+                break;
             }
         }
+        resume();
+    }
+
+    /** Traced by a {@code criu dump} (run directly or through a loader, as rfork-criu does). */
+    private static boolean dumpedByCriu(long pid) {
+        long tracer = ProcFs.tracerPid(pid).orElse(0);
+        List<String> command = tracer == 0 ? List.of() : ProcFs.commandLine(tracer);
+        return command.contains("dump") && command.stream().anyMatch(arg -> arg.equals("criu") || arg.endsWith("/criu"));
     }
 
     /** Ends the original once its copy runs (SIGKILL: it is stopped and has nothing to flush). */

@@ -29,6 +29,8 @@ class ProcFsTest {
                 Thread.sleep(10);
             }
             assertThat(ProcFs.sessionId(process.pid())).hasValue(process.pid());
+            assertThat(ProcFs.commandLine(process.pid())).containsExactly("sleep", "30");
+            assertThat(ProcFs.tracerPid(process.pid())).hasValue(0);
             assertThat(ProcFs.state(process.pid())).isIn("S", "R");
         } finally {
             process.destroyForcibly().waitFor();

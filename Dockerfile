@@ -5,6 +5,7 @@
 #
 # Built from what `mvn package` leaves in the tree (no Maven inside the image):
 #   cli/target/rfork.jar                         the CLI and worker (shaded jar)
+#   broker-plugin/target/rfork-broker-plugin.jar  loaded by the standalone broker (its lib/)
 #   worker/target/artemis/apache-artemis-VERSION  the Artemis distribution, unpacked by Maven
 # scripts/build-node-image.sh does all of it (engine, base image, Maven, docker build).
 #
@@ -63,6 +64,7 @@ COPY worker/target/artemis/apache-artemis-${ARTEMIS_VERSION} /opt/artemis
 # --- rfork -------------------------------------------------------------------------------
 COPY broker-config/ /opt/rfork/broker-config/
 COPY cli/target/rfork.jar /opt/rfork/rfork.jar
+COPY broker-plugin/target/rfork-broker-plugin.jar /opt/rfork/rfork-broker-plugin.jar
 COPY docker/rfork /usr/local/bin/rfork
 COPY docker/node-entrypoint.sh docker/node-healthcheck.py /opt/rfork/
 RUN chmod 0755 /usr/local/bin/rfork /opt/rfork/node-entrypoint.sh /opt/rfork/node-healthcheck.py

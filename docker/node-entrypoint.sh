@@ -186,6 +186,8 @@ if [ "$RFORK_BROKER_EMBEDDED" = false ]; then
     # At every start, so that a changed RFORK_NODES or secret takes effect on restart.
     rfork broker-config --out "$INSTANCE/etc" | sed 's/^/[rfork-node] /'
     write_jolokia_policy "$INSTANCE/etc/jolokia-access.xml"
+    # broker.xml loads rfork's plugin (it stamps each message with its sender's account).
+    mkdir -p "$INSTANCE/lib" && cp /opt/rfork/rfork-broker-plugin.jar "$INSTANCE/lib/"
     # the console's address (bootstrap.xml's web binding), e.g. 127.0.0.1 on a host network
     sed -i -E "s#(<binding name=\"artemis\" uri=\"https?://)[^:\"]*(:[0-9]+\")#\\1${RFORK_CONSOLE_BIND:-0.0.0.0}\\2#" \
         "$INSTANCE/etc/bootstrap.xml"

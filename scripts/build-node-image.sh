@@ -15,6 +15,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 IMAGE=${RFORK_NODE_IMAGE:-rfork-node:latest}
 JAR="$ROOT/cli/target/rfork.jar"
+PLUGIN="$ROOT/broker-plugin/target/rfork-broker-plugin.jar"
 
 log() { echo "[build-node-image] $*"; }
 die() {
@@ -50,7 +51,7 @@ fi
 
 log "4/5 Maven build ..."
 stale() {
-    [ ! -f "$JAR" ] && return 0
+    [ ! -f "$JAR" ] || [ ! -f "$PLUGIN" ] && return 0
     [ -n "$(find "$ROOT/pom.xml" "$ROOT"/*/pom.xml "$ROOT"/*/src/main "$ROOT/broker-config" \
         -newer "$JAR" -type f -print -quit 2>/dev/null)" ]
 }
@@ -63,6 +64,7 @@ else
     log "cli/target/rfork.jar is up to date"
 fi
 [ -f "$JAR" ] || die "$JAR missing after the build"
+[ -f "$PLUGIN" ] || die "$PLUGIN missing after the build"
 ARTEMIS_VERSION=$(sed -n 's:.*<artemis.distribution.version>\(.*\)</artemis.distribution.version>.*:\1:p' "$ROOT/pom.xml" | head -n1)
 [ -n "$ARTEMIS_VERSION" ] || die "no <artemis.distribution.version> in $ROOT/pom.xml"
 ARTEMIS_DIR="$ROOT/worker/target/artemis/apache-artemis-$ARTEMIS_VERSION"

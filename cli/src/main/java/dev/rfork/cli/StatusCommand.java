@@ -43,8 +43,14 @@ final class StatusCommand implements Callable<Integer> {
         RequestLog log = new RequestLog(common.settings().home());
         PrintStream out = System.out;
         if (requestId == null) {
+            if (last < 1) {
+                throw new IllegalArgumentException("--last must be 1 or more, got " + last);
+            }
             for (UUID id : log.recent(last)) {
-                print(out, Outcome.known(id, log.events(id)));
+                List<Event> events = log.events(id);
+                if (!events.isEmpty()) {
+                    print(out, Outcome.known(id, events));
+                }
             }
             return ExitCodes.OK;
         }

@@ -31,7 +31,7 @@ class CrashIT {
     Path work;
 
     @Test
-    void anOriginalHeldByAKilledWorkerRunsAgainWhenItRestartsAndTheRequestEndsWithAnAnswer() throws Exception {
+    void aWorkerKilledBeforeTheHandOffResumesTheOriginalAndServesTheRequestAgain() throws Exception {
         int ftpPort = TestNode.freePort();
         Map<String, String> settings = Map.of("home", home.toString(), "node", "127.0.0.1",
                 "nodes", TestNode.SILENT_NODE, "broker.port", Integer.toString(TestNode.freePort()),
@@ -88,6 +88,50 @@ class CrashIT {
         } finally {
             for (Socket socket : held) {
                 socket.close();
+            }
+        }
+    }
+
+    @Test
+    void aWorkerKilledAfterTheHandOffEndsTheMigrateRolledBackWithTheOriginalRunning() throws Exception {
+        int ftpPort = TestNode.freePort();
+        Map<String, String> settings = Map.of("home", home.toString(), "node", "127.0.0.1",
+                "nodes", TestNode.SILENT_NODE, "broker.port", Integer.toString(TestNode.freePort()),
+                "ftp.port", Integer.toString(ftpPort), "ftp.passive-ports", "0", "cluster.password", "test-secret");
+        RequestLog log = new RequestLog(home);
+        WorkerConfig config = WorkerConfig.from(Settings.load(settings, Map.of()));
+        // The target takes the images (an FTP server on its address) but has no worker: the
+        // restore request waits, and so does the migrate, until we pull the plug.
+        Path targetInbox = java.nio.file.Files.createDirectories(work.resolve("target-inbox"));
+        try (var target = dev.rfork.worker.ftp.EmbeddedFtpServer.start(TestNode.SILENT_NODE, config.ftp(), targetInbox);
+             TestProcesses processes = new TestProcesses(work)) {
+            Path output = work.resolve("original.out");
+            long pid = processes.startCounter(output);
+            TestProcesses.awaitTicks(output, 3);
+            ForkRequest request = ForkRequest.of(pid, TestNode.SILENT_NODE, Mode.MIGRATE);
+
+            try (WorkerProcess first = WorkerProcess.start(settings, work.resolve("worker-1.log"))) {
+                try (RforkClient client = RforkClient.connect("tcp://127.0.0.1:" + config.brokerPort(),
+                        config.appUser(), config.appPassword())) {
+                    client.submit(request);
+                }
+                await(log, request, events -> events.stream().anyMatch(e -> e.type() == EventType.RESTORE_QUEUED));
+                first.kill();
+            }
+            assertThat(TestProcesses.state(pid)).as("held stopped while the migrate waited").isEqualTo("T");
+
+            try (WorkerProcess second = WorkerProcess.start(settings, work.resolve("worker-2.log"))) {
+                List<Event> events = await(log, request,
+                        all -> Outcome.known(request.requestId(), all).status().equals(Outcome.FAILED));
+
+                assertThat(events).extracting(Event::type).containsSubsequence(EventType.RESTORE_QUEUED,
+                        EventType.ROLLED_BACK, EventType.FAILED);
+                Event last = events.get(events.size() - 1);
+                assertThat(last.reason()).isEqualTo(Reason.INTERNAL_ERROR);
+                assertThat(last.detail()).contains("resumed").contains(TestNode.SILENT_NODE);
+                int tick = TestProcesses.lastTick(output);
+                TestProcesses.awaitTicks(output, tick + 3);
+                assertThat(TestProcesses.state(pid)).as("the original runs on").isIn("S", "R");
             }
         }
     }

@@ -3,6 +3,7 @@ package dev.rfork.worker;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.rfork.address.Queues;
+import dev.rfork.broker.SenderStamp;
 import dev.rfork.client.Outcome;
 import dev.rfork.client.RforkClient;
 import dev.rfork.message.ForkRequest;
@@ -10,6 +11,7 @@ import dev.rfork.message.Messages;
 import dev.rfork.message.Mode;
 import dev.rfork.message.Reason;
 import dev.rfork.worker.criu.ProcFs;
+import jakarta.jms.JMSContext;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -19,6 +21,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.apache.qpid.jms.JmsConnectionFactory;
 
 /**
  * Who may fork what: the broker says which account sent a request, the node's grants decide.
@@ -89,6 +92,28 @@ class GrantsIT {
     }
 
     @Test
+    void anAmqpClientCannotClaimAnotherAccountsNameEither() throws Exception {
+        long pid = processes.startCounter(work.resolve("amqp.out"));
+        ForkRequest request = ForkRequest.of(pid, "127.0.0.1", Mode.FORK);
+
+        Outcome outcome;
+        try (RforkClient app = node.client()) {
+            outcome = app.follow(request.requestId(), Mode.FORK, WAIT, () -> {
+                JmsConnectionFactory amqp = new JmsConnectionFactory(node.config().appUser(),
+                        node.config().appPassword(), "amqp://127.0.0.1:" + node.config().brokerPort());
+                try (JMSContext context = amqp.createContext()) {
+                    context.createProducer().setProperty(Queues.PROP_REQUEST_ID, request.requestId().toString())
+                            .setProperty(SenderStamp.PROPERTY, node.config().workerUser())
+                            .send(context.createQueue(Queues.CHECKPOINT), Messages.toJson(request));
+                }
+            }, event -> { });
+        }
+
+        assertThat(outcome.reason()).as("%s: %s", outcome.status(), outcome.detail()).isEqualTo(Reason.FORBIDDEN);
+        assertThat(outcome.events().get(outcome.events().size() - 1).evidence()).containsEntry("user", "app");
+    }
+
+    @Test
     void aClientCannotClaimAnotherAccountsName() throws Exception {
         long pid = processes.startCounter(work.resolve("spoof.out"));
         ForkRequest request = ForkRequest.of(pid, "127.0.0.1", Mode.FORK);
@@ -100,6 +125,7 @@ class GrantsIT {
                         node.config().appPassword())) {
                     // The broker overwrites this header with the account that really logged in.
                     stomp.send(Queues.CHECKPOINT, Map.of(Queues.PROP_REQUEST_ID, request.requestId().toString(),
+                            SenderStamp.PROPERTY, node.config().workerUser(),
                             "_AMQ_VALIDATED_USER", node.config().workerUser()), Messages.toJson(request));
                 } catch (java.io.IOException e) {
                     throw new java.io.UncheckedIOException(e);

@@ -45,8 +45,13 @@ public record ForkGrants(Map<String, Set<Long>> byUser) {
             return Set.of();
         }
         try {
-            return Arrays.stream(text.split("[,\\s]+")).filter(s -> !s.isBlank()).map(Long::valueOf)
+            Set<Long> uids = Arrays.stream(text.split("[,\\s]+")).filter(s -> !s.isBlank()).map(Long::valueOf)
                     .collect(Collectors.toUnmodifiableSet());
+            if (uids.isEmpty()) {
+                // An empty set means "any owner": only an explicit * may say that.
+                throw new NumberFormatException("no UID");
+            }
+            return uids;
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("a list of UIDs (numbers, or * for any) was expected, got '" + text + "'",
                     e);

@@ -30,7 +30,10 @@ public final class RequestLog {
     public static final Duration RETENTION = Duration.ofDays(7);
     private static final String SUFFIX = ".jsonl";
 
+    private static final Duration PRUNE_EVERY = Duration.ofHours(1);
+
     private final Path dir;
+    private Instant nextPrune = Instant.now().plus(PRUNE_EVERY);
 
     public RequestLog(Path home) {
         this.dir = home.resolve("requests");
@@ -52,6 +55,11 @@ public final class RequestLog {
         if (event.requestId() == null) {
             return;
         }
+        // A worker may run for months: prune as it goes, not only when it starts.
+        if (Instant.now().isAfter(nextPrune)) {
+            nextPrune = Instant.now().plus(PRUNE_EVERY);
+            prune(Instant.now().minus(RETENTION));
+        }
         byte[] line = (Messages.toJson(event) + "\n").getBytes(StandardCharsets.UTF_8);
         Files.write(file(event.requestId()), line, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
     }
@@ -66,8 +74,13 @@ public final class RequestLog {
         }
         List<Event> events = new ArrayList<>();
         for (String line : lines) {
+            // A line being appended right now, or cut by a full disk, is skipped, not fatal.
             if (!line.isBlank()) {
-                events.add(Messages.fromJson(line, Event.class));
+                try {
+                    events.add(Messages.fromJson(line, Event.class));
+                } catch (RuntimeException e) {
+                    LOG.debug("skipping an unreadable line of {}: {}", file(requestId), e.getMessage());
+                }
             }
         }
         return events;

@@ -60,8 +60,10 @@ public final class CheckpointHandler implements Handler {
         try (MigrateCompletion completion = request.mode() == Mode.MIGRATE
                 ? new MigrateCompletion(listening, request, events, node) : null) {
             Shipment shipment = ship.ship(request, target, dumped.imageDir());
+            // The marker must say "handed off" as soon as the request is acknowledged: a worker
+            // restarted after that must not expect the request again.
+            held.ifPresent(original -> delivery.afterCommit(() -> original.handedOff(target.canonical())));
             handoff.handOff(request, target, shipment, delivery);
-            held.ifPresent(original -> original.handedOff(target.canonical()));
             // Only after the hand-off: freeing a dump takes time (25-40 ms for 270 MB here, more
             // once its blocks are allocated), which the copy need not wait for. It now overlaps
             // the target's verify and restore (for migrate, the wait for them). What a crash

@@ -17,6 +17,7 @@ public final class Delivery {
     private Mode mode;
     private Long pid;
     private boolean committed;
+    private final java.util.List<Runnable> afterCommit = new java.util.ArrayList<>();
     private EventType failureType = EventType.FAILED;
 
     /**
@@ -40,6 +41,12 @@ public final class Delivery {
     public void commit() {
         transaction.commit();
         committed = true;
+        afterCommit.forEach(Runnable::run);
+    }
+
+    /** Runs {@code action} right after the commit, before anything else happens (not on rollback). */
+    public void afterCommit(Runnable action) {
+        afterCommit.add(action);
     }
 
     public JMSContext transaction() {

@@ -46,9 +46,9 @@ public final class RequestValidator {
                     Map.of("pid", Long.toString(pid)), null);
         }
         if (sender == null) {
-            throw new MessageException(Reason.FORBIDDEN, "the broker did not say who sent this request; "
-                    + "its broker.xml must set populate-validated-user to true", Map.of("pid", Long.toString(pid)),
-                    null);
+            throw new MessageException(Reason.FORBIDDEN, "the broker did not say who sent this request: "
+                    + "its broker.xml must load the plugin dev.rfork.broker.SenderStamp (see broker-config/broker.xml)",
+                    Map.of("pid", Long.toString(pid)), null);
         }
         OptionalLong uid = ProcFs.uid(pid);
         if (uid.isEmpty() || !config.forkGrants().allows(sender, uid.getAsLong())) {

@@ -1,6 +1,7 @@
 package dev.rfork.worker.intake;
 
 import dev.rfork.address.Queues;
+import dev.rfork.broker.SenderStamp;
 import dev.rfork.message.Disposition;
 import dev.rfork.message.Event;
 import dev.rfork.message.EventType;
@@ -27,8 +28,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class ServeLoop implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(ServeLoop.class);
-    private static final String VALIDATED_USER =
-            org.apache.activemq.artemis.api.core.Message.HDR_VALIDATED_USER.toString();
 
     private final String queue;
     private final JMSContext transaction;
@@ -160,12 +159,12 @@ public final class ServeLoop implements Runnable {
     }
 
     /**
-     * Who sent it, as the broker authenticated them: broker.xml's populate-validated-user makes the
-     * broker overwrite this property on every message, so a client cannot claim another name.
+     * Who sent it, as the broker authenticated them: the broker's SenderStamp plugin writes this
+     * property into every message, over anything the client set, so no one can claim another name.
      */
     private static String sender(Message message) {
         try {
-            return message.getStringProperty(VALIDATED_USER);
+            return message.getStringProperty(SenderStamp.PROPERTY);
         } catch (JMSException e) {
             return null;
         }

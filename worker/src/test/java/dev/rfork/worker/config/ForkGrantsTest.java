@@ -32,7 +32,7 @@ class ForkGrantsTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"app", "app=", "=1000", "app=1000;ops", "app=root"})
+    @ValueSource(strings = {"app", "app=", "=1000", "app=1000;ops", "app=root", "app=,"})
     void aMalformedGrantIsRefusedWithTheSettingsName(String text) {
         assertThatThrownBy(() -> ForkGrants.parse(text)).isInstanceOf(IllegalArgumentException.class);
     }

@@ -32,6 +32,17 @@ class RequestLogTest {
     }
 
     @Test
+    void aLineCutShortIsSkippedNotFatal() throws Exception {
+        RequestLog log = new RequestLog(home).open();
+        UUID id = UUID.randomUUID();
+        log.append(Event.of(id, EventType.ACCEPTED, Mode.FORK, "127.0.0.1"));
+        Files.writeString(log.dir().resolve(id + ".jsonl"), "{\"version\":1,\"requestId\":\"",
+                java.nio.file.StandardOpenOption.APPEND);
+
+        assertThat(log.events(id)).extracting(Event::type).containsExactly(EventType.ACCEPTED);
+    }
+
+    @Test
     void anEventWithoutRequestIdIsNotKept() throws Exception {
         RequestLog log = new RequestLog(home).open();
 

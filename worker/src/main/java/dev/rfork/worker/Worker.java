@@ -76,10 +76,13 @@ public final class Worker implements AutoCloseable {
         factory.setUseTopologyForLoadBalancing(false);
         resources.add(factory);
 
-        // Every event of the cluster, kept for 'rfork status'; listening before anything is published.
-        resources.add(EventRecorder.start(context(factory, JMSContext.AUTO_ACKNOWLEDGE),
-                new RequestLog(config.home()).open()));
-        EventPublisher events = new EventPublisher(context(factory, JMSContext.AUTO_ACKNOWLEDGE));
+        JMSContext publishing = context(factory, JMSContext.AUTO_ACKNOWLEDGE);
+        // Every event of the cluster, kept for 'rfork status'; listening before anything is
+        // published. A session of its own on the publisher's connection (one login less).
+        JMSContext recording = publishing.createContext(JMSContext.AUTO_ACKNOWLEDGE);
+        resources.add(recording::close);
+        resources.add(EventRecorder.start(recording, new RequestLog(config.home()).open()));
+        EventPublisher events = new EventPublisher(publishing);
         resources.add(events);
         Recovery.run(spool, events, node);
 

@@ -617,30 +617,7 @@ rfork_run() {
   rss="$HOG_RSS_KB"
   log "  rfork #$run: test process PID $HOG in $SRC, VmRSS $((HOG_RSS_KB / 1024)) MiB"
   dx "$SRC" rfork fork --pid "$HOG" --to "$DST_IP" --wait --json --timeout "$FORK_TIMEOUT" >"$json" 2>"$err" || rc=$?
-  fields="$("$PYTHON" - "$json" <<'PY'
-import json, sys
-doc = None
-for line in open(sys.argv[1], errors="replace"):
-    line = line.strip()
-    if line.startswith("{"):
-        try:
-            doc = json.loads(line)
-        except ValueError:
-            pass
-if doc is None:
-    print("\t".join(["nojson"] + ["NA"] * 11))
-    sys.exit(0)
-t = doc.get("timings") or {}
-def g(key):
-    v = t.get(key)
-    return "NA" if v is None else str(v)
-reason = ("%s: %s" % (doc.get("reason", ""), doc.get("detail", ""))).strip(": ") or "NA"
-print("\t".join([str(doc.get("status", "NA")), str(doc.get("childPid", "NA")), g("requestToRunningMs"),
-                 g("dumpMs"), g("shipMs"), g("verifyMs"), g("restoreMs"), g("frozenMs"),
-                 g("imageBytes") if "imageBytes" in t else g("shippedBytes"), g("waitedMs"), g("totalMs"),
-                 reason.replace("\t", " ").replace("\n", " ")]))
-PY
-)"
+  fields="$("$PYTHON" "$BENCH/fork_outcome.py" "$json")"
   IFS=$'\t' read -r status child rtr dump ship verify restore frozen shipped waited total reason <<<"$fields"
   accept=NA
   [[ "$rtr" =~ ^[0-9]+$ && "$total" =~ ^[0-9]+$ ]] && accept=$((rtr - total))
@@ -665,61 +642,6 @@ PY
       "$restore" "$waited" "$note"
 }
 
-# The results table: medians of successful runs.
-summary() {
-  "$PYTHON" - "$TSV" <<'PY'
-import csv, statistics, sys
-rows = list(csv.DictReader(open(sys.argv[1], newline=""), delimiter="\t"))
-def num(v):
-    try:
-        return float(v)
-    except (TypeError, ValueError):
-        return None
-def med(rs, key, scale=1.0):
-    vs = [num(r[key]) for r in rs]
-    vs = [v * scale for v in vs if v is not None]
-    return statistics.median(vs) if vs else None
-def fmt(v, d=3):
-    return "n/a" if v is None else f"{v:.{d}f}"
-sizes = []
-for r in rows:
-    if r["size_mib"] not in sizes:
-        sizes.append(r["size_mib"])
-print("| size MiB | image MB | raw median s (dump / copy / restore) "
-      "| rfork median s (dump / ship / verify / restore; frozen) | ratio rfork/raw | runs ok raw, rfork |")
-print("|---:|---:|---|---|---:|---:|")
-notes = []
-for size in sizes:
-    raw_all = [r for r in rows if r["size_mib"] == size and r["kind"] == "raw"]
-    rf_all = [r for r in rows if r["size_mib"] == size and r["kind"] == "rfork"]
-    raw = [r for r in raw_all if r["ok"] == "1"]
-    rf = [r for r in rf_all if r["ok"] == "1"]
-    image = med(raw, "image_bytes", 1e-6)
-    if image is None:
-        image = med(rf, "image_bytes", 1e-6)
-    ms = 1e-3
-    raw_total = med(raw, "total_s")
-    rf_total = med(rf, "request_to_running_ms", ms)
-    ratio = rf_total / raw_total if rf_total is not None and raw_total else None
-    print("| %s | %s | %s (%s / %s / %s) | %s (%s / %s / %s / %s; %s) | %s | %d/%d, %d/%d |" % (
-        size, fmt(image, 1), fmt(raw_total), fmt(med(raw, "dump_s")), fmt(med(raw, "copy_s")),
-        fmt(med(raw, "restore_s")), fmt(rf_total), fmt(med(rf, "dump_ms", ms)), fmt(med(rf, "ship_ms", ms)),
-        fmt(med(rf, "verify_ms", ms)), fmt(med(rf, "restore_ms", ms)), fmt(med(rf, "frozen_ms", ms)),
-        fmt(ratio, 2), len(raw), len(raw_all), len(rf), len(rf_all)))
-    copy, ship = med(raw, "copy_s"), med(rf, "ship_ms", ms)
-    acc, rf_img = med(rf, "accept_ms", ms), med(rf, "image_bytes", 1e-6)
-    rest = [num(r["request_to_running_ms"]) - sum(num(r[k]) or 0 for k in ("dump_ms", "ship_ms", "verify_ms", "restore_ms"))
-            for r in rf if num(r["request_to_running_ms"]) is not None]
-    notes.append("%s MiB: raw copy %s MB/s, rfork ship %s MB/s (image / median); rfork send->accepted %s s, "
-                 "outside the four phases %s s (medians)" % (
-                     size, fmt(image / copy if image and copy else None, 0),
-                     fmt(rf_img / ship if rf_img and ship else None, 0), fmt(acc),
-                     fmt(statistics.median(rest) * ms if rest else None)))
-print()
-for n in notes:
-    print("- " + n)
-PY
-}
 
 # ---------------------------------------------------------------------- main
 log "rfork benchmark across nodes ($SRC -> $DST $DST_IP): sizes ${SIZES} MiB, $RUNS run(s) each, raw and rfork interleaved"
@@ -752,7 +674,8 @@ for size in "${SIZE_LIST[@]}"; do
 done
 
 LOAD_END="$(cut -d' ' -f1-3 /proc/loadavg)"
-TABLE="$(summary)"
+TABLE="$("$PYTHON" "$BENCH/report.py" summary "$TSV")"
+NOTES="$("$PYTHON" "$BENCH/report.py" notes "$TSV")"
 {
   echo "# rfork benchmark across nodes, cluster-$STAMP"
   echo
@@ -763,6 +686,8 @@ TABLE="$(summary)"
   echo "- load average at start $LOAD_START, at end $LOAD_END"
   echo
   echo "$TABLE"
+  echo
+  echo "$NOTES"
   echo
   echo "rfork = timings.requestToRunningMs of 'docker compose exec -T $SRC rfork fork --pid P --to $DST_IP --wait --json'"
   echo "(client send in $SRC -> restored event back in $SRC). raw = criu dump --leave-running in $SRC + a plain TCP"

@@ -2,6 +2,7 @@
 """Renders the Markdown tables of bench/run.sh from its per-run TSV file.
 
 Usage: report.py summary RUNS.tsv   -> the results table (medians, ratio)
+       report.py notes RUNS.tsv     -> per size: copy and ship throughput, time outside the phases
        report.py runs RUNS.tsv      -> every run's numbers
 
 The TSV has one header line and one row per run; "kind" is raw or rfork, "ok" is 1 or 0,
@@ -73,6 +74,25 @@ def summary(rows):
     return "\n".join(out)
 
 
+def notes(rows):
+    out = []
+    ms = 1e-3
+    for size in sizes_in_order(rows):
+        raw = [r for r in rows if r["size_mib"] == size and r["kind"] == "raw" and r["ok"] == "1"]
+        rf = [r for r in rows if r["size_mib"] == size and r["kind"] == "rfork" and r["ok"] == "1"]
+        image, copy = median(raw, "image_bytes", 1e-6), median(raw, "copy_s")
+        rf_image, ship = median(rf, "image_bytes", 1e-6), median(rf, "ship_ms", ms)
+        outside = [num(r["request_to_running_ms"]) - sum(num(r[k]) or 0 for k in
+                                                         ("dump_ms", "ship_ms", "verify_ms", "restore_ms"))
+                   for r in rf if num(r["request_to_running_ms"]) is not None]
+        out.append("- %s MiB: raw copy %s MB/s, rfork ship %s MB/s (image / median); rfork send->accepted %s s, "
+                   "outside the four phases %s s (medians)" % (
+                       size, fmt(image / copy if image and copy else None, 0),
+                       fmt(rf_image / ship if rf_image and ship else None, 0), fmt(median(rf, "accept_ms", ms)),
+                       fmt(statistics.median(outside) * ms if outside else None)))
+    return "\n".join(out)
+
+
 def runs(rows):
     out = ["### Raw CRIU (seconds; frozen = CRIU's own \"Frozen time\")", "",
            "| size MiB | run | ok | VmRSS MiB | image MB | total | dump | copy | restore | frozen | note |",
@@ -109,10 +129,10 @@ def runs(rows):
 
 
 def main():
-    if len(sys.argv) != 3 or sys.argv[1] not in ("summary", "runs"):
+    modes = {"summary": summary, "notes": notes, "runs": runs}
+    if len(sys.argv) != 3 or sys.argv[1] not in modes:
         sys.exit(__doc__)
-    rows = load(sys.argv[2])
-    print(summary(rows) if sys.argv[1] == "summary" else runs(rows))
+    print(modes[sys.argv[1]](load(sys.argv[2])))
 
 
 if __name__ == "__main__":

@@ -354,30 +354,7 @@ rfork_run() {
   rss="$HOG_RSS_KB"
   log "  rfork #$run: test process PID $HOG, VmRSS $((HOG_RSS_KB / 1024)) MiB"
   "$CLI" fork --pid "$HOG" --to 127.0.0.1 --wait --json --timeout "$FORK_TIMEOUT" >"$json" 2>"$err" || rc=$?
-  fields="$("$PYTHON" - "$json" <<'PY'
-import json, sys
-doc = None
-for line in open(sys.argv[1], errors="replace"):
-    line = line.strip()
-    if line.startswith("{"):
-        try:
-            doc = json.loads(line)
-        except ValueError:
-            pass
-if doc is None:
-    print("\t".join(["nojson"] + ["NA"] * 11))
-    sys.exit(0)
-t = doc.get("timings") or {}
-def g(key):
-    v = t.get(key)
-    return "NA" if v is None else str(v)
-reason = ("%s: %s" % (doc.get("reason", ""), doc.get("detail", ""))).strip(": ") or "NA"
-print("\t".join([str(doc.get("status", "NA")), str(doc.get("childPid", "NA")), g("requestToRunningMs"),
-                 g("dumpMs"), g("shipMs"), g("verifyMs"), g("restoreMs"), g("frozenMs"),
-                 g("imageBytes") if "imageBytes" in t else g("shippedBytes"), g("waitedMs"), g("totalMs"),
-                 reason.replace("\t", " ").replace("\n", " ")]))
-PY
-)"
+  fields="$("$PYTHON" "$BENCH/fork_outcome.py" "$json")"
   IFS=$'\t' read -r status child rtr dump ship verify restore frozen shipped waited total reason <<<"$fields"
   # totalMs spans the first event (accepted) to the last (restored): the rest is send -> accepted.
   accept=NA

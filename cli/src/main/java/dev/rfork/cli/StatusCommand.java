@@ -6,6 +6,8 @@ import dev.rfork.message.Messages;
 import dev.rfork.worker.events.RequestLog;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.Callable;
@@ -23,6 +25,8 @@ import picocli.CommandLine.Parameters;
     "Exit status: 0 restored, the reason's status when failed (docs/reasons.md), 4 in progress, "
         + "5 unknown here."})
 final class StatusCommand implements Callable<Integer> {
+    private static final Duration QUIET = Duration.ofMinutes(10);
+
     @Mixin
     CommonOptions common;
 
@@ -68,6 +72,17 @@ final class StatusCommand implements Callable<Integer> {
         return OutcomeJson.exitCode(outcome, ExitCodes.TIMEOUT);
     }
 
+    /**
+     * A request quiet for longer than any restore may take probably ended while this node's worker
+     * was not listening: say so, rather than let "in progress" stand for ever.
+     */
+    private static String stale(Event latest) {
+        Duration quiet = Duration.between(latest.at(), Instant.now());
+        return quiet.compareTo(QUIET) < 0 ? "" : " (nothing heard for " + quiet.toMinutes() + " min: this node may "
+                + "have missed its end; ask 'rfork status' on " + (latest.childNode() != null ? latest.childNode()
+                : "the target node") + ")";
+    }
+
     private void print(PrintStream out, Outcome outcome) {
         Event first = outcome.events().get(0);
         Event latest = outcome.events().get(outcome.events().size() - 1);
@@ -81,7 +96,7 @@ final class StatusCommand implements Callable<Integer> {
         String state = switch (outcome.status()) {
             case Outcome.RESTORED -> "restored: copy PID " + outcome.childPid() + " on " + outcome.node();
             case Outcome.FAILED -> "failed: " + outcome.reason() + ": " + outcome.detail();
-            default -> "in progress: " + latest.type().wireName() + " on " + latest.node();
+            default -> "in progress: " + latest.type().wireName() + " on " + latest.node() + stale(latest);
         };
         out.println(outcome.requestId() + "  " + latest.at() + "  " + what + "  " + state);
     }

@@ -13,6 +13,7 @@ import dev.rfork.worker.ftp.EmbeddedFtpServer;
 import dev.rfork.worker.ftp.FtpTransport;
 import dev.rfork.worker.handoff.HandoffStep;
 import dev.rfork.worker.intake.CheckpointHandler;
+import dev.rfork.worker.intake.RequestClaims;
 import dev.rfork.worker.intake.RequestValidator;
 import dev.rfork.worker.intake.ServeLoop;
 import dev.rfork.worker.restore.RestoreHandler;
@@ -88,7 +89,9 @@ public final class Worker implements AutoCloseable {
 
         Criu criu = new CriuProcess(config.criu());
         JMSContext listening = context(factory, JMSContext.AUTO_ACKNOWLEDGE);
-        CheckpointHandler checkpoint = new CheckpointHandler(new RequestValidator(config),
+        RequestClaims claims = new RequestClaims(config.home().resolve("claims"));
+        claims.prune(java.time.Instant.now().minus(RequestLog.RETENTION));
+        CheckpointHandler checkpoint = new CheckpointHandler(new RequestValidator(config), claims,
                 new DumpStep(criu, spool, events, node),
                 new ShipStep(new FtpTransport(config.ftp()), config.shipLocalByMove() ? new LocalTransport(spool) : null,
                         events, config.node()),

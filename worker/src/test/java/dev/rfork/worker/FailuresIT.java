@@ -58,6 +58,39 @@ class FailuresIT extends OneNodeTest {
     }
 
     @Test
+    void aRequestIdUsedAgainByAnotherMessageIsRefusedAndTheFirstRequestsStoryStands() throws Exception {
+        Path output = work.resolve("owner.out");
+        long pid = processes.startCounter(output);
+        TestProcesses.awaitTicks(output, 2);
+        Outcome first = fork(ForkRequest.of(pid, "127.0.0.1", Mode.FORK));
+        processes.track(first.childPid() == null ? pid : first.childPid());
+        assertThat(first.status()).isEqualTo(Outcome.RESTORED);
+
+        // Another message, over another protocol, names the same id for a request that would fail.
+        ForkRequest reuse = new ForkRequest(ForkRequest.VERSION, first.requestId(), 4_000_000, "127.0.0.1",
+                Mode.FORK, null, java.time.Instant.now());
+        sendOverStomp(first.requestId(), Messages.toJson(reuse));
+
+        long deadline = System.currentTimeMillis() + 30_000;
+        while (deadLetters().stream().noneMatch(message -> detailOf(message).contains(first.requestId() + " is already used"))) {
+            assertThat(System.currentTimeMillis()).as("dead letter of the reused id").isLessThan(deadline);
+            Thread.sleep(50);
+        }
+        Thread.sleep(500);
+        Outcome recorded = node.recorded(first.requestId());
+        assertThat(recorded.status()).isEqualTo(Outcome.RESTORED);
+        assertThat(recorded.events()).extracting(Event::type).doesNotContain(EventType.FAILED);
+    }
+
+    private static String detailOf(Message message) {
+        try {
+            return String.valueOf(message.getStringProperty("detail"));
+        } catch (jakarta.jms.JMSException e) {
+            return "";
+        }
+    }
+
+    @Test
     void aPidThatDoesNotExistIsRejected() throws Exception {
         Outcome outcome = fork(ForkRequest.of(4_000_000, "127.0.0.1", Mode.FORK));
 

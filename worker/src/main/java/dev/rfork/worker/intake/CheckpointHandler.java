@@ -4,8 +4,10 @@ import dev.rfork.address.NodeAddress;
 import dev.rfork.message.Event;
 import dev.rfork.message.EventType;
 import dev.rfork.message.ForkRequest;
+import dev.rfork.message.MessageException;
 import dev.rfork.message.Messages;
 import dev.rfork.message.Mode;
+import dev.rfork.message.Reason;
 import dev.rfork.worker.dump.DumpStep;
 import dev.rfork.worker.dump.HeldOriginal;
 import dev.rfork.worker.events.EventPublisher;
@@ -31,10 +33,12 @@ public final class CheckpointHandler implements Handler {
     private final EventPublisher events;
     private final JMSContext listening;
     private final String node;
+    private final RequestClaims claims;
 
-    public CheckpointHandler(RequestValidator validator, DumpStep dump, ShipStep ship, HandoffStep handoff,
-            EventPublisher events, JMSContext listening, String node) {
+    public CheckpointHandler(RequestValidator validator, RequestClaims claims, DumpStep dump, ShipStep ship,
+            HandoffStep handoff, EventPublisher events, JMSContext listening, String node) {
         this.validator = validator;
+        this.claims = claims;
         this.dump = dump;
         this.ship = ship;
         this.handoff = handoff;
@@ -46,6 +50,12 @@ public final class CheckpointHandler implements Handler {
     @Override
     public void handle(String body, Delivery delivery) throws Exception {
         ForkRequest request = Messages.fromJson(body, ForkRequest.class);
+        if (request.requestId() != null && !claims.claim(request.requestId(), delivery.messageId())) {
+            delivery.disown();
+            throw new MessageException(Reason.INVALID_REQUEST, "request id " + request.requestId()
+                    + " is already used by another request on this node; every request needs a new one",
+                    java.util.Map.of("requestId", request.requestId().toString()), null);
+        }
         if (request.requestId() != null && request.mode() != null) {
             delivery.identify(request.requestId(), request.mode(), request.pid());
         }

@@ -13,6 +13,7 @@ public final class Delivery {
     private final JMSContext transaction;
     private final int deliveryCount;
     private final String sender;
+    private final String messageId;
     private UUID requestId;
     private Mode mode;
     private Long pid;
@@ -23,12 +24,23 @@ public final class Delivery {
     /**
      * @param requestIdHint the message's requestId property, used until the body is read
      * @param sender        the broker user who sent it, as the broker validated it; null if unknown
+     * @param messageId     the broker's id of the message, the same on every redelivery
      */
-    Delivery(JMSContext transaction, int deliveryCount, UUID requestIdHint, String sender) {
+    Delivery(JMSContext transaction, int deliveryCount, UUID requestIdHint, String sender, String messageId) {
         this.transaction = transaction;
         this.deliveryCount = deliveryCount;
         this.sender = sender;
+        this.messageId = messageId;
         this.requestId = requestIdHint;
+    }
+
+    /** A message that may not speak for the request id it names: its failure is answered without it. */
+    public void disown() {
+        this.requestId = null;
+    }
+
+    public String messageId() {
+        return messageId;
     }
 
     public void identify(UUID id, Mode requestMode, long requestPid) {

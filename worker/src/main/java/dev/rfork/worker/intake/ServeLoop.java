@@ -75,7 +75,8 @@ public final class ServeLoop implements Runnable {
     }
 
     private void serve(Message message) {
-        Delivery delivery = new Delivery(transaction, deliveryCount(message), requestIdHint(message), sender(message));
+        Delivery delivery = new Delivery(transaction, deliveryCount(message), requestIdHint(message), sender(message),
+                messageId(message));
         String body = null;
         try {
             body = body(message);
@@ -165,6 +166,15 @@ public final class ServeLoop implements Runnable {
     private static String sender(Message message) {
         try {
             return message.getStringProperty(SenderStamp.PROPERTY);
+        } catch (JMSException e) {
+            return null;
+        }
+    }
+
+    /** The id the broker stamped on the message when it was sent (STOMP and AMQP may have none of their own). */
+    private static String messageId(Message message) {
+        try {
+            return message.getStringProperty(SenderStamp.MESSAGE_ID);
         } catch (JMSException e) {
             return null;
         }

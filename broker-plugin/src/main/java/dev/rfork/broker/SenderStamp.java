@@ -33,5 +33,8 @@ public final class SenderStamp implements ActiveMQServerPlugin {
         } else {
             message.putStringProperty(KEY, SimpleString.of(user));
         }
+        // Without this an AMQP message is journaled as the client encoded it: after a broker
+        // restart the stamps would be gone and the client's own values back.
+        message.messageChanged();
     }
 }

@@ -90,7 +90,6 @@ public final class Worker implements AutoCloseable {
         Criu criu = new CriuProcess(config.criu());
         JMSContext listening = context(factory, JMSContext.AUTO_ACKNOWLEDGE);
         RequestClaims claims = new RequestClaims(config.home().resolve("claims"));
-        claims.prune(java.time.Instant.now().minus(RequestLog.RETENTION));
         CheckpointHandler checkpoint = new CheckpointHandler(new RequestValidator(config), claims,
                 new DumpStep(criu, spool, events, node),
                 new ShipStep(new FtpTransport(config.ftp()), config.shipLocalByMove() ? new LocalTransport(spool) : null,

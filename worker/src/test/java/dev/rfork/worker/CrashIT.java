@@ -2,16 +2,21 @@ package dev.rfork.worker;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.rfork.address.Queues;
+import dev.rfork.broker.SenderStamp;
 import dev.rfork.client.Outcome;
 import dev.rfork.client.RforkClient;
 import dev.rfork.config.Settings;
 import dev.rfork.message.Event;
 import dev.rfork.message.EventType;
 import dev.rfork.message.ForkRequest;
+import dev.rfork.message.Messages;
 import dev.rfork.message.Mode;
 import dev.rfork.message.Reason;
 import dev.rfork.worker.config.WorkerConfig;
 import dev.rfork.worker.events.RequestLog;
+import jakarta.jms.JMSContext;
+import jakarta.jms.JMSProducer;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -20,6 +25,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Predicate;
+import org.apache.qpid.jms.JmsConnectionFactory;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -36,7 +42,7 @@ class CrashIT {
         Map<String, String> settings = Map.of("home", home.toString(), "node", "127.0.0.1",
                 "nodes", TestNode.SILENT_NODE, "broker.port", Integer.toString(TestNode.freePort()),
                 "ftp.port", Integer.toString(ftpPort), "ftp.passive-ports", "0", "cluster.password", "test-secret",
-                "ftp.connect-timeout-seconds", "10", "max-attempts", "2");
+                "ftp.connect-timeout-seconds", "60", "max-attempts", "2", "fork-grants", "app=4242;worker=*");
         RequestLog log = new RequestLog(home);
         List<Socket> held = new CopyOnWriteArrayList<>();
         // The target's "FTP server" takes connections and never answers: the upload hangs, with
@@ -58,14 +64,19 @@ class CrashIT {
             long pid = processes.startCounter(output);
             TestProcesses.awaitTicks(output, 3);
             ForkRequest request = ForkRequest.of(pid, TestNode.SILENT_NODE, Mode.MIGRATE);
+            // Queued behind the migrate, so journaled when the broker dies: an AMQP request of the
+            // app account that claims to come from the worker account (granted every owner).
+            ForkRequest spoof = ForkRequest.of(processes.startCounter(work.resolve("spoof.out")), "127.0.0.1",
+                    Mode.FORK);
 
             try (WorkerProcess first = WorkerProcess.start(settings, work.resolve("worker-1.log"))) {
                 WorkerConfig config = WorkerConfig.from(Settings.load(settings, Map.of()));
                 try (RforkClient client = RforkClient.connect("tcp://127.0.0.1:" + config.brokerPort(),
-                        config.appUser(), config.appPassword())) {
+                        config.workerUser(), config.workerPassword())) {
                     client.submit(request);
                 }
                 await(log, request, events -> events.stream().anyMatch(e -> e.type() == EventType.DUMPED));
+                sendOverAmqp(config, spoof, Map.of(SenderStamp.PROPERTY, config.workerUser()));
                 first.kill();
             }
             assertThat(TestProcesses.state(pid)).as("held stopped by the dead worker's CRIU").isEqualTo("T");
@@ -84,6 +95,13 @@ class CrashIT {
                 int tick = TestProcesses.lastTick(output);
                 TestProcesses.awaitTicks(output, tick + 3);
                 assertThat(TestProcesses.state(pid)).as("the original runs on").isIn("S", "R");
+
+                // The journal kept the broker's stamps, not the client's claim.
+                List<Event> spoofed = await(log, spoof,
+                        all -> Outcome.known(spoof.requestId(), all).status().equals(Outcome.FAILED));
+                Event refused = spoofed.get(spoofed.size() - 1);
+                assertThat(refused.reason()).as(refused.detail()).isEqualTo(Reason.FORBIDDEN);
+                assertThat(refused.evidence()).containsEntry("user", "app");
             }
         } finally {
             for (Socket socket : held) {
@@ -133,6 +151,17 @@ class CrashIT {
                 TestProcesses.awaitTicks(output, tick + 3);
                 assertThat(TestProcesses.state(pid)).as("the original runs on").isIn("S", "R");
             }
+        }
+    }
+
+    private static void sendOverAmqp(WorkerConfig config, ForkRequest request, Map<String, String> properties) {
+        JmsConnectionFactory amqp = new JmsConnectionFactory(config.appUser(), config.appPassword(),
+                "amqp://127.0.0.1:" + config.brokerPort());
+        try (JMSContext context = amqp.createContext()) {
+            JMSProducer producer = context.createProducer()
+                    .setProperty(Queues.PROP_REQUEST_ID, request.requestId().toString());
+            properties.forEach(producer::setProperty);
+            producer.send(context.createQueue(Queues.CHECKPOINT), Messages.toJson(request));
         }
     }
 

@@ -70,9 +70,12 @@ class FailuresIT extends OneNodeTest {
         ForkRequest reuse = new ForkRequest(ForkRequest.VERSION, first.requestId(), 4_000_000, "127.0.0.1",
                 Mode.FORK, null, java.time.Instant.now());
         sendOverStomp(first.requestId(), Messages.toJson(reuse));
+        // And one naming it only in its requestId property, with a body that cannot be read.
+        sendOverStomp(first.requestId(), "{ not json");
 
         long deadline = System.currentTimeMillis() + 30_000;
-        while (deadLetters().stream().noneMatch(message -> detailOf(message).contains(first.requestId() + " is already used"))) {
+        while (deadLetters().stream().filter(message -> detailOf(message).contains(first.requestId() + " is already used"))
+                .count() < 2) {
             assertThat(System.currentTimeMillis()).as("dead letter of the reused id").isLessThan(deadline);
             Thread.sleep(50);
         }

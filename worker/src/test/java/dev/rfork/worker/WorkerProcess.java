@@ -30,7 +30,7 @@ final class WorkerProcess implements AutoCloseable {
         Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile())
                 .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile())).start();
         WorkerProcess worker = new WorkerProcess(process);
-        long deadline = System.currentTimeMillis() + 60_000;
+        long deadline = System.currentTimeMillis() + 120_000;
         while (!Files.readString(log).contains("ready in")) {
             if (!process.isAlive() || System.currentTimeMillis() > deadline) {
                 worker.kill();

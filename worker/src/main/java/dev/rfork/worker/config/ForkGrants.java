@@ -8,7 +8,7 @@ import java.util.stream.Collectors;
 
 /**
  * Which broker user may have processes of which owners forked: the broker tells the worker who
- * sent each request (populate-validated-user), and the worker honours it only when granted.
+ * sent each request (its SenderStamp plugin), and the worker honours it only when granted.
  * Written {@code user=uid,uid;other=*}; an empty UID set means any owner ({@code *}).
  */
 public record ForkGrants(Map<String, Set<Long>> byUser) {

@@ -49,14 +49,15 @@ public final class CheckpointHandler implements Handler {
 
     @Override
     public void handle(String body, Delivery delivery) throws Exception {
+        // Answers go out under a request id only once this message owns it: the id the message
+        // names in its property first (a body that cannot be read is answered under it), then
+        // the body's. Any other message naming an owned id is answered without it.
+        claim(delivery.requestId(), delivery);
         ForkRequest request = Messages.fromJson(body, ForkRequest.class);
-        if (request.requestId() != null && !claims.claim(request.requestId(), delivery.messageId())) {
-            delivery.disown();
-            throw new MessageException(Reason.INVALID_REQUEST, "request id " + request.requestId()
-                    + " is already used by another request on this node; every request needs a new one",
-                    java.util.Map.of("requestId", request.requestId().toString()), null);
+        if (request.requestId() != null && !request.requestId().equals(delivery.requestId())) {
+            claim(request.requestId(), delivery);
         }
-        if (request.requestId() != null && request.mode() != null) {
+        if (request.requestId() != null) {
             delivery.identify(request.requestId(), request.mode(), request.pid());
         }
         request.validate();
@@ -87,6 +88,15 @@ public final class CheckpointHandler implements Handler {
             held.ifPresent(HeldOriginal::resume);
             deleteQuietly(dumped.imageDir(), e);
             throw e;
+        }
+    }
+
+    private void claim(java.util.UUID requestId, Delivery delivery) throws java.io.IOException {
+        if (requestId != null && !claims.claim(requestId, delivery.messageId())) {
+            delivery.disown();
+            throw new MessageException(Reason.INVALID_REQUEST, "request id " + requestId
+                    + " is already used by another request on this node; every request needs a new one",
+                    java.util.Map.of("requestId", requestId.toString()), null);
         }
     }
 

@@ -5,7 +5,11 @@ import java.io.UncheckedIOException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.UUID;
 
@@ -17,7 +21,12 @@ import java.util.UUID;
  * message, after a crash too, carries the same message id.
  */
 public final class RequestClaims {
+    /** As long as the request's events are kept (RequestLog). */
+    public static final Duration RETENTION = Duration.ofDays(7);
+    private static final Duration PRUNE_EVERY = Duration.ofHours(1);
+
     private final Path dir;
+    private Instant nextPrune = Instant.MIN;
 
     public RequestClaims(Path dir) {
         this.dir = dir;
@@ -37,20 +46,35 @@ public final class RequestClaims {
         if (messageId == null) {
             return true;
         }
+        if (Instant.now().isAfter(nextPrune)) {
+            nextPrune = Instant.now().plus(PRUNE_EVERY);
+            prune(Instant.now().minus(RETENTION));
+        }
         Path claim = dir.resolve(requestId.toString());
+        // Written whole, then linked into place (link(2) never replaces an existing claim, where a
+        // rename would): a crash leaves no claim or a complete one, never an empty file that
+        // would refuse the redelivery.
+        Path draft = Files.createTempFile(dir, ".claim-", ".tmp");
         try {
-            Files.writeString(claim, messageId, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+            try (FileChannel channel = FileChannel.open(draft, StandardOpenOption.WRITE)) {
+                channel.write(ByteBuffer.wrap(messageId.getBytes(StandardCharsets.UTF_8)));
+                channel.force(true);
+            }
+            Files.createLink(claim, draft);
             return true;
         } catch (FileAlreadyExistsException e) {
             return Files.readString(claim).equals(messageId);
+        } finally {
+            Files.deleteIfExists(draft);
         }
     }
 
-    /** Forgets claims older than {@code cutoff} (a request's events are kept as long). */
-    public void prune(Instant cutoff) throws IOException {
+    /** Forgets claims older than {@code cutoff}, and drafts a crash left behind. */
+    void prune(Instant cutoff) throws IOException {
         try (var claims = Files.list(dir)) {
             for (Path claim : claims.toList()) {
-                if (Files.getLastModifiedTime(claim).toInstant().isBefore(cutoff)) {
+                if (Files.getLastModifiedTime(claim).toInstant().isBefore(cutoff)
+                        || claim.getFileName().toString().startsWith(".claim-")) {
                     Files.deleteIfExists(claim);
                 }
             }

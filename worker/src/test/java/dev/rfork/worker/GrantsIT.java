@@ -15,48 +15,16 @@ import jakarta.jms.JMSContext;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.apache.qpid.jms.JmsConnectionFactory;
 
 /**
  * Who may fork what: the broker says which account sent a request, the node's grants decide.
  * Here the app account may fork only processes of UID 4242, the worker account any.
  */
-class GrantsIT {
+@OneNodeTest.NodeSettings("fork-grants=app=4242;worker=*")
+class GrantsIT extends OneNodeTest {
     private static final Duration WAIT = Duration.ofSeconds(60);
-
-    @TempDir
-    static Path home;
-    static TestNode node;
-
-    @TempDir
-    Path work;
-    TestProcesses processes;
-
-    @BeforeAll
-    static void startNode() throws Exception {
-        node = TestNode.start(home, Map.of("fork-grants", "app=4242;worker=*"));
-    }
-
-    @AfterAll
-    static void stopNode() {
-        node.close();
-    }
-
-    @BeforeEach
-    void startProcesses() {
-        processes = new TestProcesses(work);
-    }
-
-    @AfterEach
-    void endProcesses() {
-        processes.close();
-    }
 
     @Test
     void anAccountMayNotForkProcessesOfAnOwnerNotGrantedToIt() throws Exception {

@@ -1,10 +1,17 @@
 package dev.rfork.worker;
 
+import java.lang.annotation.ElementType;
+import java.lang.annotation.Retention;
+import java.lang.annotation.RetentionPolicy;
+import java.lang.annotation.Target;
 import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -20,9 +27,21 @@ abstract class OneNodeTest {
     Path work;
     TestProcesses processes;
 
+    /** Settings a test class wants for its node, as {@code key=value} pairs. */
+    @Retention(RetentionPolicy.RUNTIME)
+    @Target(ElementType.TYPE)
+    @interface NodeSettings {
+        String[] value();
+    }
+
     @BeforeAll
-    static void startNode() throws Exception {
-        node = TestNode.start(home);
+    static void startNode(TestInfo test) throws Exception {
+        Map<String, String> settings = new HashMap<>();
+        NodeSettings wanted = test.getTestClass().map(type -> type.getAnnotation(NodeSettings.class)).orElse(null);
+        for (String pair : wanted == null ? new String[0] : wanted.value()) {
+            settings.put(pair.substring(0, pair.indexOf('=')), pair.substring(pair.indexOf('=') + 1));
+        }
+        node = TestNode.start(home, settings);
     }
 
     @AfterAll

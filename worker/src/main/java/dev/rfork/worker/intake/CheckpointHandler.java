@@ -17,8 +17,11 @@ import dev.rfork.worker.ship.ShipStep;
 import dev.rfork.worker.ship.Shipment;
 import dev.rfork.worker.spool.Spool;
 import jakarta.jms.JMSContext;
+import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.Optional;
+import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -91,12 +94,12 @@ public final class CheckpointHandler implements Handler {
         }
     }
 
-    private void claim(java.util.UUID requestId, Delivery delivery) throws java.io.IOException {
+    private void claim(UUID requestId, Delivery delivery) throws IOException {
         if (requestId != null && !claims.claim(requestId, delivery.messageId())) {
             delivery.disown();
             throw new MessageException(Reason.INVALID_REQUEST, "request id " + requestId
                     + " is already used by another request on this node; every request needs a new one",
-                    java.util.Map.of("requestId", requestId.toString()), null);
+                    Map.of("requestId", requestId.toString()), null);
         }
     }
 

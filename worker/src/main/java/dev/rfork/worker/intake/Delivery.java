@@ -3,6 +3,8 @@ package dev.rfork.worker.intake;
 import dev.rfork.message.EventType;
 import dev.rfork.message.Mode;
 import jakarta.jms.JMSContext;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.UUID;
 
 /**
@@ -18,7 +20,7 @@ public final class Delivery {
     private Mode mode;
     private Long pid;
     private boolean committed;
-    private final java.util.List<Runnable> afterCommit = new java.util.ArrayList<>();
+    private final List<Runnable> afterCommit = new ArrayList<>();
     private EventType failureType = EventType.FAILED;
 
     /**

@@ -87,8 +87,10 @@ public final class HeldOriginal {
      */
     public synchronized void resumeAfterCrash() {
         long deadline = System.nanoTime() + TRACED_WAIT.toNanos();
-        while (pids.stream().anyMatch(HeldOriginal::dumpedByCriu) && System.nanoTime() < deadline) {
+        if (pids.stream().anyMatch(HeldOriginal::dumpedByCriu)) {
             LOG.info("the original {} is still being dumped by a CRIU of the previous worker; waiting", pids);
+        }
+        while (pids.stream().anyMatch(HeldOriginal::dumpedByCriu) && System.nanoTime() < deadline) {
             try {
                 Thread.sleep(200);
             } catch (InterruptedException e) {

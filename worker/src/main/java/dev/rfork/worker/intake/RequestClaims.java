@@ -1,5 +1,6 @@
 package dev.rfork.worker.intake;
 
+import dev.rfork.worker.events.RequestLog;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -21,8 +22,8 @@ import java.util.UUID;
  * message, after a crash too, carries the same message id.
  */
 public final class RequestClaims {
-    /** As long as the request's events are kept (RequestLog). */
-    public static final Duration RETENTION = Duration.ofDays(7);
+    /** As long as the request's events are kept. */
+    public static final Duration RETENTION = RequestLog.RETENTION;
     private static final Duration PRUNE_EVERY = Duration.ofHours(1);
 
     private final Path dir;

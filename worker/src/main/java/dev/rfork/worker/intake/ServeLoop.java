@@ -12,7 +12,6 @@ import jakarta.jms.BytesMessage;
 import jakarta.jms.JMSConsumer;
 import jakarta.jms.JMSContext;
 import jakarta.jms.JMSException;
-import jakarta.jms.JMSRuntimeException;
 import jakarta.jms.Message;
 import jakarta.jms.TextMessage;
 import java.nio.charset.StandardCharsets;
@@ -28,6 +27,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class ServeLoop implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(ServeLoop.class);
+    private static final long MAX_REOPEN_WAIT_MILLIS = 30_000;
 
     private final String queue;
     private final JMSContext transaction;
@@ -49,28 +49,42 @@ public final class ServeLoop implements Runnable {
 
     @Override
     public void run() {
-        try (JMSConsumer consumer = transaction.createConsumer(transaction.createQueue(queue))) {
-            while (running) {
-                Message message = receive(consumer);
-                if (message != null) {
-                    serve(message);
+        int failures = 0;
+        while (running) {
+            try (JMSConsumer consumer = transaction.createConsumer(transaction.createQueue(queue))) {
+                if (failures > 0) {
+                    LOG.info("consuming {} again after {} failed attempt(s)", queue, failures);
+                    failures = 0;
                 }
-            }
-        } catch (RuntimeException e) {
-            if (running) {
-                LOG.error("consumer of {} stopped unexpectedly", queue, e);
+                while (running) {
+                    Message message = consumer.receive(500);
+                    if (message != null) {
+                        serve(message);
+                    }
+                }
+            } catch (RuntimeException e) {
+                if (!running) {
+                    return;
+                }
+                // A consumer the broker closed (or a session that broke) is opened again, never
+                // polled in a loop: waiting longer each time keeps a lasting fault to a log line
+                // every half minute.
+                failures++;
+                long waitMillis = Math.min(MAX_REOPEN_WAIT_MILLIS, 250L << Math.min(failures, 7));
+                LOG.warn("consumer of {} failed ({}); opening a new one in {} ms (attempt {})", queue,
+                        e.getMessage(), waitMillis, failures);
+                rollbackQuietly();
+                pause(waitMillis);
             }
         }
     }
 
-    private Message receive(JMSConsumer consumer) {
+    private void pause(long millis) {
         try {
-            return consumer.receive(500);
-        } catch (JMSRuntimeException e) {
-            if (running) {
-                LOG.warn("receiving from {} failed: {}", queue, e.getMessage());
-            }
-            return null;
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            running = false;
         }
     }
 

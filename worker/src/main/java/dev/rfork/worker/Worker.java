@@ -39,6 +39,7 @@ public final class Worker implements AutoCloseable {
     private final List<ServeLoop> loops = new ArrayList<>();
     private final List<Thread> threads = new ArrayList<>();
     private final WorkerConfig config;
+    private Criu criu;
 
     private Worker(WorkerConfig config) {
         this.config = config;
@@ -87,7 +88,7 @@ public final class Worker implements AutoCloseable {
         resources.add(events);
         Recovery.run(spool, events, node);
 
-        Criu criu = new CriuProcess(config.criu());
+        criu = new CriuProcess(config.criu());
         JMSContext listening = context(factory, JMSContext.AUTO_ACKNOWLEDGE);
         RequestClaims claims = new RequestClaims(config.home().resolve("claims"));
         CheckpointHandler checkpoint = new CheckpointHandler(new RequestValidator(config), claims,
@@ -136,6 +137,9 @@ public final class Worker implements AutoCloseable {
     @Override
     public void close() {
         loops.forEach(ServeLoop::stop);
+        if (criu != null) {
+            criu.stop();
+        }
         for (Thread thread : threads) {
             try {
                 thread.join(30_000);

@@ -121,7 +121,7 @@ public record WorkerConfig(
     }
 
     /** The installed wrapper when present (scripts/install-criu.sh), else criu from PATH. */
-    private static String defaultCriu() {
+    public static String defaultCriu() {
         return Files.isExecutable(Path.of("/usr/local/sbin/rfork-criu")) ? "/usr/local/sbin/rfork-criu" : "criu";
     }
 

@@ -21,6 +21,10 @@ public interface Criu {
      */
     RestoredProcess restore(Path imageDir, Path logFile, Path childOutput, Duration timeout);
 
+    /** The worker stops: a CRIU run in progress must end soon rather than outlive it. */
+    default void stop() {
+    }
+
     /** {@code criu --version}'s first line, or throws when CRIU cannot run. */
     String version();
 

@@ -19,9 +19,9 @@ import org.slf4j.LoggerFactory;
 public final class CriuProcess implements Criu {
     private static final Logger LOG = LoggerFactory.getLogger(CriuProcess.class);
     private static final int LOG_TAIL_LINES = 15;
-    private static final Duration DUMP_TIMEOUT = Duration.ofMinutes(10);
 
     private final List<String> criu;
+    private final DumpWatchdog watchdog = new DumpWatchdog();
 
     /** @param criu the command that runs criu, e.g. {@code [rfork-criu]} or {@code [/usr/sbin/criu]} */
     public CriuProcess(List<String> criu) {
@@ -53,9 +53,15 @@ public final class CriuProcess implements Criu {
             throw new MessageException(Reason.CRIU_DUMP_FAILED, "cannot record the standard streams or JVM perf data "
                     + "of PID " + pid, Map.of("error", String.valueOf(e.getMessage())), e);
         }
+        boolean stoppedBefore = ProcFs.state(pid).equals("T");
         long start = System.nanoTime();
-        CommandResult result = run(command, DUMP_TIMEOUT);
+        CommandResult result = watchdog.run(command, pid, DumpWatchdog.deadlineFor(ProcFs.treeResidentBytes(pid)),
+                LOG_TAIL_LINES);
         long elapsed = (System.nanoTime() - start) / 1_000_000;
+        if (result.exitStatus() == -1 && mode == Mode.FORK && !stoppedBefore && ProcFs.state(pid).equals("T")) {
+            // An ended CRIU may leave its target stopped; a fork's original must run on.
+            continueQuietly(pid);
+        }
         if (result.exitStatus() != 0) {
             throw failure(Reason.CRIU_DUMP_FAILED, "criu dump of PID " + pid + " failed", result, logFile);
         }
@@ -165,6 +171,11 @@ public final class CriuProcess implements Criu {
     }
 
     @Override
+    public void stop() {
+        watchdog.stop();
+    }
+
+    @Override
     public String version() {
         List<String> command = new ArrayList<>(criu);
         command.add("--version");
@@ -202,6 +213,17 @@ public final class CriuProcess implements Criu {
             if (output != null) {
                 output.toFile().delete();
             }
+        }
+    }
+
+    private static void continueQuietly(long pid) {
+        try {
+            new ProcessBuilder("kill", "-CONT", Long.toString(pid)).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor();
+        } catch (IOException e) {
+            LOG.error("PID {} may be left stopped: cannot run kill -CONT: {}", pid, e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

@@ -48,6 +48,15 @@ public final class ProcFs {
         return !state.isEmpty() && !state.equals("Z") && !state.equals("X");
     }
 
+    /** Resident memory of the process and all its descendants, in bytes (0 for what is gone). */
+    public static long treeResidentBytes(long pid) {
+        long bytes = statusField(pid, "VmRSS:").orElse(0) * 1024;
+        for (long child : children(pid)) {
+            bytes += treeResidentBytes(child);
+        }
+        return bytes;
+    }
+
     /** Real UID of the process, from /proc/PID/status. */
     public static OptionalLong uid(long pid) {
         return statusField(pid, "Uid:");

@@ -2,6 +2,7 @@ package dev.rfork.worker;
 
 import dev.rfork.address.Queues;
 import dev.rfork.worker.broker.EmbeddedBroker;
+import dev.rfork.worker.checkpoint.CheckpointHandler;
 import dev.rfork.worker.config.WorkerConfig;
 import dev.rfork.worker.criu.Criu;
 import dev.rfork.worker.criu.CriuProcess;
@@ -9,14 +10,14 @@ import dev.rfork.worker.dump.DumpStep;
 import dev.rfork.worker.events.EventPublisher;
 import dev.rfork.worker.events.EventRecorder;
 import dev.rfork.worker.events.RequestLog;
-import dev.rfork.worker.ftp.EmbeddedFtpServer;
-import dev.rfork.worker.ftp.FtpTransport;
+import dev.rfork.worker.ftp.client.FtpTransport;
+import dev.rfork.worker.ftp.server.EmbeddedFtpServer;
 import dev.rfork.worker.handoff.HandoffStep;
-import dev.rfork.worker.intake.CheckpointHandler;
 import dev.rfork.worker.intake.RequestClaims;
 import dev.rfork.worker.intake.RequestValidator;
-import dev.rfork.worker.intake.ServeLoop;
 import dev.rfork.worker.restore.RestoreHandler;
+import dev.rfork.worker.serve.Handler;
+import dev.rfork.worker.serve.ServeLoop;
 import dev.rfork.worker.ship.LocalTransport;
 import dev.rfork.worker.ship.ShipStep;
 import dev.rfork.worker.spool.ReceivedFiles;
@@ -119,7 +120,7 @@ public final class Worker implements AutoCloseable {
         return context;
     }
 
-    private void serve(String queue, JMSContext transaction, dev.rfork.worker.intake.Handler handler,
+    private void serve(String queue, JMSContext transaction, Handler handler,
             EventPublisher events) {
         ServeLoop loop = new ServeLoop(queue, transaction, handler, events, config.node().canonical(),
                 config.maxAttempts());

@@ -121,7 +121,7 @@ class CrashIT {
         // The target takes the images (an FTP server on its address) but has no worker: the
         // restore request waits, and so does the migrate, until we pull the plug.
         Path targetInbox = java.nio.file.Files.createDirectories(work.resolve("target-inbox"));
-        try (var target = dev.rfork.worker.ftp.EmbeddedFtpServer.start(TestNode.SILENT_NODE, config.ftp(), targetInbox);
+        try (var target = dev.rfork.worker.ftp.server.EmbeddedFtpServer.start(TestNode.SILENT_NODE, config.ftp(), targetInbox);
              TestProcesses processes = new TestProcesses(work)) {
             Path output = work.resolve("original.out");
             long pid = processes.startCounter(output);

@@ -2,7 +2,6 @@ package dev.rfork.worker.config;
 
 import dev.rfork.address.NodeAddress;
 import dev.rfork.config.Settings;
-import dev.rfork.worker.ftp.FtpSettings;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -8,7 +8,7 @@ import dev.rfork.message.ForkRequest;
 import dev.rfork.message.Messages;
 import dev.rfork.message.RestoreRequest;
 import dev.rfork.worker.events.EventPublisher;
-import dev.rfork.worker.intake.Delivery;
+import dev.rfork.worker.serve.Delivery;
 import dev.rfork.worker.ship.Shipment;
 import java.time.Duration;
 import java.time.Instant;

@@ -1,4 +1,4 @@
-package dev.rfork.worker.ftp;
+package dev.rfork.worker.ftp.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.rfork.address.NodeAddress;
 import dev.rfork.message.MessageException;
 import dev.rfork.message.Reason;
+import dev.rfork.worker.config.FtpSettings;
+import dev.rfork.worker.ftp.server.EmbeddedFtpServer;
 import dev.rfork.worker.ship.Shipment;
 import dev.rfork.worker.spool.Manifest;
 import dev.rfork.worker.spool.ReceivedFiles;

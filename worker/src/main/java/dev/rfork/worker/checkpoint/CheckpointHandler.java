@@ -1,4 +1,4 @@
-package dev.rfork.worker.intake;
+package dev.rfork.worker.checkpoint;
 
 import dev.rfork.address.NodeAddress;
 import dev.rfork.message.Event;
@@ -13,6 +13,10 @@ import dev.rfork.worker.dump.HeldOriginal;
 import dev.rfork.worker.events.EventPublisher;
 import dev.rfork.worker.handoff.HandoffStep;
 import dev.rfork.worker.handoff.MigrateCompletion;
+import dev.rfork.worker.intake.RequestClaims;
+import dev.rfork.worker.intake.RequestValidator;
+import dev.rfork.worker.serve.Delivery;
+import dev.rfork.worker.serve.Handler;
 import dev.rfork.worker.ship.ShipStep;
 import dev.rfork.worker.ship.Shipment;
 import dev.rfork.worker.spool.Spool;

@@ -1,6 +1,7 @@
-package dev.rfork.worker.ftp;
+package dev.rfork.worker.ftp.client;
 
 import dev.rfork.address.NodeAddress;
+import dev.rfork.worker.config.FtpSettings;
 import dev.rfork.worker.ship.ImageTransport;
 import dev.rfork.worker.ship.Shipment;
 import dev.rfork.worker.spool.Manifest;

@@ -1,8 +1,9 @@
-package dev.rfork.worker.ftp;
+package dev.rfork.worker.ftp.client;
 
 import dev.rfork.address.NodeAddress;
 import dev.rfork.message.MessageException;
 import dev.rfork.message.Reason;
+import dev.rfork.worker.config.FtpSettings;
 import dev.rfork.worker.spool.Manifest;
 import java.io.IOException;
 import java.io.InputStream;

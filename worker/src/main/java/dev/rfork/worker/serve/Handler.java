@@ -1,4 +1,4 @@
-package dev.rfork.worker.intake;
+package dev.rfork.worker.serve;
 
 /** Serves one message; throws a {@code MessageException} whose reason decides its fate. */
 @FunctionalInterface

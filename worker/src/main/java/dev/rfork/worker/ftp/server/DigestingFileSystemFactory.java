@@ -1,4 +1,4 @@
-package dev.rfork.worker.ftp;
+package dev.rfork.worker.ftp.server;
 
 import dev.rfork.worker.spool.Manifest;
 import dev.rfork.worker.spool.ReceivedFiles;

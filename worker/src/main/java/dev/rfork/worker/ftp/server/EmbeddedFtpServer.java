@@ -1,5 +1,6 @@
-package dev.rfork.worker.ftp;
+package dev.rfork.worker.ftp.server;
 
+import dev.rfork.worker.config.FtpSettings;
 import dev.rfork.worker.spool.ReceivedFiles;
 import java.nio.file.Path;
 import java.util.List;

@@ -1,4 +1,4 @@
-package dev.rfork.worker.ftp;
+package dev.rfork.worker.config;
 
 import java.time.Duration;
 

@@ -1,4 +1,4 @@
-package dev.rfork.worker.intake;
+package dev.rfork.worker.serve;
 
 import dev.rfork.message.EventType;
 import dev.rfork.message.Mode;

@@ -1,4 +1,4 @@
-package dev.rfork.worker.ftp;
+package dev.rfork.worker.ftp.client;
 
 import java.io.IOException;
 import java.nio.file.Files;

@@ -1,4 +1,4 @@
-package dev.rfork.worker.ftp;
+package dev.rfork.worker.ftp.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,8 +1,7 @@
-package dev.rfork.worker.intake;
+package dev.rfork.worker.serve;
 
 import dev.rfork.address.Queues;
 import dev.rfork.broker.SenderStamp;
-import dev.rfork.message.Disposition;
 import dev.rfork.message.Event;
 import dev.rfork.message.EventType;
 import dev.rfork.message.MessageException;
@@ -108,23 +107,23 @@ public final class ServeLoop implements Runnable {
     }
 
     private void decide(Delivery delivery, String body, MessageException failure) {
+        Settlement settlement = Settlement.of(failure.reason().disposition(), delivery.deliveryCount(), maxAttempts,
+                delivery.committed());
         try {
-            if (delivery.committed()) {
-                publish(delivery, delivery.failureType(), failure);
-                return;
+            switch (settlement) {
+                case REPORT -> publish(delivery, delivery.failureType(), failure);
+                case RETRY -> {
+                    publish(delivery, EventType.RETRYING, failure);
+                    transaction.rollback();
+                }
+                case ANSWER, DEAD_LETTER -> {
+                    publish(delivery, delivery.failureType(), failure);
+                    if (settlement == Settlement.DEAD_LETTER) {
+                        deadLetter(body, failure);
+                    }
+                    transaction.commit();
+                }
             }
-            Disposition disposition = failure.reason().disposition();
-            boolean lastAttempt = delivery.deliveryCount() >= maxAttempts;
-            if (disposition == Disposition.REDELIVER && !lastAttempt) {
-                publish(delivery, EventType.RETRYING, failure);
-                transaction.rollback();
-                return;
-            }
-            publish(delivery, delivery.failureType(), failure);
-            if (disposition != Disposition.ANSWER) {
-                deadLetter(body, failure);
-            }
-            transaction.commit();
         } catch (RuntimeException e) {
             LOG.error("[{}] could not settle the message after {}; it will be redelivered",
                     delivery.requestId(), failure.reason(), e);

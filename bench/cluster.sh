@@ -54,8 +54,11 @@ Prints progress to stderr and the results table (Markdown) to stdout.
 EOF
 }
 
-die() { printf 'cluster-bench: ERROR: %s\n' "$*" >&2; exit 1; }
-log() { printf '[cluster-bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+LOG_TAG=cluster-bench
+LOG_TIME=1
+LOG_TO_STDERR=1
+# shellcheck source=../scripts/lib/log.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib/log.sh"
 
 while [[ $# -gt 0 ]]; do
   case "$1" in

@@ -18,14 +18,9 @@ IMAGE=${RFORK_BASE_IMAGE:-debian:bookworm-slim}
 SUITE=${RFORK_BASE_SUITE:-bookworm}
 STATE_DIR=/var/lib/rfork
 
-log() { echo "[base-image] $*"; }
-die() {
-    echo "[base-image] ERROR: $1" >&2
-    shift
-    local line
-    for line in "$@"; do echo "[base-image]   how to fix: $line" >&2; done
-    exit 1
-}
+LOG_TAG=base-image
+# shellcheck source=lib/log.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib/log.sh"
 
 [ "$(id -u)" -eq 0 ] || die "must run as root (debootstrap needs it)" "run: sudo bash $0"
 command -v docker >/dev/null 2>&1 || die "no docker CLI on PATH" "run scripts/install-docker.sh first"

@@ -17,14 +17,9 @@ IMAGE=${RFORK_NODE_IMAGE:-rfork-node:latest}
 JAR="$ROOT/cli/target/rfork.jar"
 PLUGIN="$ROOT/broker-plugin/target/rfork-broker-plugin.jar"
 
-log() { echo "[build-node-image] $*"; }
-die() {
-    echo "[build-node-image] ERROR: $1" >&2
-    shift
-    local line
-    for line in "$@"; do echo "[build-node-image]   how to fix: $line" >&2; done
-    exit 1
-}
+LOG_TAG=build-node-image
+# shellcheck source=lib/log.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib/log.sh"
 
 [ "$(id -u)" -eq 0 ] || die "must run as root (installs the Docker engine and packages)" "sudo $0"
 cd "$ROOT"

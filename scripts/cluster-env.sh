@@ -14,7 +14,9 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 ENV_FILE=${RFORK_ENV_FILE:-$ROOT/.env}
 KEYS=(RFORK_APP_PASSWORD RFORK_WORKER_PASSWORD RFORK_FTP_PASSWORD RFORK_CLUSTER_PASSWORD RFORK_ADMIN_PASSWORD)
 
-log() { echo "[cluster-env] $*"; }
+LOG_TAG=cluster-env
+# shellcheck source=lib/log.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib/log.sh"
 
 print=0
 for arg in "$@"; do

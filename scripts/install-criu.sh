@@ -52,15 +52,9 @@ DISTRO_REJECTED="$STATE_DIR/criu-distro-rejected"
 ARCH_TRIPLET=x86_64-linux-gnu
 LOADER_NAME=ld-linux-x86-64.so.2
 
-log() { echo "[install-criu] $*"; }
-warn() { echo "[install-criu] WARNING: $*" >&2; }
-die() {
-    echo "[install-criu] ERROR: $1" >&2
-    shift
-    local line
-    for line in "$@"; do echo "[install-criu]   how to fix: $line" >&2; done
-    exit 1
-}
+LOG_TAG=install-criu
+# shellcheck source=lib/log.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib/log.sh"
 
 [ "$(id -u)" -eq 0 ] || die "must run as root (criu needs CAP_SYS_ADMIN and friends)" \
     "run: sudo bash $0"

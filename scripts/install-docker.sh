@@ -59,15 +59,9 @@ BOOKWORM_LIBS=(libsystemd0 libcap2 libgcrypt20 liblzma5 libzstd1 liblz4-1)
 ENGINE_BINS=(usr/sbin/dockerd usr/sbin/docker-proxy usr/bin/containerd usr/bin/containerd-shim-runc-v2
     usr/bin/docker usr/libexec/docker/cli-plugins/docker-compose)
 
-log() { echo "[install-docker] $*"; }
-warn() { echo "[install-docker] WARNING: $*" >&2; }
-die() {
-    echo "[install-docker] ERROR: $1" >&2
-    shift
-    local line
-    for line in "$@"; do echo "[install-docker]   how to fix: $line" >&2; done
-    exit 1
-}
+LOG_TAG=install-docker
+# shellcheck source=lib/log.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib/log.sh"
 
 [ "$(id -u)" -eq 0 ] || die "must run as root (starts dockerd, installs packages)" "run: sudo bash $0"
 

@@ -8,8 +8,9 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
-log() { echo "[setup] $*"; }
-die() { echo "[setup] ERROR: $1" >&2; echo "[setup]   how to fix: $2" >&2; exit 1; }
+LOG_TAG=setup
+# shellcheck source=lib/log.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib/log.sh"
 
 [ "$(id -u)" -eq 0 ] || die "must run as root (installs packages and CRIU)" "sudo $0"
 command -v apt-get >/dev/null || die "this script needs a Debian-like system (apt-get)" \

@@ -1,7 +1,12 @@
 package dev.rfork.worker;
 
+import dev.rfork.client.ClientSettings;
+import dev.rfork.client.RforkClient;
+import dev.rfork.message.MessageException;
+import dev.rfork.message.Reason;
 import dev.rfork.worker.config.WorkerConfig;
 import dev.rfork.worker.criu.CriuProcess;
+import dev.rfork.worker.ftp.client.FtpTransport;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -12,8 +17,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * What a node needs before its worker can serve: CRIU, privileges, free ports, a writable spool.
- * The worker refuses to start on a failed check; {@code rfork doctor} prints them all.
+ * What a node needs before its worker can serve: CRIU, privileges, free ports, a writable spool;
+ * and, once it runs, a broker that takes the client's login and an FTP server that takes the
+ * worker's, through the same clients that serve requests. The worker refuses to start on a
+ * failed check; {@code rfork doctor} prints them all. One place, so a check changes once (TLS).
  */
 public final class Preflight {
 
@@ -40,6 +47,15 @@ public final class Preflight {
         return checks;
     }
 
+    /** What {@code rfork doctor} checks on a node whose worker should be running. */
+    public static List<Check> doctor(WorkerConfig config, ClientSettings client) {
+        List<Check> checks = new ArrayList<>(run(config, false));
+        checks.add(criuCheck(config));
+        checks.add(broker(client));
+        checks.add(ftpLogin(config));
+        return checks;
+    }
+
     public static List<Check> failures(List<Check> checks) {
         return checks.stream().filter(check -> !check.ok()).toList();
     }
@@ -52,6 +68,37 @@ public final class Preflight {
             return new Check("CRIU", false, "cannot run '" + String.join(" ", config.criu()) + "': " + e.getMessage(),
                     "run scripts/install-criu.sh as root (installs a CRIU that works on this kernel), "
                             + "or set RFORK_CRIU to a working criu");
+        }
+    }
+
+    private static Check criuCheck(WorkerConfig config) {
+        try {
+            return new Check("criu check", true, new CriuProcess(config.criu()).check(), "");
+        } catch (RuntimeException e) {
+            return new Check("criu check", false, e.getMessage(),
+                    "CRIU does not work on this kernel: run scripts/install-criu.sh as root");
+        }
+    }
+
+    private static Check broker(ClientSettings settings) {
+        try (RforkClient client = settings.connect()) {
+            return new Check("broker", true, settings.brokerUrl() + " accepts user " + settings.user(), "");
+        } catch (RuntimeException e) {
+            return new Check("broker", false, e.getMessage(),
+                    "start the worker with './rfork worker', or point --broker / RFORK_BROKER_URL at it");
+        }
+    }
+
+    private static Check ftpLogin(WorkerConfig config) {
+        String server = config.node() + ":" + config.ftp().port();
+        try {
+            new FtpTransport(config.ftp()).checkLogin(config.node());
+            return new Check("FTP", true, server + " accepts user " + config.ftp().user(), "");
+        } catch (MessageException e) {
+            String fix = e.reason() == Reason.TARGET_UNREACHABLE
+                    ? "start the worker with './rfork worker' (it runs the FTP server), or set RFORK_FTP_PORT"
+                    : "check RFORK_FTP_USER / RFORK_FTP_PASSWORD match the node's FTP server";
+            return new Check("FTP", false, server + ": " + e.getMessage(), fix);
         }
     }
 

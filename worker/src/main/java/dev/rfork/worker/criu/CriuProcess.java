@@ -175,6 +175,17 @@ public final class CriuProcess implements Criu {
         watchdog.stop();
     }
 
+    /** {@code criu check}: the kernel has what CRIU needs. Its last line, or throws with its output. */
+    public String check() {
+        List<String> command = new ArrayList<>(criu);
+        command.add("check");
+        CommandResult result = run(command, Duration.ofSeconds(60));
+        if (result.exitStatus() != 0) {
+            throw new IllegalStateException("criu check exited " + result.exitStatus() + ": " + result.tailText());
+        }
+        return result.tail().isEmpty() ? "" : result.tail().get(result.tail().size() - 1).trim();
+    }
+
     @Override
     public String version() {
         List<String> command = new ArrayList<>(criu);

@@ -43,6 +43,16 @@ public final class FtpTransport implements ImageTransport {
         this.maxConnections = maxConnections;
     }
 
+    /**
+     * Logs in to the target's FTP server the way a shipment does, and out again; throws the
+     * shipment's own failure ({@code TARGET_UNREACHABLE}, {@code SHIP_FAILED}) when it cannot.
+     */
+    public void checkLogin(NodeAddress target) {
+        try (FtpConnection connection = FtpConnection.open(target, settings)) {
+            connection.logout();
+        }
+    }
+
     @Override
     public Shipment ship(NodeAddress target, UUID requestId, Path dir) {
         long start = System.nanoTime();

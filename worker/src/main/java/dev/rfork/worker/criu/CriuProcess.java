@@ -209,8 +209,8 @@ public final class CriuProcess implements Criu {
         Map<String, String> evidence = new LinkedHashMap<>();
         evidence.put("exitStatus", Integer.toString(result.exitStatus()));
         evidence.put("output", result.tailText());
+        // The tail only: the log itself is deleted with the rest of a failed request.
         if (logFile != null) {
-            evidence.put("logFile", logFile.toString());
             evidence.put("logTail", errorTail(readQuietly(logFile)));
         }
         return new MessageException(reason, what + " (exit status " + result.exitStatus() + ")", evidence, null);

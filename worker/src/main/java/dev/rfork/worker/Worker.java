@@ -16,6 +16,7 @@ import dev.rfork.worker.intake.CheckpointHandler;
 import dev.rfork.worker.intake.RequestClaims;
 import dev.rfork.worker.intake.RequestValidator;
 import dev.rfork.worker.intake.ServeLoop;
+import dev.rfork.worker.restore.InboxPruner;
 import dev.rfork.worker.restore.RestoreHandler;
 import dev.rfork.worker.ship.LocalTransport;
 import dev.rfork.worker.ship.ShipStep;
@@ -86,6 +87,7 @@ public final class Worker implements AutoCloseable {
         EventPublisher events = new EventPublisher(publishing);
         resources.add(events);
         Recovery.run(spool, events, node);
+        resources.add(InboxPruner.start(spool, config.inboxRetention(), config.inboxPruneEvery()));
 
         Criu criu = new CriuProcess(config.criu());
         JMSContext listening = context(factory, JMSContext.AUTO_ACKNOWLEDGE);

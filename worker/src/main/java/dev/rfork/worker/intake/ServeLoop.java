@@ -97,6 +97,7 @@ public final class ServeLoop implements Runnable {
         try {
             if (delivery.committed()) {
                 publish(delivery, delivery.failureType(), failure);
+                delivery.failedFinally();
                 return;
             }
             Disposition disposition = failure.reason().disposition();
@@ -111,6 +112,7 @@ public final class ServeLoop implements Runnable {
                 deadLetter(body, failure);
             }
             transaction.commit();
+            delivery.failedFinally();
         } catch (RuntimeException e) {
             LOG.error("[{}] could not settle the message after {}; it will be redelivered",
                     delivery.requestId(), failure.reason(), e);

@@ -1,5 +1,6 @@
 package dev.rfork.worker;
 
+import dev.rfork.config.OwnerOnly;
 import dev.rfork.worker.config.WorkerConfig;
 import dev.rfork.worker.criu.CriuProcess;
 import java.io.IOException;
@@ -72,7 +73,7 @@ public final class Preflight {
 
     private static Check spool(Path spool) {
         try {
-            Files.createDirectories(spool);
+            OwnerOnly.directory(spool);
             Path probe = Files.createTempFile(spool, ".probe", "");
             Files.delete(probe);
             return new Check("spool", true, spool + " is writable", "");

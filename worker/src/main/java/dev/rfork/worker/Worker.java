@@ -1,6 +1,7 @@
 package dev.rfork.worker;
 
 import dev.rfork.address.Queues;
+import dev.rfork.config.OwnerOnly;
 import dev.rfork.worker.broker.EmbeddedBroker;
 import dev.rfork.worker.config.WorkerConfig;
 import dev.rfork.worker.criu.Criu;
@@ -64,6 +65,8 @@ public final class Worker implements AutoCloseable {
     private void open() throws Exception {
         long start = System.nanoTime();
         String node = config.node().canonical();
+        // The home may exist already (secrets came from the environment, or an older rfork made it).
+        OwnerOnly.directory(config.home());
         Spool spool = new Spool(config.spool()).create();
         // What the embedded FTP server hashed on upload; an external server records nothing.
         ReceivedFiles received = null;

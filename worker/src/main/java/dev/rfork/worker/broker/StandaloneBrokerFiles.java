@@ -1,5 +1,6 @@
 package dev.rfork.worker.broker;
 
+import dev.rfork.config.OwnerOnly;
 import dev.rfork.worker.config.WorkerConfig;
 import java.io.IOException;
 import java.io.InputStream;
@@ -21,8 +22,11 @@ public final class StandaloneBrokerFiles {
     }
 
     public static void write(WorkerConfig config, Path etc) throws IOException {
-        Files.createDirectories(etc);
-        Files.writeString(etc.resolve("broker.xml"), brokerXml(config));
+        if (!Files.isDirectory(etc)) {
+            OwnerOnly.directory(etc);
+        }
+        // The cluster's password is in it.
+        writePrivate(etc.resolve("broker.xml"), brokerXml(config));
         writePrivate(etc.resolve("artemis-users.properties"), "# written by rfork broker-config\n"
                 + "admin = " + config.adminPassword() + "\n"
                 + config.workerUser() + " = " + config.workerPassword() + "\n"
@@ -57,8 +61,12 @@ public final class StandaloneBrokerFiles {
         return Files.readString(config.brokerConfig());
     }
 
+    /** Made owner-only before the secrets go in (the file may exist with a wider mode). */
     private static void writePrivate(Path file, String text) throws IOException {
-        Files.writeString(file, text);
+        if (!Files.exists(file)) {
+            Files.createFile(file, OwnerOnly.fileMode());
+        }
         Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+        Files.writeString(file, text);
     }
 }

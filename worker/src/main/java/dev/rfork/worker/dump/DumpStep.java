@@ -1,5 +1,6 @@
 package dev.rfork.worker.dump;
 
+import dev.rfork.config.OwnerOnly;
 import dev.rfork.message.Event;
 import dev.rfork.message.EventType;
 import dev.rfork.message.ForkRequest;
@@ -42,7 +43,7 @@ public final class DumpStep {
         Dumped dumped = new Dumped(dir, dir.resolveSibling(request.requestId() + ".dump.log"), Optional.empty());
         // A redelivered request dumps again: the process has moved on since the last attempt.
         dumped.delete();
-        Files.createDirectories(dir);
+        OwnerOnly.directory(dir);
         if (request.mode() == Mode.MIGRATE) {
             dumped = new Dumped(dir, dumped.log(),
                     Optional.of(HeldOriginal.mark(spool.heldMarker(request.requestId()), request.pid())));

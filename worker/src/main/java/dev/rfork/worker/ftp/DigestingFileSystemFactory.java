@@ -1,5 +1,6 @@
 package dev.rfork.worker.ftp;
 
+import dev.rfork.config.OwnerOnly;
 import dev.rfork.worker.spool.Manifest;
 import dev.rfork.worker.spool.ReceivedFiles;
 import java.io.BufferedOutputStream;
@@ -10,6 +11,7 @@ import java.io.OutputStream;
 import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.HexFormat;
@@ -113,6 +115,10 @@ final class DigestingFileSystemFactory implements FileSystemFactory {
             }
             Path path = file.toPath();
             long generation = received.writing(path);
+            if (!file.exists()) {
+                // Images hold process memory: owner-only from the start, whatever the umask.
+                Files.createFile(path, OwnerOnly.fileMode());
+            }
             RandomAccessFile raf = new RandomAccessFile(file, "rw");
             try {
                 // The native file system truncates to the offset unconditionally. On ext4 a
@@ -241,9 +247,21 @@ final class DigestingFileSystemFactory implements FileSystemFactory {
             return delegate.getPhysicalFile();
         }
 
+        /** As the native one, but owner-only (the inbox is, too). */
         @Override
         public boolean mkdir() {
-            return delegate.mkdir();
+            if (!(delegate.getPhysicalFile() instanceof File file)) {
+                return delegate.mkdir();
+            }
+            if (!delegate.isWritable()) {
+                return false;
+            }
+            try {
+                Files.createDirectory(file.toPath(), OwnerOnly.directoryMode());
+                return true;
+            } catch (IOException e) {
+                return false;
+            }
         }
 
         @Override

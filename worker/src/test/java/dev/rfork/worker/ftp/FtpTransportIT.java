@@ -14,6 +14,7 @@ import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -94,6 +95,21 @@ class FtpTransportIT {
                 .isEqualTo(shipment.manifest());
         for (Manifest.Entry entry : shipment.manifest().files()) {
             assertThat(received.peek(arrived.resolve(entry.name()))).as("used up: " + entry.name()).isNull();
+        }
+    }
+
+    @Test
+    void whatArrivesIsOwnerOnly() throws Exception {
+        writeCriuLikeImage(images);
+        UUID requestId = UUID.randomUUID();
+
+        new FtpTransport(settings).ship(LOCALHOST, requestId, images);
+
+        Path arrived = root.resolve(requestId.toString());
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(arrived))).isEqualTo("rwx------");
+        for (Path file : list(arrived)) {
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file))).as(file.toString())
+                    .isEqualTo("rw-------");
         }
     }
 

@@ -43,12 +43,12 @@ public final class DumpStep {
         Dumped dumped = new Dumped(dir, dir.resolveSibling(request.requestId() + ".dump.log"), Optional.empty());
         // A redelivered request dumps again: the process has moved on since the last attempt.
         dumped.delete();
-        OwnerOnly.directory(dir);
-        if (request.mode() == Mode.MIGRATE) {
-            dumped = new Dumped(dir, dumped.log(),
-                    Optional.of(HeldOriginal.mark(spool.heldMarker(request.requestId()), request.pid())));
-        }
         try {
+            OwnerOnly.directory(dir);
+            if (request.mode() == Mode.MIGRATE) {
+                dumped = new Dumped(dir, dumped.log(),
+                        Optional.of(HeldOriginal.mark(spool.heldMarker(request.requestId()), request.pid())));
+            }
             Criu.DumpResult result = criu.dump(request.pid(), request.mode(), dir, dumped.log());
             events.publish(Event.of(request.requestId(), EventType.DUMPED, request.mode(), node)
                     .withPid(request.pid())

@@ -7,7 +7,6 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.util.Base64;
 import java.util.HashMap;
@@ -110,7 +109,7 @@ public final class Settings {
         Path secrets = home.resolve(SECRETS_FILE);
         Properties stored = new Properties();
         try {
-            Files.createDirectories(home);
+            OwnerOnly.directory(home);
             if (Files.isRegularFile(secrets)) {
                 try (InputStream in = Files.newInputStream(secrets)) {
                     stored.load(in);
@@ -124,8 +123,7 @@ public final class Settings {
             new SecureRandom().nextBytes(random);
             value = Base64.getUrlEncoder().withoutPadding().encodeToString(random);
             stored.setProperty(key, value);
-            Path temporary = Files.createTempFile(home, ".secrets", ".tmp",
-                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            Path temporary = Files.createTempFile(home, ".secrets", ".tmp", OwnerOnly.fileMode());
             try (OutputStream out = Files.newOutputStream(temporary, StandardOpenOption.TRUNCATE_EXISTING)) {
                 stored.store(out, "rfork secrets generated on first use; keep this file private");
             }

@@ -2,6 +2,7 @@ package dev.rfork.worker;
 
 import dev.rfork.client.ClientSettings;
 import dev.rfork.client.RforkClient;
+import dev.rfork.config.OwnerOnly;
 import dev.rfork.message.MessageException;
 import dev.rfork.message.Reason;
 import dev.rfork.worker.config.WorkerConfig;
@@ -119,7 +120,7 @@ public final class Preflight {
 
     private static Check spool(Path spool) {
         try {
-            Files.createDirectories(spool);
+            OwnerOnly.directory(spool);
             Path probe = Files.createTempFile(spool, ".probe", "");
             Files.delete(probe);
             return new Check("spool", true, spool + " is writable", "");

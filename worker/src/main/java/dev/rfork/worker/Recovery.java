@@ -10,10 +10,6 @@ import dev.rfork.worker.spool.Spool;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import dev.rfork.worker.criu.ProcFs;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.slf4j.Logger;
@@ -21,13 +17,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * At start, settles what a previous worker left: originals it held stopped for a migrate are
- * resumed (a possible second copy is better than a lost process), half-written dumps deleted,
- * and what old restores left in the inbox pruned.
+ * resumed (a possible second copy is better than a lost process) and half-written dumps
+ * deleted. What old restores left in the inbox is InboxPruner's.
  */
 final class Recovery {
     private static final Logger LOG = LoggerFactory.getLogger(Recovery.class);
-
-    private static final Duration RETENTION = Duration.ofDays(1);
 
     private Recovery() {
     }
@@ -47,7 +41,6 @@ final class Recovery {
                 Spool.deleteTree(dump);
             }
         }
-        pruneInbox(spool, RETENTION);
     }
 
     /**
@@ -70,39 +63,6 @@ final class Recovery {
                 .withFailure(Reason.INTERNAL_ERROR, detail, evidence));
         events.publish(Event.of(requestId, EventType.FAILED, Mode.MIGRATE, node)
                 .withFailure(Reason.INTERNAL_ERROR, detail, evidence));
-    }
-
-    /**
-     * What a restore leaves in the inbox (manifest, CRIU's log, the copy's output) is kept for a
-     * day, and as long as the copy runs: its output file is its stdout.
-     */
-    static void pruneInbox(Spool spool, Duration retention) throws IOException {
-        java.time.Instant cutoff = java.time.Instant.now().minus(retention);
-        Map<String, List<Path>> byRequest = new java.util.HashMap<>();
-        try (var entries = Files.list(spool.inbox())) {
-            for (Path entry : entries.toList()) {
-                String name = entry.getFileName().toString();
-                byRequest.computeIfAbsent(name.split("\\.", 2)[0], id -> new ArrayList<>()).add(entry);
-            }
-        }
-        for (var request : byRequest.entrySet()) {
-            boolean old = true;
-            for (Path entry : request.getValue()) {
-                old &= Files.getLastModifiedTime(entry).toInstant().isBefore(cutoff);
-            }
-            if (old && !copyRuns(spool.inbox().resolve(request.getKey() + ".restored"))) {
-                request.getValue().forEach(Spool::deleteTree);
-                LOG.info("[{}] pruned from the inbox (older than {})", request.getKey(), retention);
-            }
-        }
-    }
-
-    private static boolean copyRuns(Path restored) throws IOException {
-        if (!Files.exists(restored)) {
-            return false;
-        }
-        String[] pids = Files.readString(restored).trim().split("\\s+");
-        return ProcFs.isRunning(Long.parseLong(pids[0]));
     }
 
     private static UUID requestId(Path marker) {

@@ -1,6 +1,7 @@
 package dev.rfork.worker;
 
 import dev.rfork.address.Queues;
+import dev.rfork.config.OwnerOnly;
 import dev.rfork.worker.broker.EmbeddedBroker;
 import dev.rfork.worker.checkpoint.CheckpointHandler;
 import dev.rfork.worker.config.WorkerConfig;
@@ -15,6 +16,7 @@ import dev.rfork.worker.ftp.server.EmbeddedFtpServer;
 import dev.rfork.worker.handoff.HandoffStep;
 import dev.rfork.worker.intake.RequestClaims;
 import dev.rfork.worker.intake.RequestValidator;
+import dev.rfork.worker.restore.InboxPruner;
 import dev.rfork.worker.restore.RestoreHandler;
 import dev.rfork.worker.serve.Handler;
 import dev.rfork.worker.serve.ServeLoop;
@@ -65,6 +67,8 @@ public final class Worker implements AutoCloseable {
     private void open() throws Exception {
         long start = System.nanoTime();
         String node = config.node().canonical();
+        // The home may exist already (secrets came from the environment, or an older rfork made it).
+        OwnerOnly.directory(config.home());
         Spool spool = new Spool(config.spool()).create();
         // What the embedded FTP server hashed on upload; an external server records nothing.
         ReceivedFiles received = null;
@@ -88,6 +92,7 @@ public final class Worker implements AutoCloseable {
         EventPublisher events = new EventPublisher(publishing);
         resources.add(events);
         Recovery.run(spool, events, node);
+        resources.add(InboxPruner.start(spool, config.inboxRetention(), config.inboxPruneEvery()));
 
         criu = new CriuProcess(config.criu());
         JMSContext listening = context(factory, JMSContext.AUTO_ACKNOWLEDGE);

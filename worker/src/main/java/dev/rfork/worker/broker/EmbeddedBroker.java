@@ -1,16 +1,21 @@
 package dev.rfork.worker.broker;
 
 import dev.rfork.address.Queues;
+import dev.rfork.config.OwnerOnly;
 import dev.rfork.worker.config.WorkerConfig;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.activemq.artemis.api.core.QueueConfiguration;
 import org.apache.activemq.artemis.api.core.RoutingType;
+import org.apache.activemq.artemis.core.config.FileDeploymentManager;
 import org.apache.activemq.artemis.core.config.impl.FileConfiguration;
 import org.apache.activemq.artemis.core.config.impl.SecurityConfiguration;
 import org.apache.activemq.artemis.core.server.ActiveMQServer;
 import org.apache.activemq.artemis.core.server.embedded.EmbeddedActiveMQ;
 import org.apache.activemq.artemis.spi.core.security.ActiveMQJAASSecurityManager;
 import org.apache.activemq.artemis.spi.core.security.jaas.InVMLoginModule;
-import org.apache.activemq.artemis.core.config.FileDeploymentManager;
 
 /**
  * The node's Artemis broker, in the worker's JVM. Addresses, security and delivery policy come
@@ -18,7 +23,8 @@ import org.apache.activemq.artemis.core.config.FileDeploymentManager;
  * the worker's configuration. Accounts: {@code worker} (role worker) and {@code app} (role app).
  */
 public final class EmbeddedBroker implements AutoCloseable {
-    private static final java.util.concurrent.atomic.AtomicInteger IN_VM_IDS = new java.util.concurrent.atomic.AtomicInteger();
+    private static final List<String> DATA_DIRECTORIES = List.of("journal", "bindings", "paging", "large-messages");
+    private static final AtomicInteger IN_VM_IDS = new AtomicInteger();
 
     private final EmbeddedActiveMQ embedded;
     private final String inVmUrl;
@@ -36,7 +42,7 @@ public final class EmbeddedBroker implements AutoCloseable {
         deployment.addDeployable(configuration);
         deployment.readConfiguration();
 
-        String data = config.brokerData().toString();
+        String data = privateDirectories(config.brokerData()).toString();
         configuration.setJournalDirectory(data + "/journal");
         configuration.setBindingsDirectory(data + "/bindings");
         configuration.setPagingDirectory(data + "/paging");
@@ -70,6 +76,18 @@ public final class EmbeddedBroker implements AutoCloseable {
         EmbeddedBroker broker = new EmbeddedBroker(embedded, "vm://" + inVmId);
         broker.ensureRestoreQueue(config);
         return broker;
+    }
+
+    /**
+     * The journal holds every request and event in flight (and who sent them): Artemis would
+     * create its directories as the umask says, so they are made owner-only first.
+     */
+    private static Path privateDirectories(Path data) throws IOException {
+        OwnerOnly.directory(data);
+        for (String dir : DATA_DIRECTORIES) {
+            OwnerOnly.directory(data.resolve(dir));
+        }
+        return data;
     }
 
     /** {@code restore.<this node>} exists only on this node's broker, created by its worker. */

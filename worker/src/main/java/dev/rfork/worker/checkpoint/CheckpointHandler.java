@@ -19,10 +19,8 @@ import dev.rfork.worker.serve.Delivery;
 import dev.rfork.worker.serve.Handler;
 import dev.rfork.worker.ship.ShipStep;
 import dev.rfork.worker.ship.Shipment;
-import dev.rfork.worker.spool.Spool;
 import jakarta.jms.JMSContext;
 import java.io.IOException;
-import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
@@ -84,16 +82,17 @@ public final class CheckpointHandler implements Handler {
             handoff.handOff(request, target, shipment, delivery);
             // Only after the hand-off: freeing a dump takes time (25-40 ms for 270 MB here, more
             // once its blocks are allocated), which the copy need not wait for. It now overlaps
-            // the target's verify and restore (for migrate, the wait for them). What a crash
-            // leaves in the outbox, Recovery deletes at the next start.
-            deleteQuietly(dumped.imageDir(), null);
+            // the target's verify and restore (for migrate, the wait for them). CRIU's log goes
+            // with it (its tail is in the events of a failure). What a crash leaves in the
+            // outbox, Recovery deletes at the next start.
+            deleteQuietly(dumped, null);
             if (completion != null && held.isPresent()) {
                 completion.finish(request, held.get(), handoff.restoreTimeout(request));
             }
         } catch (Exception e) {
             // Unless the copy was confirmed (and the original ended), the original must run again.
             held.ifPresent(HeldOriginal::resume);
-            deleteQuietly(dumped.imageDir(), e);
+            deleteQuietly(dumped, e);
             throw e;
         }
     }
@@ -111,14 +110,15 @@ public final class CheckpointHandler implements Handler {
      * The images are not needed any more: once handed off, a failure to delete them must not fail
      * the request, nor hide the failure that got us here; Recovery deletes leftovers at start.
      */
-    private static void deleteQuietly(Path dir, Exception failure) {
+    private static void deleteQuietly(DumpStep.Dumped dumped, Exception failure) {
         try {
-            Spool.deleteTree(dir);
+            dumped.delete();
         } catch (RuntimeException e) {
             if (failure != null) {
                 failure.addSuppressed(e);
             } else {
-                LOG.warn("cannot delete the dump {} (the next worker start will): {}", dir, e.getMessage());
+                LOG.warn("cannot delete the dump {} (the next worker start will): {}", dumped.imageDir(),
+                        e.getMessage());
             }
         }
     }

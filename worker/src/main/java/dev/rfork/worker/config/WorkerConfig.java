@@ -16,6 +16,8 @@ import java.util.Set;
  * @param nodes         the nodes this node may send copies to (always includes itself)
  * @param forkGrants    which broker user may have processes of which owners checkpointed
  * @param maxAttempts   deliveries of one request before a transient failure becomes final
+ * @param inboxRetention how long what a request left in the inbox is kept once its copy has ended
+ * @param inboxPruneEvery how often the inbox is pruned while the worker runs
  */
 public record WorkerConfig(
         NodeAddress node,
@@ -40,7 +42,9 @@ public record WorkerConfig(
         List<String> criu,
         Duration restoreTimeout,
         ForkGrants forkGrants,
-        int maxAttempts) {
+        int maxAttempts,
+        Duration inboxRetention,
+        Duration inboxPruneEvery) {
 
     public static WorkerConfig from(Settings settings) {
         NodeAddress node = NodeAddress.parse(settings.get("node", "127.0.0.1"));
@@ -87,7 +91,18 @@ public record WorkerConfig(
                 List.of(settings.get("criu", defaultCriu()).split("\\s+")),
                 Duration.ofSeconds(settings.getInt("restore-timeout-seconds", 60)),
                 grants,
-                settings.getInt("max-attempts", 3));
+                settings.getInt("max-attempts", 3),
+                seconds(settings, "inbox.retention-seconds", Duration.ofDays(1)),
+                seconds(settings, "inbox.prune-every-seconds", Duration.ofHours(1)));
+    }
+
+    private static Duration seconds(Settings settings, String key, Duration defaultValue) {
+        int seconds = settings.getInt(key, (int) defaultValue.toSeconds());
+        if (seconds < 1) {
+            throw new IllegalArgumentException("setting " + key + " (" + Settings.environmentName(key)
+                    + ") must be at least 1 second, got " + seconds);
+        }
+        return Duration.ofSeconds(seconds);
     }
 
     /** {@code embedded} (Apache FtpServer in the worker) or {@code external} (e.g. vsftpd writing into the inbox). */
@@ -153,6 +168,7 @@ public record WorkerConfig(
                         : "external " + brokerUrl) + ", ftp=" + (ftpEmbedded ? "embedded " : "external ") + ftp
                 + ", local copies " + (shipLocalByMove ? "moved" : "over FTP")
                 + ", criu=" + String.join(" ", criu) + ", restoreTimeout=" + restoreTimeout
-                + ", forkGrants=" + forkGrants + "]";
+                + ", forkGrants=" + forkGrants + ", inbox kept " + inboxRetention + " (pruned every "
+                + inboxPruneEvery + ")]";
     }
 }

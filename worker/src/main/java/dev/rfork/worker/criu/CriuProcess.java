@@ -84,20 +84,25 @@ public final class CriuProcess implements Criu {
         long start = System.nanoTime();
         Process holder = startHolder(command, stdio, childOutput);
         long deadline = System.nanoTime() + timeout.toNanos();
-        while (System.nanoTime() < deadline) {
-            if (Files.exists(pidFile)) {
-                long hostPid = findCopy(holder.pid(), deadline);
-                return new RestoredProcess(hostPid, holder.pid(), (System.nanoTime() - start) / 1_000_000);
+        try {
+            while (System.nanoTime() < deadline) {
+                if (Files.exists(pidFile)) {
+                    long hostPid = findCopy(holder.pid(), deadline);
+                    return new RestoredProcess(hostPid, holder.pid(), (System.nanoTime() - start) / 1_000_000);
+                }
+                if (!holder.isAlive()) {
+                    throw failure(Reason.CRIU_RESTORE_FAILED, "criu restore failed",
+                            CommandResult.of(holder.exitValue(), readQuietly(childOutput), LOG_TAIL_LINES), logFile);
+                }
+                sleep(5);
             }
-            if (!holder.isAlive()) {
-                throw failure(Reason.CRIU_RESTORE_FAILED, "criu restore failed",
-                        CommandResult.of(holder.exitValue(), readQuietly(childOutput), LOG_TAIL_LINES), logFile);
-            }
-            sleep(5);
+            holder.destroyForcibly();
+            throw failure(Reason.CRIU_RESTORE_FAILED, "criu restore did not finish within " + timeout,
+                    CommandResult.of(-1, "", LOG_TAIL_LINES), logFile);
+        } finally {
+            // Only our signal that the copy runs; the copy's PID is found in /proc, not read from it.
+            pidFile.toFile().delete();
         }
-        holder.destroyForcibly();
-        throw failure(Reason.CRIU_RESTORE_FAILED, "criu restore did not finish within " + timeout,
-                CommandResult.of(-1, "", LOG_TAIL_LINES), logFile);
     }
 
     private List<String> restoreCommand(Path imageDir, Path logFile, Path pidFile, Stdio stdio, Path childOutput) {
@@ -242,8 +247,8 @@ public final class CriuProcess implements Criu {
         Map<String, String> evidence = new LinkedHashMap<>();
         evidence.put("exitStatus", Integer.toString(result.exitStatus()));
         evidence.put("output", result.tailText());
+        // The tail only: the log itself is deleted with the rest of a failed request.
         if (logFile != null) {
-            evidence.put("logFile", logFile.toString());
             evidence.put("logTail", errorTail(readQuietly(logFile)));
         }
         return new MessageException(reason, what + " (exit status " + result.exitStatus() + ")", evidence, null);

@@ -1,5 +1,6 @@
 package dev.rfork.worker.dump;
 
+import dev.rfork.config.OwnerOnly;
 import dev.rfork.message.Event;
 import dev.rfork.message.EventType;
 import dev.rfork.message.ForkRequest;
@@ -28,31 +29,46 @@ public final class DumpStep {
         this.node = node;
     }
 
-    /** The dump's directory, and the held original for a migrate. */
-    public record Dumped(Path imageDir, Optional<HeldOriginal> held) {
+    /** The dump's directory, CRIU's log of it, and the held original for a migrate. */
+    public record Dumped(Path imageDir, Path log, Optional<HeldOriginal> held) {
+        /** Deletes the images and the log: once handed off or failed, neither is needed. */
+        public void delete() {
+            Spool.deleteTree(imageDir);
+            Spool.deleteTree(log);
+        }
     }
 
     public Dumped dump(ForkRequest request) throws IOException {
         Path dir = spool.outbox(request.requestId());
+        Dumped dumped = new Dumped(dir, dir.resolveSibling(request.requestId() + ".dump.log"), Optional.empty());
         // A redelivered request dumps again: the process has moved on since the last attempt.
-        Spool.deleteTree(dir);
-        Files.createDirectories(dir);
-        Optional<HeldOriginal> held = Optional.empty();
-        if (request.mode() == Mode.MIGRATE) {
-            held = Optional.of(HeldOriginal.mark(spool.heldMarker(request.requestId()), request.pid()));
-        }
-        Path log = dir.resolveSibling(request.requestId() + ".dump.log");
-        Criu.DumpResult result;
+        dumped.delete();
         try {
-            result = criu.dump(request.pid(), request.mode(), dir, log);
-        } catch (RuntimeException e) {
-            held.ifPresent(HeldOriginal::resume);
+            OwnerOnly.directory(dir);
+            if (request.mode() == Mode.MIGRATE) {
+                dumped = new Dumped(dir, dumped.log(),
+                        Optional.of(HeldOriginal.mark(spool.heldMarker(request.requestId()), request.pid())));
+            }
+            Criu.DumpResult result = criu.dump(request.pid(), request.mode(), dir, dumped.log());
+            events.publish(Event.of(request.requestId(), EventType.DUMPED, request.mode(), node)
+                    .withPid(request.pid())
+                    .withStats(stats(result, dir)));
+            return dumped;
+        } catch (IOException | RuntimeException e) {
+            dumped.held().ifPresent(HeldOriginal::resume);
+            // Nothing of a failed attempt may stay: images left on a full spool would fail every
+            // later request too. CRIU's log tail is in the failure's evidence.
+            deleteAfterFailure(dumped, e);
             throw e;
         }
-        events.publish(Event.of(request.requestId(), EventType.DUMPED, request.mode(), node)
-                .withPid(request.pid())
-                .withStats(stats(result, dir)));
-        return new Dumped(dir, held);
+    }
+
+    private static void deleteAfterFailure(Dumped dumped, Exception failure) {
+        try {
+            dumped.delete();
+        } catch (RuntimeException e) {
+            failure.addSuppressed(e);
+        }
     }
 
     private static void putIfKnown(Map<String, Long> stats, String key, long value, long divisor) {

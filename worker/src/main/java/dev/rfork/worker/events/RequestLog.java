@@ -1,9 +1,12 @@
 package dev.rfork.worker.events;
 
+import dev.rfork.config.OwnerOnly;
 import dev.rfork.message.Event;
 import dev.rfork.message.Messages;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.SeekableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -15,6 +18,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,6 +35,8 @@ public final class RequestLog {
     private static final String SUFFIX = ".jsonl";
 
     private static final Duration PRUNE_EVERY = Duration.ofHours(1);
+    private static final Set<StandardOpenOption> APPEND_OR_CREATE = Set.of(StandardOpenOption.CREATE,
+            StandardOpenOption.APPEND, StandardOpenOption.WRITE);
 
     private final Path dir;
     private Instant nextPrune = Instant.now().plus(PRUNE_EVERY);
@@ -45,7 +51,7 @@ public final class RequestLog {
 
     /** Creates the directory and drops what is older than {@link #RETENTION}. */
     public RequestLog open() throws IOException {
-        Files.createDirectories(dir);
+        OwnerOnly.directory(dir);
         prune(Instant.now().minus(RETENTION));
         return this;
     }
@@ -61,7 +67,12 @@ public final class RequestLog {
             prune(Instant.now().minus(RETENTION));
         }
         byte[] line = (Messages.toJson(event) + "\n").getBytes(StandardCharsets.UTF_8);
-        Files.write(file(event.requestId()), line, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        try (SeekableByteChannel out = Files.newByteChannel(file(event.requestId()), APPEND_OR_CREATE, OwnerOnly.fileMode())) {
+            ByteBuffer buffer = ByteBuffer.wrap(line);
+            while (buffer.hasRemaining()) {
+                out.write(buffer);
+            }
+        }
     }
 
     /** The request's events in the order they arrived; empty when this node never heard of it. */

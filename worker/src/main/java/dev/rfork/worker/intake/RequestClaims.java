@@ -1,5 +1,6 @@
 package dev.rfork.worker.intake;
 
+import dev.rfork.config.OwnerOnly;
 import dev.rfork.worker.events.RequestLog;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -32,7 +33,7 @@ public final class RequestClaims {
     public RequestClaims(Path dir) {
         this.dir = dir;
         try {
-            Files.createDirectories(dir);
+            OwnerOnly.directory(dir);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create " + dir, e);
         }

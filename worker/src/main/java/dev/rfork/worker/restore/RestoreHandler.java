@@ -23,6 +23,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Serves {@code restore.<this node>}: verifies the uploaded images against the manifest whose
@@ -30,6 +32,7 @@ import java.util.Map;
  * id: a redelivered request whose copy already runs is answered again, not restored twice.
  */
 public final class RestoreHandler implements Handler {
+    private static final Logger LOG = LoggerFactory.getLogger(RestoreHandler.class);
     private static final Duration CRIU_RESTORE_TIMEOUT = Duration.ofMinutes(5);
 
     private final Criu criu;
@@ -68,6 +71,9 @@ public final class RestoreHandler implements Handler {
         if (answerAgainIfRestored(request, result)) {
             return;
         }
+        Path log = dir.resolveSibling(request.requestId() + ".restore.log");
+        Path output = dir.resolveSibling(request.requestId() + ".out");
+        delivery.afterFinalFailure(() -> deleteFailed(dir, log, output, result));
         if (Instant.now().isAfter(request.deadline())) {
             throw new MessageException(Reason.DEADLINE_EXPIRED, "the request arrived after its deadline "
                     + request.deadline() + "; the source has given up on it",
@@ -78,9 +84,7 @@ public final class RestoreHandler implements Handler {
         Manifest manifest = Manifest.verify(dir, request.manifestSha256(), fromThisNode, received);
         long verifyMs = (System.nanoTime() - verifyStart) / 1_000_000;
 
-        Path output = dir.resolveSibling(request.requestId() + ".out");
-        Criu.RestoredProcess copy = criu.restore(dir, dir.resolveSibling(request.requestId() + ".restore.log"),
-                output, CRIU_RESTORE_TIMEOUT);
+        Criu.RestoredProcess copy = criu.restore(dir, log, output, CRIU_RESTORE_TIMEOUT);
         Files.writeString(result, copy.hostPid() + " " + copy.holderPid());
         Map<String, Long> stats = new LinkedHashMap<>();
         stats.put("verifyMs", verifyMs);
@@ -93,7 +97,7 @@ public final class RestoreHandler implements Handler {
                 .withDetail("the copy of PID " + request.pid() + " from " + request.source() + " runs as PID "
                         + copy.hostPid() + " (PID " + request.pid() + " in its own PID namespace); output of the copy, "
                         + "if its stdout was a file or terminal: " + output));
-        deleteImages(dir);
+        deleteAllButTheCopysFiles(dir, log);
     }
 
     private boolean answerAgainIfRestored(RestoreRequest request, Path result) throws IOException {
@@ -110,14 +114,30 @@ public final class RestoreHandler implements Handler {
         return true;
     }
 
-    /** The images hold the process's memory; once the copy runs only the manifest is kept. */
-    private static void deleteImages(Path dir) throws IOException {
-        try (var files = Files.list(dir)) {
-            for (Path file : files.toList()) {
-                if (!file.getFileName().toString().equals(Manifest.FILE_NAME)) {
-                    Files.deleteIfExists(file);
-                }
-            }
+    /**
+     * The copy runs: it needs only its record ({@code .restored}) and its output ({@code .out},
+     * its stdout). The images hold the process's memory; they, the manifest and CRIU's log go now.
+     * The copy is restored whatever happens here, so a failure to delete is only logged.
+     */
+    private static void deleteAllButTheCopysFiles(Path dir, Path log) {
+        try {
+            Spool.deleteTree(dir);
+            Spool.deleteTree(log);
+        } catch (RuntimeException e) {
+            LOG.warn("cannot delete the images {} of a restored copy: {}", dir, e.getMessage());
+        }
+    }
+
+    /**
+     * A restore that failed for good keeps nothing: the images hold the process's memory, and
+     * CRIU's log tail and output are in the failure's evidence. Not when it will be tried again
+     * (it needs the images then), and the output stays if a copy runs after all.
+     */
+    private static void deleteFailed(Path dir, Path log, Path output, Path result) {
+        Spool.deleteTree(dir);
+        Spool.deleteTree(log);
+        if (!Files.exists(result)) {
+            Spool.deleteTree(output);
         }
     }
 }

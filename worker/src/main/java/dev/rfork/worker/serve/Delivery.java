@@ -6,12 +6,16 @@ import jakarta.jms.JMSContext;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One message being served: its transaction, and what is known of its request so far, so
  * that a failure at any point can be answered with the right request id.
  */
 public final class Delivery {
+    private static final Logger LOG = LoggerFactory.getLogger(Delivery.class);
+
     private final JMSContext transaction;
     private final int deliveryCount;
     private final String sender;
@@ -21,6 +25,7 @@ public final class Delivery {
     private Long pid;
     private boolean committed;
     private final List<Runnable> afterCommit = new ArrayList<>();
+    private final List<Runnable> afterFinalFailure = new ArrayList<>();
     private EventType failureType = EventType.FAILED;
 
     /**
@@ -61,6 +66,25 @@ public final class Delivery {
     /** Runs {@code action} right after the commit, before anything else happens (not on rollback). */
     public void afterCommit(Runnable action) {
         afterCommit.add(action);
+    }
+
+    /**
+     * Runs {@code action} once a failure of this message is final: answered or dead-lettered, not
+     * rolled back for another attempt (which would need what the action deletes).
+     */
+    public void afterFinalFailure(Runnable action) {
+        afterFinalFailure.add(action);
+    }
+
+    /** The failure was answered for good; a failing action is logged, it changes nothing for the request. */
+    void failedFinally() {
+        for (Runnable action : afterFinalFailure) {
+            try {
+                action.run();
+            } catch (RuntimeException e) {
+                LOG.warn("[{}] cleaning up after the failure failed: {}", requestId, e.getMessage());
+            }
+        }
     }
 
     public JMSContext transaction() {

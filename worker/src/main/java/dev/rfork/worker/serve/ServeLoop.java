@@ -111,7 +111,10 @@ public final class ServeLoop implements Runnable {
                 delivery.committed());
         try {
             switch (settlement) {
-                case REPORT -> publish(delivery, delivery.failureType(), failure);
+                case REPORT -> {
+                    publish(delivery, delivery.failureType(), failure);
+                    delivery.failedFinally();
+                }
                 case RETRY -> {
                     publish(delivery, EventType.RETRYING, failure);
                     transaction.rollback();
@@ -122,6 +125,7 @@ public final class ServeLoop implements Runnable {
                         deadLetter(body, failure);
                     }
                     transaction.commit();
+                    delivery.failedFinally();
                 }
             }
         } catch (RuntimeException e) {

@@ -1,10 +1,10 @@
 package dev.rfork.worker.spool;
 
+import dev.rfork.config.OwnerOnly;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Comparator;
 import java.util.UUID;
 import java.util.stream.Stream;
@@ -25,8 +25,7 @@ public final class Spool {
     public Spool create() {
         for (Path dir : new Path[] {root, inbox(), outbox(), held()}) {
             try {
-                Files.createDirectories(dir);
-                Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+                OwnerOnly.directory(dir);
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot create spool directory " + dir, e);
             }

@@ -215,7 +215,7 @@ class ManifestTest {
     /** What the embedded FTP server does when it has written a file: records its digest and stamp. */
     private static ReceivedFiles recorded(Path file, String sha256) throws IOException {
         ReceivedFiles received = new ReceivedFiles();
-        received.written(file, received.writing(file), Files.size(file), sha256);
+        received.written(file, received.writing(file), Files.size(file), sha256, ReceivedFiles.crc32c(file));
         return received;
     }
 

@@ -22,12 +22,30 @@ class ReceivedFilesTest {
         return Files.writeString(dir.resolve(name), content);
     }
 
+    private static long crc(Path file) throws IOException {
+        return ReceivedFiles.crc32c(file);
+    }
+
+    @Test
+    void aFileChangedWhileItWasWrittenIsNotHandedOut() throws IOException {
+        ReceivedFiles received = new ReceivedFiles();
+        Path file = file("pages-1.img", "12345");
+        long arrived = crc(file);
+        long generation = received.writing(file);
+        // Another writer changes a byte already written; the stamp at close includes the change.
+        Files.writeString(file, "12X45");
+
+        received.written(file, generation, 5, DIGEST, arrived);
+
+        assertThat(received.take(file)).isNull();
+    }
+
     @Test
     void aFinishedWriteIsHandedOutOnce() throws IOException {
         ReceivedFiles received = new ReceivedFiles();
         Path file = file("pages-1.img", "12345");
 
-        received.written(file, received.writing(file), 5, DIGEST);
+        received.written(file, received.writing(file), 5, DIGEST, crc(file));
 
         assertThat(received.peek(file)).isEqualTo(DIGEST);
         assertThat(received.take(file)).isEqualTo(DIGEST);
@@ -40,7 +58,7 @@ class ReceivedFilesTest {
         ReceivedFiles received = new ReceivedFiles();
         Path file = file("core-1.img", "x");
 
-        received.written(dir.resolve("sub/../core-1.img"), received.writing(file), 1, DIGEST);
+        received.written(dir.resolve("sub/../core-1.img"), received.writing(file), 1, DIGEST, crc(file));
 
         assertThat(received.take(file.toAbsolutePath())).isEqualTo(DIGEST);
     }
@@ -52,8 +70,8 @@ class ReceivedFilesTest {
         long first = received.writing(file);
         long second = received.writing(file);
 
-        received.written(file, first, 5, DIGEST);
-        received.written(file, second, 5, DIGEST);
+        received.written(file, first, 5, DIGEST, crc(file));
+        received.written(file, second, 5, DIGEST, crc(file));
 
         assertThat(received.take(file)).isNull();
     }
@@ -62,7 +80,7 @@ class ReceivedFilesTest {
     void writingAgainVoidsWhatWasRecorded() throws IOException {
         ReceivedFiles received = new ReceivedFiles();
         Path file = file("pages-1.img", "12345");
-        received.written(file, received.writing(file), 5, DIGEST);
+        received.written(file, received.writing(file), 5, DIGEST, crc(file));
 
         received.writing(file);
 
@@ -74,7 +92,7 @@ class ReceivedFilesTest {
         ReceivedFiles received = new ReceivedFiles();
         Path file = file("pages-1.img", "12345");
 
-        received.written(file, received.writing(file), 4, DIGEST);
+        received.written(file, received.writing(file), 4, DIGEST, crc(file));
 
         assertThat(received.take(file)).isNull();
     }
@@ -83,7 +101,7 @@ class ReceivedFilesTest {
     void aFileChangedSinceItWasRecordedIsNotHandedOut() throws IOException {
         ReceivedFiles received = new ReceivedFiles();
         Path file = file("pages-1.img", "12345");
-        received.written(file, received.writing(file), 5, DIGEST);
+        received.written(file, received.writing(file), 5, DIGEST, crc(file));
 
         Files.writeString(file, "123456");
 
@@ -94,7 +112,7 @@ class ReceivedFilesTest {
     void forgottenAndMissingFilesHaveNoDigest() throws IOException {
         ReceivedFiles received = new ReceivedFiles();
         Path file = file("pages-1.img", "12345");
-        received.written(file, received.writing(file), 5, DIGEST);
+        received.written(file, received.writing(file), 5, DIGEST, crc(file));
 
         received.forget(file);
 
@@ -106,7 +124,7 @@ class ReceivedFilesTest {
     void entriesExpire() throws IOException {
         ReceivedFiles received = new ReceivedFiles(Duration.ofMinutes(1), 100, clock::get);
         Path file = file("pages-1.img", "12345");
-        received.written(file, received.writing(file), 5, DIGEST);
+        received.written(file, received.writing(file), 5, DIGEST, crc(file));
 
         clock.addAndGet(Duration.ofMinutes(2).toNanos());
 
@@ -118,7 +136,7 @@ class ReceivedFilesTest {
         ReceivedFiles received = new ReceivedFiles(Duration.ofMinutes(1), 8, clock::get);
         for (int i = 0; i < 100; i++) {
             Path file = file("file-" + i + ".img", "x");
-            received.written(file, received.writing(file), 1, DIGEST);
+            received.written(file, received.writing(file), 1, DIGEST, crc(file));
             clock.incrementAndGet();
         }
         assertThat(received.size()).isLessThanOrEqualTo(8);
@@ -129,7 +147,7 @@ class ReceivedFilesTest {
         for (int i = 0; i < 8; i++) {
             received.writing(dir.resolve("pending-" + i + ".img"));
         }
-        received.written(late, received.writing(late), 1, DIGEST);
+        received.written(late, received.writing(late), 1, DIGEST, crc(late));
         assertThat(received.peek(dir.resolve("file-99.img"))).as("expired").isNull();
         assertThat(received.peek(late)).isEqualTo(DIGEST);
     }

@@ -1,5 +1,6 @@
 package dev.rfork.worker.ftp.server;
 
+import dev.rfork.config.OwnerOnly;
 import dev.rfork.worker.spool.Manifest;
 import dev.rfork.worker.spool.ReceivedFiles;
 import java.io.BufferedOutputStream;
@@ -10,10 +11,12 @@ import java.io.OutputStream;
 import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.zip.CRC32C;
 import org.apache.ftpserver.ftplet.FileSystemFactory;
 import org.apache.ftpserver.ftplet.FileSystemView;
 import org.apache.ftpserver.ftplet.FtpException;
@@ -21,8 +24,9 @@ import org.apache.ftpserver.ftplet.FtpFile;
 import org.apache.ftpserver.ftplet.User;
 
 /**
- * FtpServer's native file system, with every upload hashed (SHA-256) while it is written and
- * recorded in {@link ReceivedFiles}, so the restore need not read the images again. Everything
+ * FtpServer's native file system, with every upload hashed (SHA-256, CRC32C) while it is written
+ * and recorded in {@link ReceivedFiles}, so the restore need not hash the images again with
+ * SHA-256 (only a CRC32C pass checks they are still what arrived). Everything
  * else is delegated to the native file system; deletes and renames through the server void
  * what was recorded of the files concerned.
  */
@@ -113,6 +117,10 @@ final class DigestingFileSystemFactory implements FileSystemFactory {
             }
             Path path = file.toPath();
             long generation = received.writing(path);
+            if (!file.exists()) {
+                // Images hold process memory: owner-only from the start, whatever the umask.
+                Files.createFile(path, OwnerOnly.fileMode());
+            }
             RandomAccessFile raf = new RandomAccessFile(file, "rw");
             try {
                 // The native file system truncates to the offset unconditionally. On ext4 a
@@ -241,9 +249,21 @@ final class DigestingFileSystemFactory implements FileSystemFactory {
             return delegate.getPhysicalFile();
         }
 
+        /** As the native one, but owner-only (the inbox is, too). */
         @Override
         public boolean mkdir() {
-            return delegate.mkdir();
+            if (!(delegate.getPhysicalFile() instanceof File file)) {
+                return delegate.mkdir();
+            }
+            if (!delegate.isWritable()) {
+                return false;
+            }
+            try {
+                Files.createDirectory(file.toPath(), OwnerOnly.directoryMode());
+                return true;
+            } catch (IOException e) {
+                return false;
+            }
         }
 
         @Override
@@ -294,7 +314,8 @@ final class DigestingFileSystemFactory implements FileSystemFactory {
                 super.close();
             } finally {
                 if (sink.digest != null && !sink.failed) {
-                    received.written(path, generation, sink.written, HexFormat.of().formatHex(sink.digest.digest()));
+                    received.written(path, generation, sink.written, HexFormat.of().formatHex(sink.digest.digest()),
+                            sink.crc.getValue());
                 } else {
                     received.forget(path);
                 }
@@ -305,6 +326,8 @@ final class DigestingFileSystemFactory implements FileSystemFactory {
     private static final class Sink extends OutputStream {
         private final FileChannel channel;
         private final MessageDigest digest;
+        /** Of the same bytes: what the file must still hold at verification (see ReceivedFiles). */
+        private final CRC32C crc = new CRC32C();
         private long written;
         private boolean failed;
 
@@ -331,6 +354,7 @@ final class DigestingFileSystemFactory implements FileSystemFactory {
             }
             if (digest != null) {
                 digest.update(bytes, offset, length);
+                crc.update(bytes, offset, length);
             }
             written += length;
         }

@@ -23,12 +23,16 @@ import org.apache.mina.transport.socket.SocketSessionConfig;
 
 /**
  * The node's FTP server (Apache FtpServer): one user, with credentials, whose root is the
- * spool's inbox. Anonymous login is off; the user cannot leave its root. Uploads are hashed as
+ * spool's inbox. Anonymous login is off; the user cannot leave its root; data connections are
+ * passive only; wrong passwords cost time per address ({@link LoginThrottle}). Uploads are hashed as
  * they are written ({@link #received()}), so the restore need not read them again.
  */
 public final class EmbeddedFtpServer implements AutoCloseable {
     // Several nodes may ship here at once, each over up to FtpTransport.MAX_CONNECTIONS sessions.
     private static final int MAX_SESSIONS = 32;
+    /** A wrong password is answered this late, and the connection closed after this many. */
+    static final int LOGIN_FAILURE_DELAY_MS = 500;
+    static final int MAX_LOGIN_FAILURES = 3;
 
     private final FtpServer server;
     private final ReceivedFiles received;
@@ -46,16 +50,20 @@ public final class EmbeddedFtpServer implements AutoCloseable {
         DataConnectionConfigurationFactory data = new DataConnectionConfigurationFactory();
         data.setPassivePorts(settings.passivePorts());
         data.setPassiveAddress(bindAddress);
+        // Passive only (FtpConnection uses passive mode): with PORT/EPRT any client could make
+        // this server connect to any host and port ("FTP bounce"). The IP check is a second lock.
+        data.setActiveEnabled(false);
+        data.setActiveIpCheck(true);
         listener.setDataConnectionConfiguration(data.createDataConnectionConfiguration());
         factory.addListener("default", listener.createListener());
 
         ConnectionConfigFactory connections = new ConnectionConfigFactory();
         connections.setAnonymousLoginEnabled(false);
-        connections.setMaxLoginFailures(3);
-        connections.setLoginFailureDelay(500);
+        connections.setMaxLoginFailures(MAX_LOGIN_FAILURES);
+        connections.setLoginFailureDelay(LOGIN_FAILURE_DELAY_MS);
         connections.setMaxLogins(MAX_SESSIONS);
         factory.setConnectionConfig(connections.createConnectionConfig());
-        factory.setCommandFactory(withNoDelay(new CommandFactoryFactory().createCommandFactory()));
+        factory.setCommandFactory(guarded(new CommandFactoryFactory().createCommandFactory(), new LoginThrottle()));
         ReceivedFiles received = new ReceivedFiles();
         factory.setFileSystem(new DigestingFileSystemFactory(new NativeFileSystemFactory(), received));
 
@@ -80,16 +88,18 @@ public final class EmbeddedFtpServer implements AutoCloseable {
     }
 
     /**
-     * Turns Nagle off on each control connection before its commands run. MINA leaves it on and
-     * FtpServer has no setting for it, yet a transfer gets two replies in a row (150, then 226):
-     * the 226 then waited for the client's delayed ACK of the 150, 40 ms per file on Linux.
+     * FtpServer's commands, PASS taking its turn per address ({@link LoginThrottle}), each turning
+     * Nagle off on its control connection before it runs. MINA leaves Nagle on and FtpServer has
+     * no setting for it, yet a transfer gets two replies in a row (150, then 226): the 226 then
+     * waited for the client's delayed ACK of the 150, 40 ms per file on Linux.
      */
-    private static CommandFactory withNoDelay(CommandFactory commands) {
+    private static CommandFactory guarded(CommandFactory commands, LoginThrottle throttle) {
         return name -> {
-            Command command = commands.getCommand(name);
-            if (command == null) {
+            Command found = commands.getCommand(name);
+            if (found == null) {
                 return null; // FtpServer answers 502 for unknown commands
             }
+            Command command = "PASS".equals(name) ? throttle.guard(found) : found;
             return (session, context, request) -> {
                 if (session.getConfig() instanceof SocketSessionConfig socket) {
                     socket.setTcpNoDelay(true);

@@ -13,14 +13,19 @@ import dev.rfork.worker.spool.Manifest;
 import dev.rfork.worker.spool.ReceivedFiles;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.RandomAccessFile;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -96,6 +101,108 @@ class FtpTransportIT {
                 .isEqualTo(shipment.manifest());
         for (Manifest.Entry entry : shipment.manifest().files()) {
             assertThat(received.peek(arrived.resolve(entry.name()))).as("used up: " + entry.name()).isNull();
+        }
+    }
+
+    @Test
+    void whatArrivesIsOwnerOnly() throws Exception {
+        writeCriuLikeImage(images);
+        UUID requestId = UUID.randomUUID();
+
+        new FtpTransport(settings).ship(LOCALHOST, requestId, images);
+
+        Path arrived = root.resolve(requestId.toString());
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(arrived))).isEqualTo("rwx------");
+        for (Path file : list(arrived)) {
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file))).as(file.toString())
+                    .isEqualTo("rw-------");
+        }
+    }
+
+    @Test
+    void aByteChangedInTheInboxWhileTheUploadRunsIsCaughtAtVerification() throws Exception {
+        byte[] pages = new byte[16 << 20];
+        new Random(7).nextBytes(pages);
+        UUID requestId = UUID.randomUUID();
+        Path arriving = Files.createDirectories(root.resolve(requestId.toString())).resolve("pages-1.img");
+        CountDownLatch corrupted = new CountDownLatch(1);
+        Thread corrupter = new Thread(() -> corruptOnceArrived(arriving, 1 << 20, corrupted), "corrupter");
+        corrupter.start();
+
+        try (FtpConnection connection = FtpConnection.open(LOCALHOST, settings)) {
+            // The upload waits after its first 4 MiB until the bytes already on disk were changed.
+            connection.store(requestId + "/pages-1.img", new GatedStream(pages, 4 << 20, corrupted));
+            Manifest manifest = new Manifest(Manifest.VERSION, requestId,
+                    List.of(new Manifest.Entry("pages-1.img", pages.length, Manifest.sha256(pages))));
+            connection.store(requestId + "/" + Manifest.FILE_NAME, new ByteArrayInputStream(manifest.toBytes()));
+            connection.logout();
+            corrupter.join(10_000);
+            assertThat(corrupted.getCount()).as("the byte was changed during the upload").isZero();
+
+            assertThatThrownBy(() -> Manifest.verify(arriving.getParent(), Manifest.sha256(manifest.toBytes()), false,
+                    server.received()))
+                    .isInstanceOfSatisfying(MessageException.class, e -> {
+                        assertThat(e.reason()).isEqualTo(Reason.IMAGE_VERIFICATION_FAILED);
+                        assertThat(e.evidence()).containsEntry("file", "pages-1.img");
+                    });
+        }
+    }
+
+    /** Flips byte 100 of {@code file} once {@code atLeast} bytes of it are on disk. */
+    private static void corruptOnceArrived(Path file, long atLeast, CountDownLatch done) {
+        try {
+            long deadline = System.currentTimeMillis() + 10_000;
+            while (!(Files.exists(file) && Files.size(file) >= atLeast) && System.currentTimeMillis() < deadline) {
+                Thread.sleep(1);
+            }
+            try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw")) {
+                raf.seek(100);
+                int original = raf.read();
+                raf.seek(100);
+                raf.write(original ^ 0xff);
+            }
+            done.countDown();
+        } catch (IOException | InterruptedException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Serves {@code bytes}, pausing after {@code pauseAt} of them until {@code resume} opens. */
+    private static final class GatedStream extends InputStream {
+        private final byte[] bytes;
+        private final int pauseAt;
+        private final CountDownLatch resume;
+        private int position;
+
+        GatedStream(byte[] bytes, int pauseAt, CountDownLatch resume) {
+            this.bytes = bytes;
+            this.pauseAt = pauseAt;
+            this.resume = resume;
+        }
+
+        @Override
+        public int read() {
+            byte[] one = new byte[1];
+            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+        }
+
+        @Override
+        public int read(byte[] buffer, int offset, int length) {
+            if (position == pauseAt) {
+                try {
+                    resume.await(10, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            if (position >= bytes.length) {
+                return -1;
+            }
+            int limit = position < pauseAt ? pauseAt : bytes.length;
+            int count = Math.min(length, limit - position);
+            System.arraycopy(bytes, position, buffer, offset, count);
+            position += count;
+            return count;
         }
     }
 

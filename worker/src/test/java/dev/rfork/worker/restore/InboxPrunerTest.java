@@ -1,4 +1,4 @@
-package dev.rfork.worker;
+package dev.rfork.worker.restore;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -11,7 +11,7 @@ import java.time.Instant;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class RecoveryTest {
+class InboxPrunerTest {
     @TempDir
     Path root;
 
@@ -23,12 +23,26 @@ class RecoveryTest {
                 Instant.now().minusSeconds(7200));
         Path recent = request(spool, "33333333-3333-3333-3333-333333333333", 999_999_999L, Instant.now());
 
-        Recovery.pruneInbox(spool, Duration.ofHours(1));
+        InboxPruner.prune(spool, Duration.ofHours(1));
 
         assertThat(oldEnded).doesNotExist();
         assertThat(oldEnded.resolveSibling(oldEnded.getFileName() + ".out")).doesNotExist();
         assertThat(oldRunning).exists();
         assertThat(recent).exists();
+    }
+
+    @Test
+    void anUploadThatWasNeverRestoredIsPrunedOnceOld() throws Exception {
+        Spool spool = new Spool(root).create();
+        Path upload = Files.createDirectories(spool.inbox().resolve("44444444-4444-4444-4444-444444444444"));
+        Path image = Files.writeString(upload.resolve("pages-1.img"), "memory");
+        for (Path file : new Path[] {image, upload}) {
+            Files.setLastModifiedTime(file, FileTime.from(Instant.now().minusSeconds(7200)));
+        }
+
+        InboxPruner.prune(spool, Duration.ofHours(1));
+
+        assertThat(upload).doesNotExist();
     }
 
     private static Path request(Spool spool, String id, long copyPid, Instant time) throws Exception {

@@ -1,0 +1,182 @@
+package dev.rfork.worker.ftp.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.rfork.worker.config.FtpSettings;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStreamWriter;
+import java.io.Writer;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The embedded FTP server as an attacker on the network sees it: raw FTP over loopback. */
+class EmbeddedFtpServerIT {
+    @TempDir
+    Path root;
+
+    private FtpSettings settings;
+    private EmbeddedFtpServer server;
+
+    @BeforeEach
+    void startServer() throws Exception {
+        settings = new FtpSettings(freePort(), "rfork", "secret-" + UUID.randomUUID(), "0", Duration.ofSeconds(2));
+        server = EmbeddedFtpServer.start("127.0.0.1", settings, root);
+    }
+
+    @AfterEach
+    void stopServer() {
+        server.close();
+    }
+
+    @Test
+    void activeModeIsRefusedSoTheServerNeverConnectsToAnAddressAClientNames() throws Exception {
+        try (ServerSocket victim = new ServerSocket(0, 5, InetAddress.getLoopbackAddress());
+             Control control = Control.open(settings.port())) {
+            victim.setSoTimeout(1000);
+            control.login(settings.user(), settings.password());
+            int port = victim.getLocalPort();
+
+            String portReply = control.send("PORT 127,0,0,1," + (port >> 8) + "," + (port & 0xff));
+            String eprtReply = control.send("EPRT |1|127.0.0.1|" + port + "|");
+            String listReply = control.send("LIST");
+
+            assertThat(portReply).startsWith("501");
+            assertThat(eprtReply).startsWith("501");
+            assertThat(listReply).doesNotStartWith("150");
+            try (Socket bounced = victim.accept()) {
+                throw new AssertionError("the server connected to " + bounced.getLocalSocketAddress());
+            } catch (SocketTimeoutException expected) {
+                // nothing came: no bounce
+            }
+        }
+    }
+
+    @Test
+    void wrongPasswordsFromOneAddressAreServedOneAtATimeAndRefusedBeyondAQueue() throws Exception {
+        int attempts = 10;
+        ExecutorService pool = Executors.newFixedThreadPool(attempts);
+        long start = System.nanoTime();
+        List<Future<String>> replies = new ArrayList<>();
+        try {
+            for (int i = 0; i < attempts; i++) {
+                replies.add(pool.submit(() -> {
+                    try (Control control = Control.open(settings.port())) {
+                        control.send("USER " + settings.user());
+                        return control.send("PASS wrong");
+                    }
+                }));
+            }
+            List<String> answers = new ArrayList<>();
+            for (Future<String> reply : replies) {
+                answers.add(reply.get());
+            }
+            long elapsedMs = (System.nanoTime() - start) / 1_000_000;
+
+            long tried = answers.stream().filter(answer -> answer.startsWith("530")).count();
+            long refused = answers.stream().filter(answer -> answer.startsWith("421")).count();
+            assertThat(tried + refused).as("every attempt answered 530 or 421: %s", answers).isEqualTo(attempts);
+            assertThat(tried).isPositive();
+            // Parallel connections do not parallelise guessing: each wrong password costs its delay in turn.
+            assertThat(elapsedMs).as("%d wrong passwords tried", tried)
+                    .isGreaterThanOrEqualTo(tried * EmbeddedFtpServer.LOGIN_FAILURE_DELAY_MS - 100);
+        } finally {
+            pool.shutdownNow();
+        }
+
+        try (Control control = Control.open(settings.port())) {
+            assertThat(control.login(settings.user(), settings.password())).as("the right password still works")
+                    .startsWith("230");
+        }
+    }
+
+    @Test
+    void aConnectionIsClosedAfterAFewWrongPasswords() throws Exception {
+        try (Control control = Control.open(settings.port())) {
+            for (int i = 0; i < EmbeddedFtpServer.MAX_LOGIN_FAILURES; i++) {
+                control.send("USER " + settings.user());
+                assertThat(control.send("PASS wrong-" + i)).startsWith("530");
+            }
+            assertThat(control.closedByServer()).isTrue();
+        }
+    }
+
+    /** A control connection spoken by hand: one command, one (last) reply line. */
+    private static final class Control implements AutoCloseable {
+        private final Socket socket;
+        private final BufferedReader in;
+        private final Writer out;
+
+        private Control(Socket socket) throws IOException {
+            this.socket = socket;
+            this.in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII));
+            this.out = new OutputStreamWriter(socket.getOutputStream(), StandardCharsets.US_ASCII);
+        }
+
+        static Control open(int port) throws IOException {
+            Socket socket = new Socket(InetAddress.getLoopbackAddress(), port);
+            socket.setSoTimeout(30_000);
+            Control control = new Control(socket);
+            control.reply();
+            return control;
+        }
+
+        String login(String user, String password) throws IOException {
+            send("USER " + user);
+            return send("PASS " + password);
+        }
+
+        String send(String command) throws IOException {
+            out.write(command + "\r\n");
+            out.flush();
+            return reply();
+        }
+
+        /** The last line of a reply ("NNN text"); "closed" when the server hung up. */
+        private String reply() throws IOException {
+            String line;
+            do {
+                line = in.readLine();
+                if (line == null) {
+                    return "closed";
+                }
+            } while (line.length() < 4 || line.charAt(3) == '-');
+            return line;
+        }
+
+        boolean closedByServer() throws IOException {
+            try {
+                return in.readLine() == null;
+            } catch (SocketTimeoutException e) {
+                return false;
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            socket.close();
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+}

@@ -17,6 +17,7 @@ import dev.rfork.worker.intake.RequestClaims;
 import dev.rfork.worker.intake.RequestValidator;
 import dev.rfork.worker.serve.Delivery;
 import dev.rfork.worker.serve.Handler;
+import dev.rfork.worker.ship.FinishedImages;
 import dev.rfork.worker.ship.ShipStep;
 import dev.rfork.worker.ship.Shipment;
 import jakarta.jms.JMSContext;
@@ -75,7 +76,7 @@ public final class CheckpointHandler implements Handler {
         Optional<HeldOriginal> held = dumped.held();
         try (MigrateCompletion completion = request.mode() == Mode.MIGRATE
                 ? new MigrateCompletion(listening, request, events, node) : null) {
-            Shipment shipment = ship.ship(request, target, dumped.imageDir());
+            Shipment shipment = ship.ship(request, target, new FinishedImages(dumped.imageDir()));
             // The marker must say "handed off" as soon as the request is acknowledged: a worker
             // restarted after that must not expect the request again.
             held.ifPresent(original -> delivery.afterCommit(() -> original.handedOff(target.canonical())));

@@ -1,16 +1,16 @@
 package dev.rfork.worker.ship;
 
 import dev.rfork.address.NodeAddress;
-import java.nio.file.Path;
 import java.util.UUID;
 
-/** Moves a request's images to the target node's spool. */
+/** Moves a request's images to one target node's spool. */
 public interface ImageTransport {
 
     /**
-     * Uploads every file of {@code dir} to the target under {@code <requestId>/}, computing each
-     * file's SHA-256 on the way, and the manifest last. Throws a {@code MessageException} with
-     * {@code TARGET_UNREACHABLE} or {@code SHIP_FAILED} and the server's reply as evidence.
+     * Uploads every file of {@code images} to the target under {@code <requestId>/}, while the dump
+     * still writes them where the transport can, computing each file's SHA-256 on the way, and the
+     * manifest last, once the dump has ended. Throws a {@code MessageException}: the dump's own
+     * failure, or {@code TARGET_UNREACHABLE} / {@code SHIP_FAILED} with the server's reply.
      */
-    Shipment ship(NodeAddress target, UUID requestId, Path dir);
+    Shipment ship(NodeAddress target, UUID requestId, ImageSource images);
 }

@@ -27,10 +27,13 @@ public final class LocalTransport implements ImageTransport {
     }
 
     @Override
-    public Shipment ship(NodeAddress target, UUID requestId, Path dir) {
+    public Shipment ship(NodeAddress target, UUID requestId, ImageSource images) {
         long start = System.nanoTime();
+        Path dir = images.dir();
         Path inbox = spool.inbox(requestId);
         try {
+            // A rename moves what is there: only once the dump has ended.
+            images.awaitFiles();
             Spool.deleteTree(inbox);
             Files.move(dir, inbox, StandardCopyOption.ATOMIC_MOVE);
             List<Manifest.Entry> entries = new ArrayList<>();

@@ -4,13 +4,19 @@ import dev.rfork.address.NodeAddress;
 import dev.rfork.message.Event;
 import dev.rfork.message.EventType;
 import dev.rfork.message.ForkRequest;
+import dev.rfork.message.MessageException;
+import dev.rfork.message.Reason;
 import dev.rfork.worker.events.EventPublisher;
-import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 
 /**
- * Takes the images to the target node: uploaded over the network, manifest last, or, when the
- * target is this node and {@code ship.local=move}, moved within the spool.
+ * Takes the images to the target nodes: uploaded over the network, manifest last, or, when the
+ * target is this node and {@code ship.local=move}, moved within the spool. Several targets get
+ * the same images in parallel, each on connections of its own, and each its own outcome.
  */
 public final class ShipStep {
     private final ImageTransport network;
@@ -26,15 +32,52 @@ public final class ShipStep {
         this.self = self;
     }
 
-    public Shipment ship(ForkRequest request, NodeAddress target, Path imageDir) {
-        ImageTransport transport = target.equals(self) && local != null ? local : network;
-        Shipment shipment = transport.ship(target, request.requestId(), imageDir);
+    /** One target: its shipment, or its failure thrown. */
+    public Shipment ship(ForkRequest request, NodeAddress target, ImageSource images) {
+        TargetShipment shipped = ship(request, List.of(target), images).get(0);
+        if (!shipped.ok()) {
+            throw shipped.failure();
+        }
+        return shipped.shipment();
+    }
+
+    /**
+     * Every target, at once; returns when all have ended, in the order of {@code targets}. A move
+     * within the spool takes the directory away, so it may only be the one target.
+     */
+    public List<TargetShipment> ship(ForkRequest request, List<NodeAddress> targets, ImageSource images) {
+        if (targets.size() == 1) {
+            return List.of(shipTo(request, targets.get(0), images, true));
+        }
+        List<CompletableFuture<TargetShipment>> running = new ArrayList<>();
+        for (NodeAddress target : targets) {
+            running.add(CompletableFuture.supplyAsync(() -> shipTo(request, target, images, false)));
+        }
+        return running.stream().map(CompletableFuture::join).toList();
+    }
+
+    private TargetShipment shipTo(ForkRequest request, NodeAddress target, ImageSource images, boolean alone) {
+        ImageTransport transport = alone && target.equals(self) && local != null ? local : network;
+        try {
+            Shipment shipment = transport.ship(target, request.requestId(), images);
+            published(request, target, shipment, transport == local);
+            return new TargetShipment(target, shipment, null);
+        } catch (MessageException e) {
+            return new TargetShipment(target, null, e);
+        } catch (RuntimeException e) {
+            Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+            return new TargetShipment(target, null, new MessageException(Reason.INTERNAL_ERROR,
+                    "shipping to " + target + " failed: " + cause, Map.of("exception", cause.getClass().getName()),
+                    cause));
+        }
+    }
+
+    private void published(ForkRequest request, NodeAddress target, Shipment shipment, boolean moved) {
         long mbPerSecond = shipment.millis() == 0 ? 0 : shipment.bytes() / 1000 / Math.max(1, shipment.millis());
         events.publish(Event.of(request.requestId(), EventType.SHIPPED, request.mode(), self.canonical())
                 .withPid(request.pid())
                 .withStats(Map.of("shipMs", shipment.millis(), "shippedBytes", shipment.bytes(),
                         "shipMBps", mbPerSecond, "files", (long) shipment.manifest().files().size()))
-                .withDetail(transport == local ? "moved within this node's spool" : "uploaded to " + target));
-        return shipment;
+                .withDetail(moved ? "moved within this node's spool" : "uploaded to " + target));
     }
 }

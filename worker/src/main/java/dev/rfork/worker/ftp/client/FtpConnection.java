@@ -4,6 +4,7 @@ import dev.rfork.address.NodeAddress;
 import dev.rfork.message.MessageException;
 import dev.rfork.message.Reason;
 import dev.rfork.worker.config.FtpSettings;
+import dev.rfork.worker.ship.ImageSource;
 import dev.rfork.worker.spool.Manifest;
 import java.io.IOException;
 import java.io.InputStream;
@@ -108,30 +109,35 @@ final class FtpConnection implements AutoCloseable {
      * Uploads {@code files} one after the other, hashing each while it streams (one read per
      * file). {@code aborted} is polled at every buffer so that a failure elsewhere stops this too.
      */
-    List<Manifest.Entry> upload(String remoteDir, List<Path> files, BooleanSupplier aborted) {
+    List<Manifest.Entry> upload(String remoteDir, List<Path> files, ImageSource images, BooleanSupplier aborted) {
         List<Manifest.Entry> entries = new ArrayList<>();
         for (Path file : files) {
-            entries.add(upload(remoteDir, file, aborted));
+            entries.add(upload(remoteDir, file, images, aborted));
         }
         return entries;
     }
 
-    private Manifest.Entry upload(String remoteDir, Path file, BooleanSupplier aborted) {
+    /** One file, read as it is written when the dump still runs; its size is what was read. */
+    Manifest.Entry upload(String remoteDir, Path file, ImageSource images, BooleanSupplier aborted) {
         MessageDigest digest = Manifest.newDigest();
-        try (InputStream in = new DigestInputStream(Files.newInputStream(file), digest) {
+        long[] bytes = {0};
+        try (InputStream in = new DigestInputStream(images.open(file), digest) {
             @Override
             public int read(byte[] buffer, int offset, int length) throws IOException {
                 if (aborted.getAsBoolean()) {
                     throw new InterruptedIOException("another upload of this shipment failed");
                 }
-                return super.read(buffer, offset, length);
+                int read = super.read(buffer, offset, length);
+                bytes[0] += Math.max(0, read);
+                return read;
             }
         }) {
-            // Commons Net allocates two buffers of this size per transfer: no 1 MiB ones for tiny files.
-            ftp.setBufferSize((int) Math.max(8192, Math.min(BUFFER_SIZE, Files.size(file))));
+            // Commons Net allocates two buffers of this size per transfer: no 1 MiB ones for tiny
+            // files. A file still being written will be large.
+            long size = images.complete() ? Files.size(file) : BUFFER_SIZE;
+            ftp.setBufferSize((int) Math.max(8192, Math.min(BUFFER_SIZE, size)));
             store(remoteDir + "/" + file.getFileName(), in);
-            return new Manifest.Entry(file.getFileName().toString(), Files.size(file),
-                    HexFormat.of().formatHex(digest.digest()));
+            return new Manifest.Entry(file.getFileName().toString(), bytes[0], HexFormat.of().formatHex(digest.digest()));
         } catch (IOException e) {
             throw failure("the transfer of " + file.getFileName() + " broke: " + e.getMessage(), e);
         }

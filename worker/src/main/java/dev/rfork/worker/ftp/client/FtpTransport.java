@@ -2,16 +2,18 @@ package dev.rfork.worker.ftp.client;
 
 import dev.rfork.address.NodeAddress;
 import dev.rfork.worker.config.FtpSettings;
+import dev.rfork.worker.ship.ImageSource;
 import dev.rfork.worker.ship.ImageTransport;
 import dev.rfork.worker.ship.Shipment;
 import dev.rfork.worker.spool.Manifest;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletionService;
 import java.util.concurrent.ExecutionException;
@@ -22,6 +24,7 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
 
 /**
  * {@link ImageTransport} over FTP with Apache Commons Net; works with the embedded server and
@@ -54,13 +57,16 @@ public final class FtpTransport implements ImageTransport {
     }
 
     @Override
-    public Shipment ship(NodeAddress target, UUID requestId, Path dir) {
+    public Shipment ship(NodeAddress target, UUID requestId, ImageSource images) {
         long start = System.nanoTime();
         try (FtpConnection primary = FtpConnection.open(target, settings)) {
             String remoteDir = requestId.toString();
-            List<List<Path>> lanes = plan(primary, dir);
             primary.prepareDirectory(remoteDir);
-            List<Manifest.Entry> entries = uploadAll(primary, target, remoteDir, lanes);
+            List<Manifest.Entry> entries = new ArrayList<>(uploadWhileWritten(primary, remoteDir, images));
+            Set<String> sent = entries.stream().map(Manifest.Entry::name).collect(Collectors.toSet());
+            List<Path> rest = remaining(primary, images, sent);
+            entries.addAll(uploadAll(primary, target, remoteDir, plan(primary, rest), images));
+            entries.sort(Comparator.comparing(Manifest.Entry::name));
             Manifest manifest = new Manifest(Manifest.VERSION, requestId, List.copyOf(entries));
             byte[] manifestBytes = manifest.toBytes();
             // Only once every image has arrived: a target that sees the manifest has the whole image.
@@ -71,11 +77,47 @@ public final class FtpTransport implements ImageTransport {
         }
     }
 
-    private List<List<Path>> plan(FtpConnection primary, Path dir) {
-        try (var files = Files.list(dir)) {
-            return UploadPlan.lanes(files.filter(Files::isRegularFile).toList(), maxConnections);
+    /**
+     * While CRIU still writes, the memory files go out on the primary connection as they grow;
+     * the small files CRIU writes at the end follow, in parallel, once the dump has ended.
+     */
+    private List<Manifest.Entry> uploadWhileWritten(FtpConnection primary, String remoteDir, ImageSource images) {
+        List<Manifest.Entry> entries = new ArrayList<>();
+        Set<Path> sent = new HashSet<>();
+        try {
+            while (!images.complete()) {
+                List<Path> growing = images.growingFiles().stream().filter(file -> !sent.contains(file)).toList();
+                if (growing.isEmpty()) {
+                    Thread.sleep(2);
+                }
+                for (Path file : growing) {
+                    entries.add(primary.upload(remoteDir, file, images, () -> false));
+                    sent.add(file);
+                }
+            }
+            return entries;
         } catch (IOException e) {
-            throw primary.failure("cannot read the image directory " + dir + ": " + e.getMessage(), e);
+            throw primary.failure("cannot read the image directory " + images.dir() + ": " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw primary.failure("interrupted while uploading", e);
+        }
+    }
+
+    private static List<Path> remaining(FtpConnection primary, ImageSource images, Set<String> sent) {
+        try {
+            return images.awaitFiles().stream().filter(file -> !sent.contains(file.getFileName().toString()))
+                    .toList();
+        } catch (IOException e) {
+            throw primary.failure("cannot read the image directory " + images.dir() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private List<List<Path>> plan(FtpConnection primary, List<Path> files) {
+        try {
+            return files.isEmpty() ? List.of() : UploadPlan.lanes(files, maxConnections);
+        } catch (IOException e) {
+            throw primary.failure("cannot read the images: " + e.getMessage(), e);
         }
     }
 
@@ -86,7 +128,7 @@ public final class FtpTransport implements ImageTransport {
      * retry of the request never races a stale upload into the same directory.
      */
     private List<Manifest.Entry> uploadAll(FtpConnection primary, NodeAddress target, String remoteDir,
-                                           List<List<Path>> lanes) {
+                                           List<List<Path>> lanes, ImageSource images) {
         AtomicBoolean aborted = new AtomicBoolean();
         ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, lanes.size()), threadsNamed(remoteDir));
         try {
@@ -94,21 +136,19 @@ public final class FtpTransport implements ImageTransport {
             for (int i = 0; i < lanes.size(); i++) {
                 List<Path> lane = lanes.get(i);
                 done.submit(i == 0
-                        ? () -> primary.upload(remoteDir, lane, aborted::get)
-                        : () -> uploadOnNewConnection(target, remoteDir, lane, aborted));
+                        ? () -> primary.upload(remoteDir, lane, images, aborted::get)
+                        : () -> uploadOnNewConnection(target, remoteDir, lane, images, aborted));
             }
-            List<Manifest.Entry> entries = collect(done, lanes.size(), aborted, primary);
-            entries.sort(Comparator.comparing(Manifest.Entry::name));
-            return entries;
+            return collect(done, lanes.size(), aborted, primary);
         } finally {
             awaitEnd(pool);
         }
     }
 
     private List<Manifest.Entry> uploadOnNewConnection(NodeAddress target, String remoteDir, List<Path> lane,
-                                                       AtomicBoolean aborted) {
+                                                       ImageSource images, AtomicBoolean aborted) {
         try (FtpConnection connection = FtpConnection.open(target, settings)) {
-            List<Manifest.Entry> entries = connection.upload(remoteDir, lane, aborted::get);
+            List<Manifest.Entry> entries = connection.upload(remoteDir, lane, images, aborted::get);
             connection.logout();
             return entries;
         }

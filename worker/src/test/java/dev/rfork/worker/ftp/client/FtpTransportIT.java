@@ -8,6 +8,7 @@ import dev.rfork.message.MessageException;
 import dev.rfork.message.Reason;
 import dev.rfork.worker.config.FtpSettings;
 import dev.rfork.worker.ftp.server.EmbeddedFtpServer;
+import dev.rfork.worker.ship.FinishedImages;
 import dev.rfork.worker.ship.Shipment;
 import dev.rfork.worker.spool.Manifest;
 import dev.rfork.worker.spool.ReceivedFiles;
@@ -61,7 +62,7 @@ class FtpTransportIT {
         writeCriuLikeImage(images);
         UUID requestId = UUID.randomUUID();
 
-        Shipment shipment = new FtpTransport(settings).ship(LOCALHOST, requestId, images);
+        Shipment shipment = new FtpTransport(settings).ship(LOCALHOST, requestId, new FinishedImages(images));
 
         Path arrived = root.resolve(requestId.toString());
         for (Path file : list(images)) {
@@ -89,7 +90,7 @@ class FtpTransportIT {
         writeCriuLikeImage(images);
         UUID requestId = UUID.randomUUID();
 
-        Shipment shipment = new FtpTransport(settings).ship(LOCALHOST, requestId, images);
+        Shipment shipment = new FtpTransport(settings).ship(LOCALHOST, requestId, new FinishedImages(images));
 
         Path arrived = root.resolve(requestId.toString());
         ReceivedFiles received = server.received();
@@ -109,7 +110,7 @@ class FtpTransportIT {
         writeCriuLikeImage(images);
         UUID requestId = UUID.randomUUID();
 
-        new FtpTransport(settings).ship(LOCALHOST, requestId, images);
+        new FtpTransport(settings).ship(LOCALHOST, requestId, new FinishedImages(images));
 
         Path arrived = root.resolve(requestId.toString());
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(arrived))).isEqualTo("rwx------");
@@ -241,7 +242,7 @@ class FtpTransportIT {
         FtpSettings wrong = new FtpSettings(settings.port(), settings.user(), "not-the-password",
                 settings.passivePorts(), settings.connectTimeout());
 
-        assertThatThrownBy(() -> new FtpTransport(wrong).ship(LOCALHOST, UUID.randomUUID(), images))
+        assertThatThrownBy(() -> new FtpTransport(wrong).ship(LOCALHOST, UUID.randomUUID(), new FinishedImages(images)))
                 .isInstanceOfSatisfying(MessageException.class, e -> {
                     assertThat(e.reason()).isEqualTo(Reason.SHIP_FAILED);
                     assertThat(e.evidence()).containsEntry("ftpReplyCode", "530").containsKey("ftpReply");
@@ -255,7 +256,7 @@ class FtpTransportIT {
         FtpSettings nowhere = new FtpSettings(silentPort, settings.user(), settings.password(),
                 settings.passivePorts(), settings.connectTimeout());
 
-        assertThatThrownBy(() -> new FtpTransport(nowhere).ship(LOCALHOST, UUID.randomUUID(), images))
+        assertThatThrownBy(() -> new FtpTransport(nowhere).ship(LOCALHOST, UUID.randomUUID(), new FinishedImages(images)))
                 .isInstanceOfSatisfying(MessageException.class, e -> {
                     assertThat(e.reason()).isEqualTo(Reason.TARGET_UNREACHABLE);
                     assertThat(e.evidence()).containsEntry("host", "127.0.0.1")
@@ -272,7 +273,7 @@ class FtpTransportIT {
         Files.write(remote.resolve(Manifest.FILE_NAME), "{\"stale\":true}".getBytes());
         Files.write(remote.resolve("core-1.img"), new byte[] {4});
 
-        Shipment shipment = new FtpTransport(settings).ship(LOCALHOST, requestId, images);
+        Shipment shipment = new FtpTransport(settings).ship(LOCALHOST, requestId, new FinishedImages(images));
 
         List<String> expected = new ArrayList<>(names(images));
         expected.add(Manifest.FILE_NAME);
@@ -287,7 +288,7 @@ class FtpTransportIT {
         Files.createSymbolicLink(images.resolve("broken.img"), Path.of("/proc/self/mem"));
         UUID requestId = UUID.randomUUID();
 
-        assertThatThrownBy(() -> new FtpTransport(settings).ship(LOCALHOST, requestId, images))
+        assertThatThrownBy(() -> new FtpTransport(settings).ship(LOCALHOST, requestId, new FinishedImages(images)))
                 .isInstanceOfSatisfying(MessageException.class, e -> {
                     assertThat(e.reason()).isEqualTo(Reason.SHIP_FAILED);
                     assertThat(e.getMessage()).contains("broken.img");

@@ -105,6 +105,59 @@ class FailuresIT extends OneNodeTest {
     }
 
     @Test
+    void initIsForbidden() throws Exception {
+        ForkRequest init = new ForkRequest(ForkRequest.VERSION, UUID.randomUUID(), 1, "127.0.0.1", Mode.FORK, null,
+                Instant.now());
+
+        Outcome outcome = sendAndWait(init);
+
+        assertFailed(outcome, Reason.FORBIDDEN);
+        assertThat(outcome.events().get(0).evidence()).containsEntry("pid", "1");
+    }
+
+    /** CRIU crashes on a thread id ("BUG at criu/pstree.c"); the worker must refuse it before any freeze. */
+    @Test
+    void aThreadIdIsNotAProcessAndItsProcessRunsOnUnharmed() throws Exception {
+        Path output = work.resolve("threads.out");
+        Path tidFile = work.resolve("second-thread.tid");
+        long pid = processes.start("""
+                import threading, time
+                def second():
+                    with open("%s", "w") as f:
+                        f.write(str(threading.get_native_id()))
+                    while True:
+                        time.sleep(0.1)
+                threading.Thread(target=second, daemon=True).start()
+                n = 0
+                while True:
+                    n += 1
+                    print(f"tick {n}", flush=True)
+                    time.sleep(0.1)
+                """.formatted(tidFile), output);
+        TestProcesses.awaitTicks(output, 2);
+        long tid = Long.parseLong(Files.readString(tidFile).trim());
+        assertThat(tid).isNotEqualTo(pid);
+
+        Outcome outcome = sendAndWait(ForkRequest.of(tid, "127.0.0.1", Mode.FORK));
+
+        assertFailed(outcome, Reason.NO_SUCH_PROCESS);
+        assertThat(outcome.events().get(0).evidence()).containsEntry("pid", Long.toString(tid))
+                .containsEntry("tgid", Long.toString(pid));
+        int before = TestProcesses.lastTick(output);
+        TestProcesses.awaitTicks(output, before + 3);
+        assertThat(TestProcesses.state(pid)).isIn("S", "R");
+        assertThat(ProcFs.tracerPid(pid)).hasValue(0);
+    }
+
+    /** Sent as it is, past the client's own checks, as any client in any language could. */
+    private Outcome sendAndWait(ForkRequest request) {
+        try (RforkClient client = node.client()) {
+            return client.follow(request.requestId(), request.mode(), WAIT,
+                    () -> sendOverStomp(request.requestId(), Messages.toJson(request)), e -> { });
+        }
+    }
+
+    @Test
     void aMalformedOrUnknownNodeAddressIsRejected() throws Exception {
         long pid = processes.startCounter(work.resolve("target.out"));
 

@@ -68,6 +68,15 @@ public final class ProcFs {
         return statusField(pid, "TracerPid:");
     }
 
+    /**
+     * The thread group (process) that {@code pid} belongs to. It differs from {@code pid} when
+     * {@code pid} is the id of a thread other than the main one: /proc shows such a thread at
+     * /proc/TID too, though it is not a process.
+     */
+    public static OptionalLong threadGroup(long pid) {
+        return statusField(pid, "Tgid:");
+    }
+
     public static OptionalLong parentPid(long pid) {
         return statusField(pid, "PPid:");
     }

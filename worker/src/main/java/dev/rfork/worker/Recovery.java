@@ -4,15 +4,18 @@ import dev.rfork.message.Event;
 import dev.rfork.message.EventType;
 import dev.rfork.message.Mode;
 import dev.rfork.message.Reason;
+import dev.rfork.worker.criu.ProcFs;
 import dev.rfork.worker.dump.HeldOriginal;
 import dev.rfork.worker.events.EventPublisher;
+import dev.rfork.worker.spool.RestoredRecord;
 import dev.rfork.worker.spool.Spool;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import dev.rfork.worker.criu.ProcFs;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -77,8 +80,8 @@ final class Recovery {
      * day, and as long as the copy runs: its output file is its stdout.
      */
     static void pruneInbox(Spool spool, Duration retention) throws IOException {
-        java.time.Instant cutoff = java.time.Instant.now().minus(retention);
-        Map<String, List<Path>> byRequest = new java.util.HashMap<>();
+        Instant cutoff = Instant.now().minus(retention);
+        Map<String, List<Path>> byRequest = new HashMap<>();
         try (var entries = Files.list(spool.inbox())) {
             for (Path entry : entries.toList()) {
                 String name = entry.getFileName().toString();
@@ -90,19 +93,17 @@ final class Recovery {
             for (Path entry : request.getValue()) {
                 old &= Files.getLastModifiedTime(entry).toInstant().isBefore(cutoff);
             }
-            if (old && !copyRuns(spool.inbox().resolve(request.getKey() + ".restored"))) {
+            // Read first: a record that cannot be read goes now, whatever its age.
+            boolean copyRuns = copyRuns(spool.inbox().resolve(request.getKey() + ".restored"));
+            if (old && !copyRuns) {
                 request.getValue().forEach(Spool::deleteTree);
                 LOG.info("[{}] pruned from the inbox (older than {})", request.getKey(), retention);
             }
         }
     }
 
-    private static boolean copyRuns(Path restored) throws IOException {
-        if (!Files.exists(restored)) {
-            return false;
-        }
-        String[] pids = Files.readString(restored).trim().split("\\s+");
-        return ProcFs.isRunning(Long.parseLong(pids[0]));
+    private static boolean copyRuns(Path restored) {
+        return RestoredRecord.read(restored).map(record -> ProcFs.isRunning(record.copyPid())).orElse(false);
     }
 
     private static UUID requestId(Path marker) {

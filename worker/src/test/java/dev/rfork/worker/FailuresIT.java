@@ -93,6 +93,31 @@ class FailuresIT extends OneNodeTest {
         }
     }
 
+    /**
+     * A record the worker cannot read (issue 12 planted an empty one through the FTP server, then
+     * made it old so the start-up pruning read it) is not trusted; it never stops the worker.
+     */
+    @Test
+    void anUnreadableRestoredRecordNeitherStopsTheWorkerNorTheNextRequest() throws Exception {
+        Path inbox = node.config().spool().resolve("inbox");
+        Path planted = inbox.resolve(UUID.randomUUID() + ".restored");
+        node.stop();
+        try {
+            Files.writeString(planted, "");
+            Files.setLastModifiedTime(planted, java.nio.file.attribute.FileTime.from(Instant.parse("2000-01-01T00:00:00Z")));
+        } finally {
+            node = TestNode.restart(node.config());
+        }
+        assertThat(planted).doesNotExist();
+
+        Path output = work.resolve("after-planted.out");
+        long pid = processes.startCounter(output);
+        TestProcesses.awaitTicks(output, 2);
+        Outcome next = fork(ForkRequest.of(pid, "127.0.0.1", Mode.FORK));
+        processes.track(next.childPid() == null ? pid : next.childPid());
+        assertThat(next.status()).isEqualTo(Outcome.RESTORED);
+    }
+
     @Test
     void aPidThatDoesNotExistIsRejected() throws Exception {
         Outcome outcome = fork(ForkRequest.of(4_000_000, "127.0.0.1", Mode.FORK));

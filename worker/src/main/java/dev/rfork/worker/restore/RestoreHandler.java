@@ -15,6 +15,7 @@ import dev.rfork.worker.intake.Delivery;
 import dev.rfork.worker.intake.Handler;
 import dev.rfork.worker.spool.Manifest;
 import dev.rfork.worker.spool.ReceivedFiles;
+import dev.rfork.worker.spool.RestoredRecord;
 import dev.rfork.worker.spool.Spool;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -23,6 +24,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Serves {@code restore.<this node>}: verifies the uploaded images against the manifest whose
@@ -64,7 +66,7 @@ public final class RestoreHandler implements Handler {
                     + " arrived at " + node, Map.of("target", request.target()), null);
         }
         Path dir = spool.inbox(request.requestId());
-        Path result = dir.resolveSibling(request.requestId() + ".restored");
+        Path result = spool.restoredRecord(request.requestId());
         if (answerAgainIfRestored(request, result)) {
             return;
         }
@@ -81,7 +83,7 @@ public final class RestoreHandler implements Handler {
         Path output = dir.resolveSibling(request.requestId() + ".out");
         Criu.RestoredProcess copy = criu.restore(dir, dir.resolveSibling(request.requestId() + ".restore.log"),
                 output, CRIU_RESTORE_TIMEOUT);
-        Files.writeString(result, copy.hostPid() + " " + copy.holderPid());
+        new RestoredRecord(copy.hostPid(), copy.holderPid()).write(result);
         Map<String, Long> stats = new LinkedHashMap<>();
         stats.put("verifyMs", verifyMs);
         stats.put("restoreMs", copy.elapsedMillis());
@@ -96,11 +98,12 @@ public final class RestoreHandler implements Handler {
         deleteImages(dir);
     }
 
-    private boolean answerAgainIfRestored(RestoreRequest request, Path result) throws IOException {
-        if (!Files.exists(result)) {
+    private boolean answerAgainIfRestored(RestoreRequest request, Path result) {
+        Optional<RestoredRecord> record = RestoredRecord.read(result);
+        if (record.isEmpty()) {
             return false;
         }
-        long childPid = Long.parseLong(Files.readString(result).trim().split("\\s+")[0]);
+        long childPid = record.get().copyPid();
         Event event = Event.of(request.requestId(), EventType.RESTORED, request.mode(), node.canonical())
                 .withPid(request.pid())
                 .withChild(node.canonical(), childPid)

@@ -58,6 +58,11 @@ public final class Spool {
         return inbox().resolve(requestId.toString());
     }
 
+    /** What is known of the copy restored for a request ({@link RestoredRecord}). */
+    public Path restoredRecord(UUID requestId) {
+        return inbox().resolve(requestId + ".restored");
+    }
+
     /** A marker naming the PID of an original held stopped for a migrate (see Recovery). */
     public Path heldMarker(UUID requestId) {
         return held().resolve(requestId.toString());

@@ -22,9 +22,10 @@ import org.apache.ftpserver.ftplet.User;
 
 /**
  * FtpServer's native file system, with every upload hashed (SHA-256) while it is written and
- * recorded in {@link ReceivedFiles}, so the restore need not read the images again. Everything
- * else is delegated to the native file system; deletes and renames through the server void
- * what was recorded of the files concerned.
+ * recorded in {@link ReceivedFiles}, so the restore need not read the images again. Writes are
+ * confined to requests' directories ({@link UploadArea}). Everything else is delegated to the
+ * native file system; deletes and renames through the server void what was recorded of the
+ * files concerned.
  */
 final class DigestingFileSystemFactory implements FileSystemFactory {
     /**
@@ -103,8 +104,15 @@ final class DigestingFileSystemFactory implements FileSystemFactory {
             return ((File) delegate.getPhysicalFile()).toPath();
         }
 
+        private boolean inRequest() {
+            return UploadArea.isRequestFile(delegate.getAbsolutePath());
+        }
+
         @Override
         public OutputStream createOutputStream(long offset) throws IOException {
+            if (!inRequest()) {
+                throw new IOException("No write permission outside a request's directory : " + getAbsolutePath());
+            }
             if (!(delegate.getPhysicalFile() instanceof File file)) {
                 return delegate.createOutputStream(offset);
             }
@@ -135,6 +143,9 @@ final class DigestingFileSystemFactory implements FileSystemFactory {
 
         @Override
         public boolean delete() {
+            if (!inRequest()) {
+                return false;
+            }
             received.forget(path());
             return delegate.delete();
         }
@@ -142,6 +153,9 @@ final class DigestingFileSystemFactory implements FileSystemFactory {
         @Override
         public boolean move(FtpFile destination) {
             FtpFile target = destination instanceof Digesting digesting ? digesting.delegate : destination;
+            if (!inRequest() || !UploadArea.isRequestFile(target.getAbsolutePath())) {
+                return false;
+            }
             received.forget(path());
             if (target.getPhysicalFile() instanceof File file) {
                 received.forget(file.toPath());
@@ -195,14 +209,15 @@ final class DigestingFileSystemFactory implements FileSystemFactory {
             return delegate.isReadable();
         }
 
+        /** STOR, APPE, STOU, MKD and RNTO ask this first; the operations check again. */
         @Override
         public boolean isWritable() {
-            return delegate.isWritable();
+            return (inRequest() || UploadArea.isRequestDirectory(delegate.getAbsolutePath())) && delegate.isWritable();
         }
 
         @Override
         public boolean isRemovable() {
-            return delegate.isRemovable();
+            return inRequest() && delegate.isRemovable();
         }
 
         @Override
@@ -227,6 +242,9 @@ final class DigestingFileSystemFactory implements FileSystemFactory {
 
         @Override
         public boolean setLastModified(long time) {
+            if (!inRequest()) {
+                return false;
+            }
             received.forget(path());
             return delegate.setLastModified(time);
         }
@@ -243,7 +261,7 @@ final class DigestingFileSystemFactory implements FileSystemFactory {
 
         @Override
         public boolean mkdir() {
-            return delegate.mkdir();
+            return UploadArea.isRequestDirectory(delegate.getAbsolutePath()) && delegate.mkdir();
         }
 
         @Override

@@ -13,6 +13,7 @@ import dev.rfork.message.Mode;
 import dev.rfork.message.Reason;
 import dev.rfork.message.RestoreRequest;
 import dev.rfork.worker.criu.ProcFs;
+import dev.rfork.worker.spool.Manifest;
 import jakarta.jms.JMSContext;
 import jakarta.jms.Message;
 import jakarta.jms.QueueBrowser;
@@ -282,6 +283,34 @@ class FailuresIT extends OneNodeTest {
 
         assertFailed(outcome, Reason.IMAGE_VERIFICATION_FAILED);
         assertThat(outcome.events().get(0).evidence()).containsEntry("expected", "0".repeat(64)).containsKey("actual");
+    }
+
+    /**
+     * CRIU writes stats-restore into the images when it restores them; a worker that finds its
+     * own restore was interrupted removes it. One the sender put there is still an unlisted file.
+     */
+    @Test
+    void anUnlistedFileNamedLikeCriusOwnOutputIsStillRefused() throws Exception {
+        UUID requestId = UUID.randomUUID();
+        Path upload = Files.createDirectories(node.config().spool().resolve("inbox").resolve(requestId.toString()));
+        Path image = Files.writeString(upload.resolve("core-1.img"), "an image");
+        Manifest manifest = new Manifest(Manifest.VERSION, requestId,
+                List.of(new Manifest.Entry("core-1.img", Files.size(image), Manifest.sha256(image))));
+        Files.write(upload.resolve(Manifest.FILE_NAME), manifest.toBytes());
+        Files.writeString(upload.resolve("stats-restore"), "planted by the sender");
+        RestoreRequest request = new RestoreRequest(RestoreRequest.VERSION, requestId, TestNode.SILENT_NODE,
+                "127.0.0.1", Mode.FORK, 1234, Manifest.sha256(manifest.toBytes()), Instant.now().plusSeconds(60),
+                Instant.now());
+
+        Outcome outcome;
+        try (RforkClient client = node.client(); JMSContext worker = node.workerConnections().createContext()) {
+            outcome = client.follow(requestId, Mode.FORK, WAIT, () -> worker.createProducer()
+                    .setProperty(Queues.PROP_REQUEST_ID, requestId.toString())
+                    .send(worker.createQueue("restore.127.0.0.1"), Messages.toJson(request)), e -> { });
+        }
+
+        assertFailed(outcome, Reason.IMAGE_VERIFICATION_FAILED);
+        assertThat(outcome.events().get(0).evidence()).containsEntry("file", "stats-restore");
     }
 
     private void sendOverStomp(UUID requestId, String body) {

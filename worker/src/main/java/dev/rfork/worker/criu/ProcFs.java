@@ -12,6 +12,16 @@ public final class ProcFs {
     private ProcFs() {
     }
 
+    /** Every process this worker's PID namespace shows, by PID (threads other than the main ones aside). */
+    public static List<Long> pids() {
+        try (var entries = Files.list(Path.of("/proc"))) {
+            return entries.map(entry -> entry.getFileName().toString()).filter(name -> name.matches("\\d+"))
+                    .map(Long::valueOf).toList();
+        } catch (IOException e) {
+            return List.of();
+        }
+    }
+
     public static boolean exists(long pid) {
         return Files.isDirectory(Path.of("/proc", Long.toString(pid)));
     }

@@ -25,13 +25,19 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Serves {@code restore.<this node>}: verifies the uploaded images against the manifest whose
  * digest the request carries, restores them and reports the copy's PID. Idempotent by request
- * id: a redelivered request whose copy already runs is answered again, not restored twice.
+ * id, across a crash of the worker too: a redelivered request whose copy already runs is answered
+ * again, one whose restore was underway when the worker died gets that restore's copy (CRIU
+ * carries on without the worker), and only a restore that left no copy is tried again.
  */
 public final class RestoreHandler implements Handler {
+    private static final Logger LOG = LoggerFactory.getLogger(RestoreHandler.class);
     private static final Duration CRIU_RESTORE_TIMEOUT = Duration.ofMinutes(5);
 
     private final Criu criu;
@@ -65,10 +71,37 @@ public final class RestoreHandler implements Handler {
             throw new MessageException(Reason.INVALID_REQUEST, "restore request for " + request.target()
                     + " arrived at " + node, Map.of("target", request.target()), null);
         }
-        Path dir = spool.inbox(request.requestId());
-        Path result = spool.restoredRecord(request.requestId());
-        if (answerAgainIfRestored(request, result)) {
+        UUID id = request.requestId();
+        Path dir = spool.inbox(id);
+        Path log = dir.resolveSibling(id + ".restore.log");
+        Path output = dir.resolveSibling(id + ".out");
+        Path pidFile = dir.resolveSibling(id + ".pid");
+        Path marker = spool.restoringMarker(id);
+        if (answerAgainIfRestored(request, spool.restoredRecord(id))) {
+            // A worker may have died between recording the copy and removing these.
+            Files.deleteIfExists(marker);
+            Files.deleteIfExists(pidFile);
             return;
+        }
+        if (Files.exists(marker)) {
+            Optional<Criu.RestoredProcess> running;
+            try {
+                running = criu.adopt(dir, pidFile, CRIU_RESTORE_TIMEOUT);
+            } catch (MessageException e) {
+                Files.deleteIfExists(marker); // its copy has ended, or it was ended: none runs
+                throw e;
+            }
+            if (running.isPresent()) {
+                LOG.warn("[{}] the copy restored while an earlier worker ran is PID {}: reported now", id,
+                        running.get().hostPid());
+                restored(request, running.get(), Map.of("restoreMs", running.get().elapsedMillis()), output, pidFile,
+                        "; restored while an earlier worker of this node ran, which died before reporting it");
+                return;
+            }
+            // No copy came of it: what that restore wrote goes, and the images are checked afresh.
+            LOG.warn("[{}] a restore started by an earlier worker left no copy: restoring again", id);
+            criu.discardRestore(dir, pidFile);
+            Files.deleteIfExists(log);
         }
         if (Instant.now().isAfter(request.deadline())) {
             throw new MessageException(Reason.DEADLINE_EXPIRED, "the request arrived after its deadline "
@@ -80,22 +113,40 @@ public final class RestoreHandler implements Handler {
         Manifest manifest = Manifest.verify(dir, request.manifestSha256(), fromThisNode, received);
         long verifyMs = (System.nanoTime() - verifyStart) / 1_000_000;
 
-        Path output = dir.resolveSibling(request.requestId() + ".out");
-        Criu.RestoredProcess copy = criu.restore(dir, dir.resolveSibling(request.requestId() + ".restore.log"),
-                output, CRIU_RESTORE_TIMEOUT);
-        new RestoredRecord(copy.hostPid(), copy.holderPid()).write(result);
+        // From here a worker that dies leaves a restore running without it: the marker says so.
+        Files.writeString(marker, "criu restore started " + Instant.now() + "\n");
+        Criu.RestoredProcess copy;
+        try {
+            copy = criu.restore(dir, log, pidFile, output, CRIU_RESTORE_TIMEOUT);
+        } catch (MessageException e) {
+            Files.deleteIfExists(marker); // CRIU failed or was ended: no copy runs
+            throw e;
+        }
         Map<String, Long> stats = new LinkedHashMap<>();
         stats.put("verifyMs", verifyMs);
         stats.put("restoreMs", copy.elapsedMillis());
         stats.put("imageBytes", manifest.totalBytes());
-        events.publish(Event.of(request.requestId(), EventType.RESTORED, request.mode(), node.canonical())
+        restored(request, copy, stats, output, pidFile, "");
+    }
+
+    /**
+     * Records the copy, then reports it. The record comes first: from then on a redelivered
+     * request is answered with it; until then the marker and CRIU's pid file lead to the copy.
+     */
+    private void restored(RestoreRequest request, Criu.RestoredProcess copy, Map<String, Long> stats, Path output,
+            Path pidFile, String how) throws IOException {
+        UUID id = request.requestId();
+        new RestoredRecord(copy.hostPid(), copy.holderPid()).write(spool.restoredRecord(id));
+        Files.deleteIfExists(spool.restoringMarker(id));
+        Files.deleteIfExists(pidFile);
+        events.publish(Event.of(id, EventType.RESTORED, request.mode(), node.canonical())
                 .withPid(request.pid())
                 .withChild(node.canonical(), copy.hostPid())
                 .withStats(stats)
                 .withDetail("the copy of PID " + request.pid() + " from " + request.source() + " runs as PID "
-                        + copy.hostPid() + " (PID " + request.pid() + " in its own PID namespace); output of the copy, "
-                        + "if its stdout was a file or terminal: " + output));
-        deleteImages(dir);
+                        + copy.hostPid() + " (PID " + request.pid() + " in its own PID namespace)" + how
+                        + "; output of the copy, if its stdout was a file or terminal: " + output));
+        deleteImages(spool.inbox(id));
     }
 
     private boolean answerAgainIfRestored(RestoreRequest request, Path result) {

@@ -28,6 +28,10 @@ public final class NodeAddress {
         if (text == null || text.isBlank()) {
             throw new InvalidNodeAddressException(text, "is empty");
         }
+        if (text.chars().anyMatch(Character::isISOControl)) {
+            // trim() would drop a trailing NUL or line feed and accept what the sender did not write.
+            throw new InvalidNodeAddressException(text, "contains a control character");
+        }
         String trimmed = text.trim();
         if (trimmed.startsWith("[") && trimmed.endsWith("]")) {
             trimmed = trimmed.substring(1, trimmed.length() - 1);

@@ -2,6 +2,7 @@ package dev.rfork.message;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import java.time.Instant;
+import java.util.Map;
 import java.util.UUID;
 
 /**
@@ -47,6 +48,11 @@ public record ForkRequest(
         }
         if (requestId == null) {
             throw new MessageException(Reason.INVALID_REQUEST, "requestId is missing");
+        }
+        if (pid == 1) {
+            // A valid PID, but init's: freezing it would freeze the node (docs/reasons.md).
+            throw new MessageException(Reason.FORBIDDEN, "PID 1 is init; it may not be forked",
+                    Map.of("pid", "1"), null);
         }
         if (pid < 2 || pid > 4_194_304) {
             throw new MessageException(Reason.INVALID_REQUEST, "pid " + pid + " is not a forkable PID (2..4194304)");

@@ -2,10 +2,16 @@ package dev.rfork.message;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.MapperFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.cfg.CoercionAction;
+import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.module.SimpleModule;
+import com.fasterxml.jackson.databind.type.LogicalType;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import java.time.Instant;
 import java.util.Map;
 
 /** The JSON codec for every rfork message: one mapper, the same rules everywhere. */
@@ -14,11 +20,23 @@ public final class Messages {
 
     private static final ObjectMapper MAPPER = JsonMapper.builder()
             .addModule(new JavaTimeModule())
+            .addModule(new SimpleModule("iso-instants").addDeserializer(Instant.class, new IsoInstantDeserializer()))
             .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
             // Newer minor versions may add fields; readers of the same version ignore them.
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             // A missing number is an error, not a silent 0 (validate() checks the rest).
             .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+            // A number is a JSON number and text is JSON text, as the schemas say: no "123" for
+            // 123, no 1 for "1", no true for anything. Coercion would let clients in other
+            // languages depend on what only this reader forgives.
+            .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
+            // 123.9 is not a PID: truncating it would fork process 123.
+            .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
+            // Jackson reads any scalar as text even then: refuse numbers and booleans there too.
+            .withCoercionConfig(LogicalType.Textual, text -> text
+                    .setCoercion(CoercionInputShape.Integer, CoercionAction.Fail)
+                    .setCoercion(CoercionInputShape.Float, CoercionAction.Fail)
+                    .setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail))
             .build();
 
     private Messages() {

@@ -121,6 +121,12 @@ class NodeAddressTest {
         "12345::1",         // group above ffff
         "10.0.0.5:61616",   // port
         "node 2",           // space inside
+        "10.0.0.5\u0000",   // NUL: trimmed away once, so accepted
+        "\u000010.0.0.5",   // leading NUL
+        "node2\n",          // line feed
+        "\tnode2",          // tab before
+        "10.0.0.5\u007f",   // DEL
+        "node2\u0085",      // C1 control (next line)
     })
     void invalidInputIsRefusedWithAMessageNamingIt(String input) {
         assertThatThrownBy(() -> NodeAddress.parse(input))

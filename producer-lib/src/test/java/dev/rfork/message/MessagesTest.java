@@ -146,7 +146,7 @@ class MessagesTest {
         "version:2                     | UNSUPPORTED_VERSION",
         "version:0                     | UNSUPPORTED_VERSION",
         "pid:0                         | INVALID_REQUEST",
-        "pid:1                         | INVALID_REQUEST",
+        "pid:1                         | FORBIDDEN",
         "pid:-5                        | INVALID_REQUEST",
         "pid:4194305                   | INVALID_REQUEST",
         "requestId:<absent>            | INVALID_REQUEST",
@@ -167,9 +167,43 @@ class MessagesTest {
                 });
     }
 
+    /**
+     * What Jackson would coerce by default is refused, as the docs say: numbers are JSON numbers
+     * without a fraction, text is JSON text. A lenient reader would fork PID 123 for "123.9".
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {
+        "version:\"1\"",
+        "version:1.0",
+        "version:true",
+        "pid:\"123\"",
+        "pid:123.9",
+        "pid:123.0",
+        "pid:1.23e2",
+        "pid:true",
+        "pid:[123]",
+        "pid:99999999999999999999",
+        "restoreTimeoutSeconds:\"60\"",
+        "restoreTimeoutSeconds:60.5",
+        "target:123",
+        "target:true",
+        "mode:0",
+        "requestId:123",
+        "createdAt:1748772930",
+        "createdAt:1748772930.5",
+        "createdAt:\"1748772930\"",
+    })
+    void lenientInputIsAMalformedMessage(String field) {
+        String json = forkRequest(field);
+
+        assertThatThrownBy(() -> Messages.fromJson(json, ForkRequest.class).validate())
+                .asInstanceOf(type(MessageException.class))
+                .extracting(MessageException::reason).isEqualTo(Reason.MALFORMED_MESSAGE);
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"pid:2", "pid:4194304", "restoreTimeoutSeconds:1", "restoreTimeoutSeconds:3600",
-        "mode:\"migrate\"", "target:\"[fd00::5]\""})
+        "mode:\"migrate\"", "target:\"[fd00::5]\"", "createdAt:\"2025-06-01T12:15:30.5+02:00\""})
     void boundaryValuesAreAccepted(String field) {
         ForkRequest request = Messages.fromJson(forkRequest(field), ForkRequest.class);
 
@@ -243,6 +277,9 @@ class MessagesTest {
         "deadline:<absent>          | INVALID_REQUEST",
         "source:<absent>            | INVALID_REQUEST",
         "pid:<absent>               | MALFORMED_MESSAGE",
+        "pid:\"4242\"               | MALFORMED_MESSAGE",
+        "pid:4242.5                 | MALFORMED_MESSAGE",
+        "version:\"1\"              | MALFORMED_MESSAGE",
     })
     void badRestoreRequestIsRefusedWithAStableReason(String field, Reason expected) {
         RestoreRequest good = new RestoreRequest(1, ID, "10.0.0.4", "10.0.0.5", Mode.FORK, 4242, DIGEST,

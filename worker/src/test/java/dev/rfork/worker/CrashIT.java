@@ -165,7 +165,7 @@ class CrashIT {
         }
     }
 
-    private static List<Event> await(RequestLog log, ForkRequest request, Predicate<List<Event>> until)
+    static List<Event> await(RequestLog log, ForkRequest request, Predicate<List<Event>> until)
             throws Exception {
         long deadline = System.currentTimeMillis() + 90_000;
         List<Event> events = log.events(request.requestId());

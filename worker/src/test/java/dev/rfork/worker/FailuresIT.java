@@ -13,6 +13,7 @@ import dev.rfork.message.Mode;
 import dev.rfork.message.Reason;
 import dev.rfork.message.RestoreRequest;
 import dev.rfork.worker.criu.ProcFs;
+import dev.rfork.worker.spool.Manifest;
 import jakarta.jms.JMSContext;
 import jakarta.jms.Message;
 import jakarta.jms.QueueBrowser;
@@ -93,6 +94,31 @@ class FailuresIT extends OneNodeTest {
         }
     }
 
+    /**
+     * A record the worker cannot read (issue 12 planted an empty one through the FTP server, then
+     * made it old so the start-up pruning read it) is not trusted; it never stops the worker.
+     */
+    @Test
+    void anUnreadableRestoredRecordNeitherStopsTheWorkerNorTheNextRequest() throws Exception {
+        Path inbox = node.config().spool().resolve("inbox");
+        Path planted = inbox.resolve(UUID.randomUUID() + ".restored");
+        node.stop();
+        try {
+            Files.writeString(planted, "");
+            Files.setLastModifiedTime(planted, java.nio.file.attribute.FileTime.from(Instant.parse("2000-01-01T00:00:00Z")));
+        } finally {
+            node = TestNode.restart(node.config());
+        }
+        assertThat(planted).doesNotExist();
+
+        Path output = work.resolve("after-planted.out");
+        long pid = processes.startCounter(output);
+        TestProcesses.awaitTicks(output, 2);
+        Outcome next = fork(ForkRequest.of(pid, "127.0.0.1", Mode.FORK));
+        processes.track(next.childPid() == null ? pid : next.childPid());
+        assertThat(next.status()).isEqualTo(Outcome.RESTORED);
+    }
+
     @Test
     void aPidThatDoesNotExistIsRejected() throws Exception {
         Outcome outcome = fork(ForkRequest.of(4_000_000, "127.0.0.1", Mode.FORK));
@@ -102,6 +128,59 @@ class FailuresIT extends OneNodeTest {
         Outcome recorded = node.recorded(outcome.requestId());
         assertThat(recorded.status()).isEqualTo(Outcome.FAILED);
         assertThat(recorded.reason()).isEqualTo(Reason.NO_SUCH_PROCESS);
+    }
+
+    @Test
+    void initIsForbidden() throws Exception {
+        ForkRequest init = new ForkRequest(ForkRequest.VERSION, UUID.randomUUID(), 1, "127.0.0.1", Mode.FORK, null,
+                Instant.now());
+
+        Outcome outcome = sendAndWait(init);
+
+        assertFailed(outcome, Reason.FORBIDDEN);
+        assertThat(outcome.events().get(0).evidence()).containsEntry("pid", "1");
+    }
+
+    /** CRIU crashes on a thread id ("BUG at criu/pstree.c"); the worker must refuse it before any freeze. */
+    @Test
+    void aThreadIdIsNotAProcessAndItsProcessRunsOnUnharmed() throws Exception {
+        Path output = work.resolve("threads.out");
+        Path tidFile = work.resolve("second-thread.tid");
+        long pid = processes.start("""
+                import threading, time
+                def second():
+                    with open("%s", "w") as f:
+                        f.write(str(threading.get_native_id()))
+                    while True:
+                        time.sleep(0.1)
+                threading.Thread(target=second, daemon=True).start()
+                n = 0
+                while True:
+                    n += 1
+                    print(f"tick {n}", flush=True)
+                    time.sleep(0.1)
+                """.formatted(tidFile), output);
+        TestProcesses.awaitTicks(output, 2);
+        long tid = Long.parseLong(Files.readString(tidFile).trim());
+        assertThat(tid).isNotEqualTo(pid);
+
+        Outcome outcome = sendAndWait(ForkRequest.of(tid, "127.0.0.1", Mode.FORK));
+
+        assertFailed(outcome, Reason.NO_SUCH_PROCESS);
+        assertThat(outcome.events().get(0).evidence()).containsEntry("pid", Long.toString(tid))
+                .containsEntry("tgid", Long.toString(pid));
+        int before = TestProcesses.lastTick(output);
+        TestProcesses.awaitTicks(output, before + 3);
+        assertThat(TestProcesses.state(pid)).isIn("S", "R");
+        assertThat(ProcFs.tracerPid(pid)).hasValue(0);
+    }
+
+    /** Sent as it is, past the client's own checks, as any client in any language could. */
+    private Outcome sendAndWait(ForkRequest request) {
+        try (RforkClient client = node.client()) {
+            return client.follow(request.requestId(), request.mode(), WAIT,
+                    () -> sendOverStomp(request.requestId(), Messages.toJson(request)), e -> { });
+        }
     }
 
     @Test
@@ -204,6 +283,34 @@ class FailuresIT extends OneNodeTest {
 
         assertFailed(outcome, Reason.IMAGE_VERIFICATION_FAILED);
         assertThat(outcome.events().get(0).evidence()).containsEntry("expected", "0".repeat(64)).containsKey("actual");
+    }
+
+    /**
+     * CRIU writes stats-restore into the images when it restores them; a worker that finds its
+     * own restore was interrupted removes it. One the sender put there is still an unlisted file.
+     */
+    @Test
+    void anUnlistedFileNamedLikeCriusOwnOutputIsStillRefused() throws Exception {
+        UUID requestId = UUID.randomUUID();
+        Path upload = Files.createDirectories(node.config().spool().resolve("inbox").resolve(requestId.toString()));
+        Path image = Files.writeString(upload.resolve("core-1.img"), "an image");
+        Manifest manifest = new Manifest(Manifest.VERSION, requestId,
+                List.of(new Manifest.Entry("core-1.img", Files.size(image), Manifest.sha256(image))));
+        Files.write(upload.resolve(Manifest.FILE_NAME), manifest.toBytes());
+        Files.writeString(upload.resolve("stats-restore"), "planted by the sender");
+        RestoreRequest request = new RestoreRequest(RestoreRequest.VERSION, requestId, TestNode.SILENT_NODE,
+                "127.0.0.1", Mode.FORK, 1234, Manifest.sha256(manifest.toBytes()), Instant.now().plusSeconds(60),
+                Instant.now());
+
+        Outcome outcome;
+        try (RforkClient client = node.client(); JMSContext worker = node.workerConnections().createContext()) {
+            outcome = client.follow(requestId, Mode.FORK, WAIT, () -> worker.createProducer()
+                    .setProperty(Queues.PROP_REQUEST_ID, requestId.toString())
+                    .send(worker.createQueue("restore.127.0.0.1"), Messages.toJson(request)), e -> { });
+        }
+
+        assertFailed(outcome, Reason.IMAGE_VERIFICATION_FAILED);
+        assertThat(outcome.events().get(0).evidence()).containsEntry("file", "stats-restore");
     }
 
     private void sendOverStomp(UUID requestId, String body) {

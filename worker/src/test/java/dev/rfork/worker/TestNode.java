@@ -5,6 +5,7 @@ import dev.rfork.client.RforkClient;
 import dev.rfork.config.Settings;
 import dev.rfork.worker.config.WorkerConfig;
 import dev.rfork.worker.events.RequestLog;
+import dev.rfork.worker.spool.RestoredRecord;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Path;
@@ -101,8 +102,8 @@ final class TestNode implements AutoCloseable {
         worker.close();
         try (var files = java.nio.file.Files.list(config.spool().resolve("inbox"))) {
             for (Path restored : files.filter(file -> file.toString().endsWith(".restored")).toList()) {
-                long copy = Long.parseLong(java.nio.file.Files.readString(restored).trim().split("\\s+")[0]);
-                ProcessHandle.of(copy).ifPresent(ProcessHandle::destroyForcibly);
+                RestoredRecord.read(restored).flatMap(record -> ProcessHandle.of(record.copyPid()))
+                        .ifPresent(ProcessHandle::destroyForcibly);
             }
         } catch (IOException | RuntimeException e) {
             throw new IllegalStateException("cannot end the copies restored by this test node", e);

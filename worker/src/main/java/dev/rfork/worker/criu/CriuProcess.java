@@ -4,6 +4,7 @@ import dev.rfork.message.MessageException;
 import dev.rfork.message.Mode;
 import dev.rfork.message.Reason;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -11,6 +12,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -19,6 +22,8 @@ import org.slf4j.LoggerFactory;
 public final class CriuProcess implements Criu {
     private static final Logger LOG = LoggerFactory.getLogger(CriuProcess.class);
     private static final int LOG_TAIL_LINES = 15;
+    /** CRIU writes its restore statistics into the images' directory, whatever the options. */
+    static final String RESTORE_STATS = "stats-restore";
 
     private final List<String> criu;
     private final DumpWatchdog watchdog = new DumpWatchdog();
@@ -69,8 +74,7 @@ public final class CriuProcess implements Criu {
     }
 
     @Override
-    public RestoredProcess restore(Path imageDir, Path logFile, Path childOutput, Duration timeout) {
-        Path pidFile = imageDir.resolveSibling(imageDir.getFileName() + ".pid");
+    public RestoredProcess restore(Path imageDir, Path logFile, Path pidFile, Path childOutput, Duration timeout) {
         Stdio stdio;
         try {
             Files.deleteIfExists(pidFile);
@@ -84,24 +88,83 @@ public final class CriuProcess implements Criu {
         long start = System.nanoTime();
         Process holder = startHolder(command, stdio, childOutput);
         long deadline = System.nanoTime() + timeout.toNanos();
-        try {
-            while (System.nanoTime() < deadline) {
-                if (Files.exists(pidFile)) {
-                    long hostPid = findCopy(holder.pid(), deadline);
-                    return new RestoredProcess(hostPid, holder.pid(), (System.nanoTime() - start) / 1_000_000);
-                }
-                if (!holder.isAlive()) {
-                    throw failure(Reason.CRIU_RESTORE_FAILED, "criu restore failed",
-                            CommandResult.of(holder.exitValue(), readQuietly(childOutput), LOG_TAIL_LINES), logFile);
-                }
-                sleep(5);
+        // The pid file stays until the caller has recorded the copy: a worker restarted before
+        // that finds the restore by it (adopt).
+        while (System.nanoTime() < deadline) {
+            if (Files.exists(pidFile)) {
+                long hostPid = findCopy(holder.pid(), deadline);
+                return new RestoredProcess(hostPid, holder.pid(), (System.nanoTime() - start) / 1_000_000);
             }
-            holder.destroyForcibly();
-            throw failure(Reason.CRIU_RESTORE_FAILED, "criu restore did not finish within " + timeout,
-                    CommandResult.of(-1, "", LOG_TAIL_LINES), logFile);
-        } finally {
-            // Only our signal that the copy runs; the copy's PID is found in /proc, not read from it.
-            pidFile.toFile().delete();
+            if (!holder.isAlive()) {
+                throw failure(Reason.CRIU_RESTORE_FAILED, "criu restore failed",
+                        CommandResult.of(holder.exitValue(), readQuietly(childOutput), LOG_TAIL_LINES), logFile);
+            }
+            sleep(5);
+        }
+        holder.destroyForcibly();
+        throw failure(Reason.CRIU_RESTORE_FAILED, "criu restore did not finish within " + timeout,
+                CommandResult.of(-1, "", LOG_TAIL_LINES), logFile);
+    }
+
+    @Override
+    public Optional<RestoredProcess> adopt(Path imageDir, Path pidFile, Duration timeout) {
+        long start = System.nanoTime();
+        long deadline = start + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            List<Long> restoring = restoring(imageDir);
+            if (restoring.isEmpty()) {
+                if (Files.exists(pidFile)) {
+                    throw new MessageException(Reason.CRIU_RESTORE_FAILED, "the copy restored while an earlier "
+                            + "worker ran has ended since", Map.of("imageDir", imageDir.toString()), null);
+                }
+                return Optional.empty();
+            }
+            Optional<Long> criuPid = restoring.stream().filter(CriuProcess::isNamespaceInit).findFirst();
+            if (criuPid.isPresent() && Files.exists(pidFile)) {
+                long copy = findCopy(criuPid.get(), deadline);
+                return Optional.of(new RestoredProcess(copy, ProcFs.parentPid(criuPid.get()).orElse(criuPid.get()),
+                        (System.nanoTime() - start) / 1_000_000));
+            }
+            sleep(5);
+        }
+        // As restore() does: a restore that does not end in time is ended, with its namespace.
+        restoring(imageDir).forEach(pid -> ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly));
+        throw new MessageException(Reason.CRIU_RESTORE_FAILED, "criu restore (started by an earlier worker) did not "
+                + "finish within " + timeout, Map.of("imageDir", imageDir.toString()), null);
+    }
+
+    /**
+     * What restore() started for {@code imageDir} and still runs: the holder ({@code unshare})
+     * and CRIU, by their command lines naming the directory, run by this worker's user. Found in
+     * /proc rather than in a record: a worker may die between starting them and writing that down.
+     */
+    private static List<Long> restoring(Path imageDir) {
+        OptionalLong self = ProcFs.uid(ProcessHandle.current().pid());
+        List<Long> found = new ArrayList<>();
+        for (long pid : ProcFs.pids()) {
+            List<String> args = ProcFs.commandLine(pid);
+            int dir = args.indexOf("--images-dir") + 1;
+            if (dir > 0 && dir < args.size() && args.get(dir).equals(imageDir.toString()) && args.contains("restore")
+                    && ProcFs.uid(pid).equals(self) && ProcFs.isRunning(pid)) {
+                found.add(pid);
+            }
+        }
+        return found;
+    }
+
+    /** PID 1 of a PID namespace of its own: in what restore() starts, CRIU, the copy's parent. */
+    private static boolean isNamespaceInit(long pid) {
+        List<Long> namespaced = ProcFs.namespacePids(pid);
+        return namespaced.size() > 1 && namespaced.get(namespaced.size() - 1) == 1;
+    }
+
+    @Override
+    public void discardRestore(Path imageDir, Path pidFile) {
+        try {
+            Files.deleteIfExists(imageDir.resolve(RESTORE_STATS));
+            Files.deleteIfExists(pidFile);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot remove what an earlier restore of " + imageDir + " left", e);
         }
     }
 
@@ -152,13 +215,12 @@ public final class CriuProcess implements Criu {
 
     /** The copy is the child of the namespace's init (CRIU), somewhere below the holder. */
     private static long findCopy(long holderPid, long deadline) {
-        while (System.nanoTime() < deadline) {
+        while (System.nanoTime() < deadline && ProcFs.isRunning(holderPid)) {
             List<Long> pending = new ArrayList<>(List.of(holderPid));
             while (!pending.isEmpty()) {
                 long pid = pending.remove(0);
-                List<Long> namespaced = ProcFs.namespacePids(pid);
                 List<Long> children = ProcFs.children(pid);
-                if (namespaced.size() > 1 && namespaced.get(namespaced.size() - 1) == 1 && !children.isEmpty()) {
+                if (isNamespaceInit(pid) && !children.isEmpty()) {
                     return children.get(0);
                 }
                 pending.addAll(children);

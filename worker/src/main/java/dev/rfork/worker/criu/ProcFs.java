@@ -12,6 +12,16 @@ public final class ProcFs {
     private ProcFs() {
     }
 
+    /** Every process this worker's PID namespace shows, by PID (threads other than the main ones aside). */
+    public static List<Long> pids() {
+        try (var entries = Files.list(Path.of("/proc"))) {
+            return entries.map(entry -> entry.getFileName().toString()).filter(name -> name.matches("\\d+"))
+                    .map(Long::valueOf).toList();
+        } catch (IOException e) {
+            return List.of();
+        }
+    }
+
     public static boolean exists(long pid) {
         return Files.isDirectory(Path.of("/proc", Long.toString(pid)));
     }
@@ -75,6 +85,15 @@ public final class ProcFs {
     /** The PID of the process tracing this one (a CRIU dumping it), 0 when none. */
     public static OptionalLong tracerPid(long pid) {
         return statusField(pid, "TracerPid:");
+    }
+
+    /**
+     * The thread group (process) that {@code pid} belongs to. It differs from {@code pid} when
+     * {@code pid} is the id of a thread other than the main one: /proc shows such a thread at
+     * /proc/TID too, though it is not a process.
+     */
+    public static OptionalLong threadGroup(long pid) {
+        return statusField(pid, "Tgid:");
     }
 
     public static OptionalLong parentPid(long pid) {

@@ -40,6 +40,13 @@ public final class RequestValidator {
             throw new MessageException(Reason.NO_SUCH_PROCESS, "no running process has PID " + pid + " on this node",
                     Map.of("pid", Long.toString(pid)), null);
         }
+        OptionalLong tgid = ProcFs.threadGroup(pid);
+        if (tgid.isPresent() && tgid.getAsLong() != pid) {
+            // CRIU would crash on it ("BUG at criu/pstree.c"), after seizing the process.
+            throw new MessageException(Reason.NO_SUCH_PROCESS, "PID " + pid + " is not a process but a thread of "
+                    + "process " + tgid.getAsLong() + "; name the process to fork it",
+                    Map.of("pid", Long.toString(pid), "tgid", Long.toString(tgid.getAsLong())), null);
+        }
         if (pid == 1 || isWorkerOrAncestor(pid)) {
             throw new MessageException(Reason.FORBIDDEN,
                     "PID " + pid + " is init, this worker or one of its ancestors; freezing it would freeze the worker",

@@ -1,6 +1,7 @@
 package dev.rfork.worker.restore;
 
 import dev.rfork.worker.criu.ProcFs;
+import dev.rfork.worker.spool.RestoredRecord;
 import dev.rfork.worker.spool.Spool;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -73,19 +74,17 @@ public final class InboxPruner implements AutoCloseable {
             for (Path entry : request.getValue()) {
                 old &= Files.getLastModifiedTime(entry).toInstant().isBefore(cutoff);
             }
-            if (old && !copyRuns(spool.inbox().resolve(request.getKey() + ".restored"))) {
+            // Read first: a record that cannot be read goes now, whatever its age.
+            boolean copyRuns = copyRuns(spool.inbox().resolve(request.getKey() + ".restored"));
+            if (old && !copyRuns) {
                 request.getValue().forEach(Spool::deleteTree);
                 LOG.info("[{}] pruned from the inbox (older than {})", request.getKey(), retention);
             }
         }
     }
 
-    private static boolean copyRuns(Path restored) throws IOException {
-        if (!Files.exists(restored)) {
-            return false;
-        }
-        String[] pids = Files.readString(restored).trim().split("\\s+");
-        return ProcFs.isRunning(Long.parseLong(pids[0]));
+    private static boolean copyRuns(Path restored) {
+        return RestoredRecord.read(restored).map(record -> ProcFs.isRunning(record.copyPid())).orElse(false);
     }
 
     @Override

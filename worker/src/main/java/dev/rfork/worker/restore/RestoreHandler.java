@@ -15,6 +15,7 @@ import dev.rfork.worker.serve.Delivery;
 import dev.rfork.worker.serve.Handler;
 import dev.rfork.worker.spool.Manifest;
 import dev.rfork.worker.spool.ReceivedFiles;
+import dev.rfork.worker.spool.RestoredRecord;
 import dev.rfork.worker.spool.Spool;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -23,13 +24,17 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Serves {@code restore.<this node>}: verifies the uploaded images against the manifest whose
  * digest the request carries, restores them and reports the copy's PID. Idempotent by request
- * id: a redelivered request whose copy already runs is answered again, not restored twice.
+ * id, across a crash of the worker too: a redelivered request whose copy already runs is answered
+ * again, one whose restore was underway when the worker died gets that restore's copy (CRIU
+ * carries on without the worker), and only a restore that left no copy is tried again.
  */
 public final class RestoreHandler implements Handler {
     private static final Logger LOG = LoggerFactory.getLogger(RestoreHandler.class);
@@ -66,14 +71,40 @@ public final class RestoreHandler implements Handler {
             throw new MessageException(Reason.INVALID_REQUEST, "restore request for " + request.target()
                     + " arrived at " + node, Map.of("target", request.target()), null);
         }
-        Path dir = spool.inbox(request.requestId());
-        Path result = dir.resolveSibling(request.requestId() + ".restored");
+        UUID id = request.requestId();
+        Path dir = spool.inbox(id);
+        Path log = dir.resolveSibling(id + ".restore.log");
+        Path output = dir.resolveSibling(id + ".out");
+        Path pidFile = dir.resolveSibling(id + ".pid");
+        Path marker = spool.restoringMarker(id);
+        Path result = spool.restoredRecord(id);
         if (answerAgainIfRestored(request, result)) {
+            // A worker may have died between recording the copy and removing these.
+            Files.deleteIfExists(marker);
+            Files.deleteIfExists(pidFile);
             return;
         }
-        Path log = dir.resolveSibling(request.requestId() + ".restore.log");
-        Path output = dir.resolveSibling(request.requestId() + ".out");
         delivery.afterFinalFailure(() -> deleteFailed(dir, log, output, result));
+        if (Files.exists(marker)) {
+            Optional<Criu.RestoredProcess> running;
+            try {
+                running = criu.adopt(dir, pidFile, CRIU_RESTORE_TIMEOUT);
+            } catch (MessageException e) {
+                Files.deleteIfExists(marker); // its copy has ended, or it was ended: none runs
+                throw e;
+            }
+            if (running.isPresent()) {
+                LOG.warn("[{}] the copy restored while an earlier worker ran is PID {}: reported now", id,
+                        running.get().hostPid());
+                restored(request, running.get(), Map.of("restoreMs", running.get().elapsedMillis()), output, pidFile,
+                        "; restored while an earlier worker of this node ran, which died before reporting it");
+                return;
+            }
+            // No copy came of it: what that restore wrote goes, and the images are checked afresh.
+            LOG.warn("[{}] a restore started by an earlier worker left no copy: restoring again", id);
+            criu.discardRestore(dir, pidFile);
+            Files.deleteIfExists(log);
+        }
         if (Instant.now().isAfter(request.deadline())) {
             throw new MessageException(Reason.DEADLINE_EXPIRED, "the request arrived after its deadline "
                     + request.deadline() + "; the source has given up on it",
@@ -84,27 +115,48 @@ public final class RestoreHandler implements Handler {
         Manifest manifest = Manifest.verify(dir, request.manifestSha256(), fromThisNode, received);
         long verifyMs = (System.nanoTime() - verifyStart) / 1_000_000;
 
-        Criu.RestoredProcess copy = criu.restore(dir, log, output, CRIU_RESTORE_TIMEOUT);
-        Files.writeString(result, copy.hostPid() + " " + copy.holderPid());
+        // From here a worker that dies leaves a restore running without it: the marker says so.
+        Files.writeString(marker, "criu restore started " + Instant.now() + "\n");
+        Criu.RestoredProcess copy;
+        try {
+            copy = criu.restore(dir, log, pidFile, output, CRIU_RESTORE_TIMEOUT);
+        } catch (MessageException e) {
+            Files.deleteIfExists(marker); // CRIU failed or was ended: no copy runs
+            throw e;
+        }
         Map<String, Long> stats = new LinkedHashMap<>();
         stats.put("verifyMs", verifyMs);
         stats.put("restoreMs", copy.elapsedMillis());
         stats.put("imageBytes", manifest.totalBytes());
-        events.publish(Event.of(request.requestId(), EventType.RESTORED, request.mode(), node.canonical())
+        restored(request, copy, stats, output, pidFile, "");
+    }
+
+    /**
+     * Records the copy, then reports it. The record comes first: from then on a redelivered
+     * request is answered with it; until then the marker and CRIU's pid file lead to the copy.
+     */
+    private void restored(RestoreRequest request, Criu.RestoredProcess copy, Map<String, Long> stats, Path output,
+            Path pidFile, String how) throws IOException {
+        UUID id = request.requestId();
+        new RestoredRecord(copy.hostPid(), copy.holderPid()).write(spool.restoredRecord(id));
+        Files.deleteIfExists(spool.restoringMarker(id));
+        Files.deleteIfExists(pidFile);
+        events.publish(Event.of(id, EventType.RESTORED, request.mode(), node.canonical())
                 .withPid(request.pid())
                 .withChild(node.canonical(), copy.hostPid())
                 .withStats(stats)
                 .withDetail("the copy of PID " + request.pid() + " from " + request.source() + " runs as PID "
-                        + copy.hostPid() + " (PID " + request.pid() + " in its own PID namespace); output of the copy, "
-                        + "if its stdout was a file or terminal: " + output));
-        deleteAllButTheCopysFiles(dir, log);
+                        + copy.hostPid() + " (PID " + request.pid() + " in its own PID namespace)" + how
+                        + "; output of the copy, if its stdout was a file or terminal: " + output));
+        deleteAllButTheCopysFiles(spool.inbox(id), spool.inbox(id).resolveSibling(id + ".restore.log"));
     }
 
-    private boolean answerAgainIfRestored(RestoreRequest request, Path result) throws IOException {
-        if (!Files.exists(result)) {
+    private boolean answerAgainIfRestored(RestoreRequest request, Path result) {
+        Optional<RestoredRecord> record = RestoredRecord.read(result);
+        if (record.isEmpty()) {
             return false;
         }
-        long childPid = Long.parseLong(Files.readString(result).trim().split("\\s+")[0]);
+        long childPid = record.get().copyPid();
         Event event = Event.of(request.requestId(), EventType.RESTORED, request.mode(), node.canonical())
                 .withPid(request.pid())
                 .withChild(node.canonical(), childPid)

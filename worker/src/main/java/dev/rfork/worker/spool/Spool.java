@@ -57,6 +57,19 @@ public final class Spool {
         return inbox().resolve(requestId.toString());
     }
 
+    /** What is known of the copy restored for a request ({@link RestoredRecord}). */
+    public Path restoredRecord(UUID requestId) {
+        return inbox().resolve(requestId + ".restored");
+    }
+
+    /**
+     * Written before CRIU restores a request, removed once the copy is recorded: a redelivered
+     * request that finds it knows a restore was underway, and looks for its copy before another.
+     */
+    public Path restoringMarker(UUID requestId) {
+        return inbox().resolve(requestId + ".restoring");
+    }
+
     /** A marker naming the PID of an original held stopped for a migrate (see Recovery). */
     public Path heldMarker(UUID requestId) {
         return held().resolve(requestId.toString());

@@ -2,6 +2,7 @@ package dev.rfork.worker.criu;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 
@@ -36,5 +37,19 @@ class ProcFsTest {
             process.destroyForcibly().waitFor();
         }
         assertThat(ProcFs.sessionId(process.pid())).isEmpty();
+    }
+
+    @Test
+    void aThreadOtherThanTheMainOneBelongsToItsProcessNotToItself() throws Exception {
+        long pid = ProcessHandle.current().pid();
+        long tid;
+        try (var tasks = Files.list(Path.of("/proc/self/task"))) {
+            tid = tasks.map(task -> Long.parseLong(task.getFileName().toString())).filter(id -> id != pid)
+                    .findFirst().orElseThrow();
+        }
+
+        assertThat(ProcFs.threadGroup(pid)).hasValue(pid);
+        assertThat(ProcFs.exists(tid)).as("/proc shows the thread too").isTrue();
+        assertThat(ProcFs.threadGroup(tid)).hasValue(pid);
     }
 }

@@ -45,6 +45,20 @@ class InboxPrunerTest {
         assertThat(upload).doesNotExist();
     }
 
+    /** Anyone who could write into the inbox could plant one (issue 12: through the FTP server). */
+    @Test
+    void anUnreadableRecordDoesNotStopPruningAndIsRemoved() throws Exception {
+        Spool spool = new Spool(root).create();
+        Path old = Files.writeString(spool.inbox().resolve("44444444-4444-4444-4444-444444444444.restored"), "");
+        Path recent = Files.writeString(spool.inbox().resolve("55555555-5555-5555-5555-555555555555.restored"), "x 1");
+        Files.setLastModifiedTime(old, FileTime.from(Instant.parse("2000-01-01T00:00:00Z")));
+
+        InboxPruner.prune(spool, Duration.ofHours(1));
+
+        assertThat(old).doesNotExist();
+        assertThat(recent).doesNotExist();
+    }
+
     private static Path request(Spool spool, String id, long copyPid, Instant time) throws Exception {
         Path dir = Files.createDirectories(spool.inbox().resolve(id));
         Path[] files = {dir, Files.writeString(spool.inbox().resolve(id + ".out"), "tick 1\n"),

@@ -26,9 +26,9 @@ import org.apache.ftpserver.ftplet.User;
 /**
  * FtpServer's native file system, with every upload hashed (SHA-256, CRC32C) while it is written
  * and recorded in {@link ReceivedFiles}, so the restore need not hash the images again with
- * SHA-256 (only a CRC32C pass checks they are still what arrived). Everything
- * else is delegated to the native file system; deletes and renames through the server void
- * what was recorded of the files concerned.
+ * SHA-256 (only a CRC32C pass checks they are still what arrived). Writes are confined to
+ * requests' directories ({@link UploadArea}). Everything else is delegated to the native file
+ * system; deletes and renames through the server void what was recorded of the files concerned.
  */
 final class DigestingFileSystemFactory implements FileSystemFactory {
     /**
@@ -107,8 +107,15 @@ final class DigestingFileSystemFactory implements FileSystemFactory {
             return ((File) delegate.getPhysicalFile()).toPath();
         }
 
+        private boolean inRequest() {
+            return UploadArea.isRequestFile(delegate.getAbsolutePath());
+        }
+
         @Override
         public OutputStream createOutputStream(long offset) throws IOException {
+            if (!inRequest()) {
+                throw new IOException("No write permission outside a request's directory : " + getAbsolutePath());
+            }
             if (!(delegate.getPhysicalFile() instanceof File file)) {
                 return delegate.createOutputStream(offset);
             }
@@ -143,6 +150,9 @@ final class DigestingFileSystemFactory implements FileSystemFactory {
 
         @Override
         public boolean delete() {
+            if (!inRequest()) {
+                return false;
+            }
             received.forget(path());
             return delegate.delete();
         }
@@ -150,6 +160,9 @@ final class DigestingFileSystemFactory implements FileSystemFactory {
         @Override
         public boolean move(FtpFile destination) {
             FtpFile target = destination instanceof Digesting digesting ? digesting.delegate : destination;
+            if (!inRequest() || !UploadArea.isRequestFile(target.getAbsolutePath())) {
+                return false;
+            }
             received.forget(path());
             if (target.getPhysicalFile() instanceof File file) {
                 received.forget(file.toPath());
@@ -203,14 +216,15 @@ final class DigestingFileSystemFactory implements FileSystemFactory {
             return delegate.isReadable();
         }
 
+        /** STOR, APPE, STOU, MKD and RNTO ask this first; the operations check again. */
         @Override
         public boolean isWritable() {
-            return delegate.isWritable();
+            return (inRequest() || UploadArea.isRequestDirectory(delegate.getAbsolutePath())) && delegate.isWritable();
         }
 
         @Override
         public boolean isRemovable() {
-            return delegate.isRemovable();
+            return inRequest() && delegate.isRemovable();
         }
 
         @Override
@@ -235,6 +249,9 @@ final class DigestingFileSystemFactory implements FileSystemFactory {
 
         @Override
         public boolean setLastModified(long time) {
+            if (!inRequest()) {
+                return false;
+            }
             received.forget(path());
             return delegate.setLastModified(time);
         }
@@ -252,6 +269,9 @@ final class DigestingFileSystemFactory implements FileSystemFactory {
         /** As the native one, but owner-only (the inbox is, too). */
         @Override
         public boolean mkdir() {
+            if (!UploadArea.isRequestDirectory(delegate.getAbsolutePath())) {
+                return false;
+            }
             if (!(delegate.getPhysicalFile() instanceof File file)) {
                 return delegate.mkdir();
             }

@@ -28,6 +28,7 @@ import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
+import org.apache.commons.net.ftp.FTPClient;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -209,12 +210,13 @@ class FtpTransportIT {
 
     @Test
     void storingOverALongerFileReplacesItAndRecordsTheNewDigest() throws Exception {
-        Path remote = Files.createDirectories(root.resolve("replace"));
+        String dir = UUID.randomUUID().toString();
+        Path remote = Files.createDirectories(root.resolve(dir));
         Files.write(remote.resolve("core-1.img"), new byte[100_000]);
         byte[] shorter = "the new content".getBytes();
 
         try (FtpConnection connection = FtpConnection.open(LOCALHOST, settings)) {
-            connection.store("replace/core-1.img", new ByteArrayInputStream(shorter));
+            connection.store(dir + "/core-1.img", new ByteArrayInputStream(shorter));
             connection.logout();
         }
 
@@ -224,16 +226,17 @@ class FtpTransportIT {
 
     @Test
     void deletingThroughTheServerForgetsTheDigest() throws Exception {
-        Files.createDirectories(root.resolve("gone"));
+        String dir = UUID.randomUUID().toString();
+        Path file = Files.createDirectories(root.resolve(dir)).resolve("core-1.img");
         try (FtpConnection connection = FtpConnection.open(LOCALHOST, settings)) {
-            connection.store("gone/core-1.img", new ByteArrayInputStream(new byte[] {1, 2, 3}));
-            assertThat(server.received().peek(root.resolve("gone/core-1.img"))).isNotNull();
-            connection.prepareDirectory("gone"); // deletes what the directory holds
+            connection.store(dir + "/core-1.img", new ByteArrayInputStream(new byte[] {1, 2, 3}));
+            assertThat(server.received().peek(file)).isNotNull();
+            connection.prepareDirectory(dir); // deletes what the directory holds
             connection.logout();
         }
 
-        assertThat(root.resolve("gone/core-1.img")).doesNotExist();
-        assertThat(server.received().peek(root.resolve("gone/core-1.img"))).isNull();
+        assertThat(file).doesNotExist();
+        assertThat(server.received().peek(file)).isNull();
     }
 
     @Test
@@ -295,6 +298,48 @@ class FtpTransportIT {
                     assertThat(e.evidence()).containsKeys("ftpReplyCode", "ftpReply");
                 });
         assertThat(root.resolve(requestId.toString()).resolve(Manifest.FILE_NAME)).doesNotExist();
+    }
+
+    /**
+     * The inbox's root holds the worker's own records ({@code <id>.restored}, the copies' output):
+     * a sender may write only files directly in a request's directory, as FtpTransport does.
+     */
+    @Test
+    void uploadsAreTakenOnlyInARequestsDirectory() throws Exception {
+        UUID requestId = UUID.randomUUID();
+        Files.writeString(root.resolve(requestId + ".out"), "the copy's output\n");
+        FTPClient ftp = new FTPClient();
+        ftp.connect("127.0.0.1", settings.port());
+        try {
+            assertThat(ftp.login(settings.user(), settings.password())).isTrue();
+            ftp.enterLocalPassiveMode();
+
+            // What the probe of issue 12 did: a record of its own at the root, made old.
+            assertThat(ftp.storeFile(requestId + ".restored", new ByteArrayInputStream(new byte[0]))).isFalse();
+            assertThat(ftp.sendCommand("MFMT 20000101000000 " + requestId + ".out")).isGreaterThanOrEqualTo(400);
+            assertThat(ftp.appendFile(requestId + ".out", new ByteArrayInputStream("x".getBytes()))).isFalse();
+            assertThat(ftp.deleteFile(requestId + ".out")).isFalse();
+            assertThat(ftp.rename(requestId + ".out", requestId + ".restored")).isFalse();
+            assertThat(ftp.makeDirectory("not-a-request")).isFalse();
+            assertThat(ftp.makeDirectory(requestId + "/nested")).isFalse();
+
+            assertThat(ftp.makeDirectory(requestId.toString())).isTrue();
+            assertThat(ftp.storeFile(requestId + "/core-1.img", new ByteArrayInputStream(new byte[] {1}))).isTrue();
+            assertThat(ftp.sendCommand("MFMT 20000101000000 " + requestId + "/core-1.img")).isLessThan(300);
+            assertThat(ftp.rename(requestId + "/core-1.img", "../" + requestId + ".restored")).isFalse();
+            assertThat(ftp.deleteFile(requestId + "/core-1.img")).isTrue();
+            assertThat(ftp.removeDirectory(requestId.toString())).isFalse();
+            ftp.logout();
+        } finally {
+            ftp.disconnect();
+        }
+        try (var files = Files.list(root)) {
+            assertThat(files.map(file -> file.getFileName().toString()))
+                    .containsExactlyInAnyOrder(requestId.toString(), requestId + ".out");
+        }
+        assertThat(root.resolve(requestId + ".out")).hasContent("the copy's output");
+        assertThat(Files.getLastModifiedTime(root.resolve(requestId + ".out")).toInstant())
+                .isAfter(java.time.Instant.parse("2001-01-01T00:00:00Z"));
     }
 
     /** One large pages file of random bytes and a dozen small files, like a CRIU dump. */

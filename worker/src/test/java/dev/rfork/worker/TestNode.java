@@ -6,6 +6,7 @@ import dev.rfork.config.Settings;
 import dev.rfork.worker.config.WorkerConfig;
 import dev.rfork.worker.events.RequestLog;
 import dev.rfork.worker.spool.RestoredRecord;
+import dev.rfork.worker.spool.Spool;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Path;
@@ -89,7 +90,7 @@ final class TestNode implements AutoCloseable {
     }
 
     Path childOutput(java.util.UUID requestId) {
-        return config.spool().resolve("inbox").resolve(requestId + ".out");
+        return new Spool(config.spool()).copyOutput(requestId);
     }
 
     void stop() {

@@ -40,7 +40,7 @@ public final class DumpStep {
 
     public Dumped dump(ForkRequest request) throws IOException {
         Path dir = spool.outbox(request.requestId());
-        Dumped dumped = new Dumped(dir, dir.resolveSibling(request.requestId() + ".dump.log"), Optional.empty());
+        Dumped dumped = new Dumped(dir, spool.dumpLog(request.requestId()), Optional.empty());
         // A redelivered request dumps again: the process has moved on since the last attempt.
         dumped.delete();
         try {

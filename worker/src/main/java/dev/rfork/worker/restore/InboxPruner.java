@@ -75,7 +75,8 @@ public final class InboxPruner implements AutoCloseable {
                 old &= Files.getLastModifiedTime(entry).toInstant().isBefore(cutoff);
             }
             // Read first: a record that cannot be read goes now, whatever its age.
-            boolean copyRuns = copyRuns(spool.inbox().resolve(request.getKey() + ".restored"));
+            boolean copyRuns = Spool.requestOf(request.getValue().get(0)).map(spool::restoredRecord)
+                    .map(InboxPruner::copyRuns).orElse(false);
             if (old && !copyRuns) {
                 request.getValue().forEach(Spool::deleteTree);
                 LOG.info("[{}] pruned from the inbox (older than {})", request.getKey(), retention);

@@ -73,9 +73,9 @@ public final class RestoreHandler implements Handler {
         }
         UUID id = request.requestId();
         Path dir = spool.inbox(id);
-        Path log = dir.resolveSibling(id + ".restore.log");
-        Path output = dir.resolveSibling(id + ".out");
-        Path pidFile = dir.resolveSibling(id + ".pid");
+        Path log = spool.restoreLog(id);
+        Path output = spool.copyOutput(id);
+        Path pidFile = spool.restorePidFile(id);
         Path marker = spool.restoringMarker(id);
         Path result = spool.restoredRecord(id);
         if (answerAgainIfRestored(request, result)) {
@@ -148,7 +148,7 @@ public final class RestoreHandler implements Handler {
                 .withDetail("the copy of PID " + request.pid() + " from " + request.source() + " runs as PID "
                         + copy.hostPid() + " (PID " + request.pid() + " in its own PID namespace)" + how
                         + "; output of the copy, if its stdout was a file or terminal: " + output));
-        deleteAllButTheCopysFiles(spool.inbox(id), spool.inbox(id).resolveSibling(id + ".restore.log"));
+        deleteAllButTheCopysFiles(spool.inbox(id), spool.restoreLog(id));
     }
 
     private boolean answerAgainIfRestored(RestoreRequest request, Path result) {

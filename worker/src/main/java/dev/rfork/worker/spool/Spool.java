@@ -6,14 +6,21 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.stream.Stream;
 
 /**
- * The node's directory for images: {@code outbox/<requestId>} for what this node dumped,
- * {@code inbox/<requestId>} for what it received (the FTP server's root), {@code held/} for
- * originals held stopped during a migrate. Every path is derived from a request id (a UUID),
- * never from text in a message. Images hold process memory, so everything is owner-only.
+ * The node's directory for images, and the one owner of its layout:
+ * <pre>
+ * outbox/&lt;id&gt;/            images this node dumped      outbox/&lt;id&gt;.dump.log     CRIU's log of it
+ * inbox/&lt;id&gt;/             images it received (FTP root) inbox/&lt;id&gt;.restore.log  CRIU's log of the restore
+ * inbox/&lt;id&gt;.restoring    a restore underway            inbox/&lt;id&gt;.pid          CRIU's signal the copy runs
+ * inbox/&lt;id&gt;.restored     the copy's PIDs (RestoredRecord) inbox/&lt;id&gt;.out        the copy's stdout
+ * held/&lt;id&gt;               an original held stopped for a migrate (HeldOriginal)
+ * </pre>
+ * Every path is derived from a request id (a UUID), never from text in a message. Images hold
+ * process memory, so everything is owner-only.
  */
 public final class Spool {
     private final Path root;
@@ -55,6 +62,36 @@ public final class Spool {
 
     public Path inbox(UUID requestId) {
         return inbox().resolve(requestId.toString());
+    }
+
+    /** CRIU's log of the dump of a request (deleted with the dump; its tail goes into the events). */
+    public Path dumpLog(UUID requestId) {
+        return outbox().resolve(requestId + ".dump.log");
+    }
+
+    /** CRIU's log of the restore of a request. */
+    public Path restoreLog(UUID requestId) {
+        return inbox().resolve(requestId + ".restore.log");
+    }
+
+    /** The restored copy's standard output, when the original's was a file or a terminal. */
+    public Path copyOutput(UUID requestId) {
+        return inbox().resolve(requestId + ".out");
+    }
+
+    /** Where CRIU writes the copy's PID once the restore is complete: the worker's signal that it runs. */
+    public Path restorePidFile(UUID requestId) {
+        return inbox().resolve(requestId + ".pid");
+    }
+
+    /** The request an inbox entry belongs to ({@code <id>}, {@code <id>.out}...), empty for what is no request's. */
+    public static Optional<UUID> requestOf(Path entry) {
+        String name = entry.getFileName().toString();
+        try {
+            return Optional.of(UUID.fromString(name.split("\\.", 2)[0]));
+        } catch (IllegalArgumentException e) {
+            return Optional.empty();
+        }
     }
 
     /** What is known of the copy restored for a request ({@link RestoredRecord}). */

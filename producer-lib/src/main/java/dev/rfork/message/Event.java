@@ -47,28 +47,90 @@ public record Event(
     }
 
     public Event withPid(Long value) {
-        return new Event(version, requestId, type, mode, node, at, value, childNode, childPid, reason, detail,
-                evidence, stats);
+        return edit().pid(value).build();
     }
 
     public Event withChild(String onNode, Long value) {
-        return new Event(version, requestId, type, mode, node, at, pid, onNode, value, reason, detail, evidence,
-                stats);
+        return edit().childNode(onNode).childPid(value).build();
     }
 
     public Event withFailure(Reason why, String text, Map<String, String> proof) {
-        return new Event(version, requestId, type, mode, node, at, pid, childNode, childPid, why, text,
-                proof == null ? Map.of() : Map.copyOf(proof), stats);
+        return edit().reason(why).detail(text).evidence(proof == null ? Map.of() : Map.copyOf(proof)).build();
     }
 
     public Event withDetail(String text) {
-        return new Event(version, requestId, type, mode, node, at, pid, childNode, childPid, reason, text,
-                evidence, stats);
+        return edit().detail(text).build();
     }
 
     public Event withStats(Map<String, Long> numbers) {
-        return new Event(version, requestId, type, mode, node, at, pid, childNode, childPid, reason, detail,
-                evidence, numbers == null ? Map.of() : Map.copyOf(numbers));
+        return edit().stats(numbers == null ? Map.of() : Map.copyOf(numbers)).build();
+    }
+
+    private Builder edit() {
+        return new Builder(this);
+    }
+
+    /** A copy of an event with some fields changed: the one place that lists them all. */
+    private static final class Builder {
+        private final Event from;
+        private Long pid;
+        private String childNode;
+        private Long childPid;
+        private Reason reason;
+        private String detail;
+        private Map<String, String> evidence;
+        private Map<String, Long> stats;
+
+        Builder(Event from) {
+            this.from = from;
+            pid = from.pid;
+            childNode = from.childNode;
+            childPid = from.childPid;
+            reason = from.reason;
+            detail = from.detail;
+            evidence = from.evidence;
+            stats = from.stats;
+        }
+
+        Builder pid(Long value) {
+            pid = value;
+            return this;
+        }
+
+        Builder childNode(String value) {
+            childNode = value;
+            return this;
+        }
+
+        Builder childPid(Long value) {
+            childPid = value;
+            return this;
+        }
+
+        Builder reason(Reason value) {
+            reason = value;
+            return this;
+        }
+
+        Builder detail(String value) {
+            detail = value;
+            return this;
+        }
+
+        Builder evidence(Map<String, String> value) {
+            evidence = value;
+            return this;
+        }
+
+        Builder stats(Map<String, Long> value) {
+            stats = value;
+            return this;
+        }
+
+        Event build() {
+            return new Event(from.version, from.requestId, from.type, from.mode, from.node, from.at, pid, childNode,
+                    childPid, reason, detail, evidence, stats);
+        }
     }
 
     public boolean isTerminal() {

@@ -1,12 +1,12 @@
 package dev.rfork.worker;
 
-import dev.rfork.message.Event;
 import dev.rfork.message.EventType;
 import dev.rfork.message.Mode;
 import dev.rfork.message.Reason;
 import dev.rfork.worker.criu.ProcFs;
 import dev.rfork.worker.dump.HeldOriginal;
 import dev.rfork.worker.events.EventPublisher;
+import dev.rfork.worker.events.RequestEvents;
 import dev.rfork.worker.spool.RestoredRecord;
 import dev.rfork.worker.spool.Spool;
 import java.io.IOException;
@@ -28,14 +28,14 @@ final class Recovery {
     private Recovery() {
     }
 
-    static void run(Spool spool, EventPublisher events, String node) throws IOException {
+    static void run(Spool spool, EventPublisher events) throws IOException {
         try (var markers = Files.list(spool.held())) {
             for (Path marker : markers.toList()) {
                 HeldOriginal held = HeldOriginal.read(marker);
                 LOG.warn("resuming the original {} of migrate {} held by a previous worker", held.pids(),
                         marker.getFileName());
                 held.resumeAfterCrash();
-                report(events, node, requestId(marker), held);
+                report(events.about(requestId(marker), Mode.MIGRATE, null), held);
             }
         }
         try (var dumps = Files.list(spool.outbox())) {
@@ -50,21 +50,19 @@ final class Recovery {
      * the migrate starts over (retrying). After it, the request is done with here and a copy may
      * run on the target: the migrate ends, rolled back, with both possibly running.
      */
-    private static void report(EventPublisher events, String node, UUID requestId, HeldOriginal held) {
+    private static void report(RequestEvents events, HeldOriginal held) {
         Map<String, String> evidence = Map.of("pids", held.pids().toString());
         if (held.handedOffTo().isEmpty()) {
-            events.publish(Event.of(requestId, EventType.RETRYING, Mode.MIGRATE, node).withFailure(
-                    Reason.INTERNAL_ERROR, "the worker restarted during the migrate; the original was resumed "
-                            + "and the request will be served again", evidence));
+            events.publish(EventType.RETRYING, event -> event.withFailure(Reason.INTERNAL_ERROR,
+                    "the worker restarted during the migrate; the original was resumed and the request will be "
+                            + "served again", evidence));
             return;
         }
         String target = held.handedOffTo().get();
         String detail = "the worker restarted while the migrate waited for the copy on " + target
                 + "; the original was resumed, and the copy may run there too";
-        events.publish(Event.of(requestId, EventType.ROLLED_BACK, Mode.MIGRATE, node)
-                .withFailure(Reason.INTERNAL_ERROR, detail, evidence));
-        events.publish(Event.of(requestId, EventType.FAILED, Mode.MIGRATE, node)
-                .withFailure(Reason.INTERNAL_ERROR, detail, evidence));
+        events.publish(EventType.ROLLED_BACK, event -> event.withFailure(Reason.INTERNAL_ERROR, detail, evidence));
+        events.publish(EventType.FAILED, event -> event.withFailure(Reason.INTERNAL_ERROR, detail, evidence));
     }
 
     private static UUID requestId(Path marker) {

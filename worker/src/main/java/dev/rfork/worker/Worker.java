@@ -89,19 +89,19 @@ public final class Worker implements AutoCloseable {
         JMSContext recording = publishing.createContext(JMSContext.AUTO_ACKNOWLEDGE);
         resources.add(recording::close);
         resources.add(EventRecorder.start(recording, new RequestLog(config.home()).open()));
-        EventPublisher events = new EventPublisher(publishing);
+        EventPublisher events = new EventPublisher(publishing, node);
         resources.add(events);
-        Recovery.run(spool, events, node);
+        Recovery.run(spool, events);
         resources.add(InboxPruner.start(spool, config.inboxRetention(), config.inboxPruneEvery()));
 
         criu = new CriuProcess(config.criu());
         JMSContext listening = context(factory, JMSContext.AUTO_ACKNOWLEDGE);
         RequestClaims claims = new RequestClaims(config.home().resolve("claims"));
         CheckpointHandler checkpoint = new CheckpointHandler(new RequestValidator(config), claims,
-                new DumpStep(criu, spool, events, node),
+                new DumpStep(criu, spool),
                 new ShipStep(new FtpTransport(config.ftp()), config.shipLocalByMove() ? new LocalTransport(spool) : null,
-                        events, config.node()),
-                new HandoffStep(events, node, config.restoreTimeout()), events, listening, node);
+                        config.node()),
+                new HandoffStep(node, config.restoreTimeout()), events, listening);
         serve(Queues.CHECKPOINT, context(factory, JMSContext.SESSION_TRANSACTED), checkpoint, events);
         serve(Queues.restore(config.node()), context(factory, JMSContext.SESSION_TRANSACTED),
                 new RestoreHandler(criu, spool, events, config.node(), received), events);
@@ -127,8 +127,7 @@ public final class Worker implements AutoCloseable {
 
     private void serve(String queue, JMSContext transaction, Handler handler,
             EventPublisher events) {
-        ServeLoop loop = new ServeLoop(queue, transaction, handler, events, config.node().canonical(),
-                config.maxAttempts());
+        ServeLoop loop = new ServeLoop(queue, transaction, handler, events, config.maxAttempts());
         Thread thread = new Thread(loop, "serve-" + queue);
         loops.add(loop);
         threads.add(thread);

@@ -1,7 +1,6 @@
 package dev.rfork.worker.checkpoint;
 
 import dev.rfork.address.NodeAddress;
-import dev.rfork.message.Event;
 import dev.rfork.message.EventType;
 import dev.rfork.message.ForkRequest;
 import dev.rfork.message.MessageException;
@@ -11,6 +10,7 @@ import dev.rfork.message.Reason;
 import dev.rfork.worker.dump.DumpStep;
 import dev.rfork.worker.dump.HeldOriginal;
 import dev.rfork.worker.events.EventPublisher;
+import dev.rfork.worker.events.RequestEvents;
 import dev.rfork.worker.handoff.HandoffStep;
 import dev.rfork.worker.handoff.MigrateCompletion;
 import dev.rfork.worker.intake.RequestClaims;
@@ -38,11 +38,10 @@ public final class CheckpointHandler implements Handler {
     private final HandoffStep handoff;
     private final EventPublisher events;
     private final JMSContext listening;
-    private final String node;
     private final RequestClaims claims;
 
     public CheckpointHandler(RequestValidator validator, RequestClaims claims, DumpStep dump, ShipStep ship,
-            HandoffStep handoff, EventPublisher events, JMSContext listening, String node) {
+            HandoffStep handoff, EventPublisher events, JMSContext listening) {
         this.validator = validator;
         this.claims = claims;
         this.dump = dump;
@@ -50,7 +49,6 @@ public final class CheckpointHandler implements Handler {
         this.handoff = handoff;
         this.events = events;
         this.listening = listening;
-        this.node = node;
     }
 
     @Override
@@ -69,18 +67,19 @@ public final class CheckpointHandler implements Handler {
         request.validate();
         NodeAddress target = validator.target(request);
         validator.process(request.pid(), delivery.sender());
-        events.publish(Event.of(request.requestId(), EventType.ACCEPTED, request.mode(), node)
-                .withPid(request.pid()).withDetail("attempt " + delivery.deliveryCount() + ", to " + target));
+        RequestEvents progress = events.about(request.requestId(), request.mode(), request.pid());
+        progress.publish(EventType.ACCEPTED, event -> event.withDetail("attempt " + delivery.deliveryCount()
+                + ", to " + target));
 
-        DumpStep.Dumped dumped = dump.dump(request);
+        DumpStep.Dumped dumped = dump.dump(request, progress);
         Optional<HeldOriginal> held = dumped.held();
         try (MigrateCompletion completion = request.mode() == Mode.MIGRATE
-                ? new MigrateCompletion(listening, request, events, node) : null) {
-            Shipment shipment = ship.ship(request, target, new FinishedImages(dumped.imageDir()));
+                ? new MigrateCompletion(listening, progress) : null) {
+            Shipment shipment = ship.ship(request, target, new FinishedImages(dumped.imageDir()), progress);
             // The marker must say "handed off" as soon as the request is acknowledged: a worker
             // restarted after that must not expect the request again.
             held.ifPresent(original -> delivery.afterCommit(() -> original.handedOff(target.canonical())));
-            handoff.handOff(request, target, shipment, delivery);
+            handoff.handOff(request, target, shipment, delivery, progress);
             // Only after the hand-off: freeing a dump takes time (25-40 ms for 270 MB here, more
             // once its blocks are allocated), which the copy need not wait for. It now overlaps
             // the target's verify and restore (for migrate, the wait for them). CRIU's log goes
@@ -88,7 +87,7 @@ public final class CheckpointHandler implements Handler {
             // outbox, Recovery deletes at the next start.
             deleteQuietly(dumped, null);
             if (completion != null && held.isPresent()) {
-                completion.finish(request, held.get(), handoff.restoreTimeout(request));
+                completion.finish(held.get(), handoff.restoreTimeout(request));
             }
         } catch (Exception e) {
             // Unless the copy was confirmed (and the original ended), the original must run again.

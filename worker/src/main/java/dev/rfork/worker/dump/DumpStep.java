@@ -1,12 +1,11 @@
 package dev.rfork.worker.dump;
 
 import dev.rfork.config.OwnerOnly;
-import dev.rfork.message.Event;
 import dev.rfork.message.EventType;
 import dev.rfork.message.ForkRequest;
 import dev.rfork.message.Mode;
 import dev.rfork.worker.criu.Criu;
-import dev.rfork.worker.events.EventPublisher;
+import dev.rfork.worker.events.RequestEvents;
 import dev.rfork.worker.spool.Spool;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -19,14 +18,10 @@ import java.util.Optional;
 public final class DumpStep {
     private final Criu criu;
     private final Spool spool;
-    private final EventPublisher events;
-    private final String node;
 
-    public DumpStep(Criu criu, Spool spool, EventPublisher events, String node) {
+    public DumpStep(Criu criu, Spool spool) {
         this.criu = criu;
         this.spool = spool;
-        this.events = events;
-        this.node = node;
     }
 
     /** The dump's directory, CRIU's log of it, and the held original for a migrate. */
@@ -38,7 +33,7 @@ public final class DumpStep {
         }
     }
 
-    public Dumped dump(ForkRequest request) throws IOException {
+    public Dumped dump(ForkRequest request, RequestEvents events) throws IOException {
         Path dir = spool.outbox(request.requestId());
         Dumped dumped = new Dumped(dir, spool.dumpLog(request.requestId()), Optional.empty());
         // A redelivered request dumps again: the process has moved on since the last attempt.
@@ -50,9 +45,8 @@ public final class DumpStep {
                         Optional.of(HeldOriginal.mark(spool.heldMarker(request.requestId()), request.pid())));
             }
             Criu.DumpResult result = criu.dump(request.pid(), request.mode(), dir, dumped.log());
-            events.publish(Event.of(request.requestId(), EventType.DUMPED, request.mode(), node)
-                    .withPid(request.pid())
-                    .withStats(stats(result, dir)));
+            Map<String, Long> stats = stats(result, dir);
+            events.publish(EventType.DUMPED, event -> event.withStats(stats));
             return dumped;
         } catch (IOException | RuntimeException e) {
             dumped.held().ifPresent(HeldOriginal::resume);

@@ -3,9 +3,11 @@ package dev.rfork.worker.events;
 import dev.rfork.address.Queues;
 import dev.rfork.message.Event;
 import dev.rfork.message.Messages;
+import dev.rfork.message.Mode;
 import jakarta.jms.JMSContext;
 import jakarta.jms.JMSProducer;
 import jakarta.jms.Topic;
+import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -18,10 +20,22 @@ public final class EventPublisher implements AutoCloseable {
 
     private final JMSContext context;
     private final Topic topic;
+    private final String node;
 
-    public EventPublisher(JMSContext context) {
+    /** @param node this node, which every event it publishes names */
+    public EventPublisher(JMSContext context, String node) {
         this.context = context;
         this.topic = context.createTopic(Queues.EVENTS);
+        this.node = node;
+    }
+
+    public String node() {
+        return node;
+    }
+
+    /** The events of one request ({@code pid} null when unknown). */
+    public RequestEvents about(UUID requestId, Mode mode, Long pid) {
+        return new RequestEvents(this, requestId, mode, pid);
     }
 
     public synchronized void publish(Event event) {

@@ -2,12 +2,11 @@ package dev.rfork.worker.handoff;
 
 import dev.rfork.address.NodeAddress;
 import dev.rfork.address.Queues;
-import dev.rfork.message.Event;
 import dev.rfork.message.EventType;
 import dev.rfork.message.ForkRequest;
 import dev.rfork.message.Messages;
 import dev.rfork.message.RestoreRequest;
-import dev.rfork.worker.events.EventPublisher;
+import dev.rfork.worker.events.RequestEvents;
 import dev.rfork.worker.serve.Delivery;
 import dev.rfork.worker.ship.Shipment;
 import java.time.Duration;
@@ -20,12 +19,11 @@ import java.time.Instant;
  * after it has handed it off exactly once.
  */
 public final class HandoffStep {
-    private final EventPublisher events;
     private final String node;
     private final Duration defaultRestoreTimeout;
 
-    public HandoffStep(EventPublisher events, String node, Duration defaultRestoreTimeout) {
-        this.events = events;
+    /** @param node this node, the source the restore request names */
+    public HandoffStep(String node, Duration defaultRestoreTimeout) {
         this.node = node;
         this.defaultRestoreTimeout = defaultRestoreTimeout;
     }
@@ -35,7 +33,8 @@ public final class HandoffStep {
                 : Duration.ofSeconds(request.restoreTimeoutSeconds());
     }
 
-    public void handOff(ForkRequest request, NodeAddress target, Shipment shipment, Delivery delivery) {
+    public void handOff(ForkRequest request, NodeAddress target, Shipment shipment, Delivery delivery,
+            RequestEvents events) {
         RestoreRequest restore = new RestoreRequest(RestoreRequest.VERSION, request.requestId(), node,
                 target.canonical(), request.mode(), request.pid(), shipment.manifestSha256(),
                 Instant.now().plus(restoreTimeout(request)), Instant.now());
@@ -43,8 +42,7 @@ public final class HandoffStep {
                 .setProperty(Queues.PROP_REQUEST_ID, request.requestId().toString())
                 .send(delivery.transaction().createQueue(Queues.restore(target)), Messages.toJson(restore));
         delivery.commit();
-        events.publish(Event.of(request.requestId(), EventType.RESTORE_QUEUED, request.mode(), node)
-                .withPid(request.pid())
-                .withDetail("restore request sent to " + Queues.restore(target)));
+        events.publish(EventType.RESTORE_QUEUED, event -> event.withDetail("restore request sent to "
+                + Queues.restore(target)));
     }
 }

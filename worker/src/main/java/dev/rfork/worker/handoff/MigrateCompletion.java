@@ -3,12 +3,11 @@ package dev.rfork.worker.handoff;
 import dev.rfork.address.Queues;
 import dev.rfork.message.Event;
 import dev.rfork.message.EventType;
-import dev.rfork.message.ForkRequest;
 import dev.rfork.message.MessageException;
 import dev.rfork.message.Messages;
 import dev.rfork.message.Reason;
 import dev.rfork.worker.dump.HeldOriginal;
-import dev.rfork.worker.events.EventPublisher;
+import dev.rfork.worker.events.RequestEvents;
 import jakarta.jms.JMSConsumer;
 import jakarta.jms.JMSContext;
 import jakarta.jms.TextMessage;
@@ -23,31 +22,26 @@ import java.util.Map;
  */
 public final class MigrateCompletion implements AutoCloseable {
     private final JMSConsumer consumer;
-    private final EventPublisher events;
-    private final String node;
+    private final RequestEvents events;
 
     /** Subscribes before the hand-off, so the target's answer cannot be missed. */
-    public MigrateCompletion(JMSContext context, ForkRequest request, EventPublisher events, String node) {
+    public MigrateCompletion(JMSContext context, RequestEvents events) {
         this.consumer = context.createConsumer(context.createTopic(Queues.EVENTS),
-                Queues.PROP_REQUEST_ID + " = '" + request.requestId() + "' AND "
+                Queues.PROP_REQUEST_ID + " = '" + events.requestId() + "' AND "
                         + Queues.PROP_EVENT_TYPE + " IN ('restored', 'restore-failed')");
         this.events = events;
-        this.node = node;
     }
 
-    public void finish(ForkRequest request, HeldOriginal original, Duration timeout) throws Exception {
+    public void finish(HeldOriginal original, Duration timeout) throws Exception {
         Event answer = await(timeout);
         if (answer != null && answer.type() == EventType.RESTORED) {
             original.end();
-            events.publish(Event.of(request.requestId(), EventType.ORIGINAL_ENDED, request.mode(), node)
-                    .withPid(request.pid())
-                    .withChild(answer.childNode(), answer.childPid())
+            events.publish(EventType.ORIGINAL_ENDED, event -> event.withChild(answer.childNode(), answer.childPid())
                     .withDetail("the copy runs on " + answer.childNode() + " as PID " + answer.childPid()));
             return;
         }
         original.resume();
-        events.publish(Event.of(request.requestId(), EventType.ROLLED_BACK, request.mode(), node)
-                .withPid(request.pid()).withDetail("the original was resumed and keeps running"));
+        events.publish(EventType.ROLLED_BACK, event -> event.withDetail("the original was resumed and keeps running"));
         if (answer == null) {
             throw new MessageException(Reason.RESTORE_TIMEOUT, "the target did not report the restore within "
                     + timeout + "; the original was resumed", Map.of("timeout", timeout.toString()), null);

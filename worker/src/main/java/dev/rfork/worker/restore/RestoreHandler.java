@@ -1,7 +1,6 @@
 package dev.rfork.worker.restore;
 
 import dev.rfork.address.NodeAddress;
-import dev.rfork.message.Event;
 import dev.rfork.message.EventType;
 import dev.rfork.message.MessageException;
 import dev.rfork.message.Messages;
@@ -141,8 +140,7 @@ public final class RestoreHandler implements Handler {
         new RestoredRecord(copy.hostPid(), copy.holderPid()).write(spool.restoredRecord(id));
         Files.deleteIfExists(spool.restoringMarker(id));
         Files.deleteIfExists(pidFile);
-        events.publish(Event.of(id, EventType.RESTORED, request.mode(), node.canonical())
-                .withPid(request.pid())
+        events.about(id, request.mode(), request.pid()).publish(EventType.RESTORED, event -> event
                 .withChild(node.canonical(), copy.hostPid())
                 .withStats(stats)
                 .withDetail("the copy of PID " + request.pid() + " from " + request.source() + " runs as PID "
@@ -157,12 +155,10 @@ public final class RestoreHandler implements Handler {
             return false;
         }
         long childPid = record.get().copyPid();
-        Event event = Event.of(request.requestId(), EventType.RESTORED, request.mode(), node.canonical())
-                .withPid(request.pid())
-                .withChild(node.canonical(), childPid)
-                .withDetail(ProcFs.isRunning(childPid) ? "already restored (redelivered request)"
-                        : "already restored earlier; the copy has since ended");
-        events.publish(event);
+        String detail = ProcFs.isRunning(childPid) ? "already restored (redelivered request)"
+                : "already restored earlier; the copy has since ended";
+        events.about(request.requestId(), request.mode(), request.pid()).publish(EventType.RESTORED,
+                event -> event.withChild(node.canonical(), childPid).withDetail(detail));
         return true;
     }
 

@@ -2,7 +2,6 @@ package dev.rfork.worker.serve;
 
 import dev.rfork.address.Queues;
 import dev.rfork.broker.SenderStamp;
-import dev.rfork.message.Event;
 import dev.rfork.message.EventType;
 import dev.rfork.message.MessageException;
 import dev.rfork.message.Reason;
@@ -32,17 +31,15 @@ public final class ServeLoop implements Runnable {
     private final JMSContext transaction;
     private final Handler handler;
     private final EventPublisher events;
-    private final String node;
     private final int maxAttempts;
     private volatile boolean running = true;
 
-    public ServeLoop(String queue, JMSContext transaction, Handler handler, EventPublisher events, String node,
+    public ServeLoop(String queue, JMSContext transaction, Handler handler, EventPublisher events,
             int maxAttempts) {
         this.queue = queue;
         this.transaction = transaction;
         this.handler = handler;
         this.events = events;
-        this.node = node;
         this.maxAttempts = maxAttempts;
     }
 
@@ -138,9 +135,8 @@ public final class ServeLoop implements Runnable {
     private void publish(Delivery delivery, EventType type, MessageException failure) {
         Map<String, String> evidence = new LinkedHashMap<>(failure.evidence());
         evidence.put("attempt", Integer.toString(delivery.deliveryCount()));
-        events.publish(Event.of(delivery.requestId(), type, delivery.mode(), node)
-                .withPid(delivery.pid())
-                .withFailure(failure.reason(), failure.getMessage(), evidence));
+        events.about(delivery.requestId(), delivery.mode(), delivery.pid()).publish(type,
+                event -> event.withFailure(failure.reason(), failure.getMessage(), evidence));
     }
 
     /** A copy of the message goes to the dead-letter queue with the reason, in the same transaction. */

@@ -1,12 +1,11 @@
 package dev.rfork.worker.ship;
 
 import dev.rfork.address.NodeAddress;
-import dev.rfork.message.Event;
 import dev.rfork.message.EventType;
 import dev.rfork.message.ForkRequest;
 import dev.rfork.message.MessageException;
 import dev.rfork.message.Reason;
-import dev.rfork.worker.events.EventPublisher;
+import dev.rfork.worker.events.RequestEvents;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -21,20 +20,18 @@ import java.util.concurrent.CompletionException;
 public final class ShipStep {
     private final ImageTransport network;
     private final ImageTransport local;
-    private final EventPublisher events;
     private final NodeAddress self;
 
     /** @param local the transport for copies to this node; null to use the network for them too */
-    public ShipStep(ImageTransport network, ImageTransport local, EventPublisher events, NodeAddress self) {
+    public ShipStep(ImageTransport network, ImageTransport local, NodeAddress self) {
         this.network = network;
         this.local = local;
-        this.events = events;
         this.self = self;
     }
 
     /** One target: its shipment, or its failure thrown. */
-    public Shipment ship(ForkRequest request, NodeAddress target, ImageSource images) {
-        TargetShipment shipped = ship(request, List.of(target), images).get(0);
+    public Shipment ship(ForkRequest request, NodeAddress target, ImageSource images, RequestEvents events) {
+        TargetShipment shipped = ship(request, List.of(target), images, events).get(0);
         if (!shipped.ok()) {
             throw shipped.failure();
         }
@@ -45,22 +42,24 @@ public final class ShipStep {
      * Every target, at once; returns when all have ended, in the order of {@code targets}. A move
      * within the spool takes the directory away, so it may only be the one target.
      */
-    public List<TargetShipment> ship(ForkRequest request, List<NodeAddress> targets, ImageSource images) {
+    public List<TargetShipment> ship(ForkRequest request, List<NodeAddress> targets, ImageSource images,
+            RequestEvents events) {
         if (targets.size() == 1) {
-            return List.of(shipTo(request, targets.get(0), images, true));
+            return List.of(shipTo(request, targets.get(0), images, true, events));
         }
         List<CompletableFuture<TargetShipment>> running = new ArrayList<>();
         for (NodeAddress target : targets) {
-            running.add(CompletableFuture.supplyAsync(() -> shipTo(request, target, images, false)));
+            running.add(CompletableFuture.supplyAsync(() -> shipTo(request, target, images, false, events)));
         }
         return running.stream().map(CompletableFuture::join).toList();
     }
 
-    private TargetShipment shipTo(ForkRequest request, NodeAddress target, ImageSource images, boolean alone) {
+    private TargetShipment shipTo(ForkRequest request, NodeAddress target, ImageSource images, boolean alone,
+            RequestEvents events) {
         ImageTransport transport = alone && target.equals(self) && local != null ? local : network;
         try {
             Shipment shipment = transport.ship(target, request.requestId(), images);
-            published(request, target, shipment, transport == local);
+            published(events, target, shipment, transport == local);
             return new TargetShipment(target, shipment, null);
         } catch (MessageException e) {
             return new TargetShipment(target, null, e);
@@ -72,12 +71,11 @@ public final class ShipStep {
         }
     }
 
-    private void published(ForkRequest request, NodeAddress target, Shipment shipment, boolean moved) {
+    private static void published(RequestEvents events, NodeAddress target, Shipment shipment, boolean moved) {
         long mbPerSecond = shipment.millis() == 0 ? 0 : shipment.bytes() / 1000 / Math.max(1, shipment.millis());
-        events.publish(Event.of(request.requestId(), EventType.SHIPPED, request.mode(), self.canonical())
-                .withPid(request.pid())
-                .withStats(Map.of("shipMs", shipment.millis(), "shippedBytes", shipment.bytes(),
-                        "shipMBps", mbPerSecond, "files", (long) shipment.manifest().files().size()))
+        Map<String, Long> stats = Map.of("shipMs", shipment.millis(), "shippedBytes", shipment.bytes(),
+                "shipMBps", mbPerSecond, "files", (long) shipment.manifest().files().size());
+        events.publish(EventType.SHIPPED, event -> event.withStats(stats)
                 .withDetail(moved ? "moved within this node's spool" : "uploaded to " + target));
     }
 }

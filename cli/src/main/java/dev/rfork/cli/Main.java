@@ -2,17 +2,25 @@ package dev.rfork.cli;
 
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.ScopeType;
 
 /** {@code rfork}: run a node's worker, request forks and migrations, follow them, check the node. */
-@Command(name = "rfork", mixinStandardHelpOptions = true, version = "rfork 0.1.0",
+@Command(name = "rfork", mixinStandardHelpOptions = true, scope = ScopeType.INHERIT, versionProvider = Versions.class,
         description = "Remote fork for Linux processes: CRIU + FTP + Apache ActiveMQ Artemis.",
-        subcommands = {WorkerCommand.class, ForkCommand.class, MigrateCommand.class, WatchCommand.class, StatusCommand.class,
-            QueuesCommand.class, DoctorCommand.class, DemoCommand.class, BrokerConfigCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {WorkerCommand.class, ForkCommand.class, MigrateCommand.class, WatchCommand.class,
+            StatusCommand.class, QueuesCommand.class, DoctorCommand.class, DemoCommand.class, BrokerConfigCommand.class,
+            CompletionCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
     public static void main(String[] args) {
-        System.exit(new CommandLine(new Main())
-                .setExecutionExceptionHandler(Main::explain)
-                .execute(args));
+        System.exit(commandLine().execute(args));
+    }
+
+    /** The command tree, each command's help listing its exit codes. */
+    static CommandLine commandLine() {
+        CommandLine commandLine = new CommandLine(new Main()).setExecutionExceptionHandler(Main::explain);
+        commandLine.getSubcommands().forEach((name, command) -> command.getCommandSpec().usageMessage()
+                .exitCodeListHeading("%nExit codes:%n").exitCodeList(ExitCodes.listFor(name)));
+        return commandLine;
     }
 
     /** Known failures are one readable line, not a stack trace. */

@@ -1,8 +1,12 @@
 package dev.rfork.cli;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.rfork.client.ClientSettings;
 import dev.rfork.config.Settings;
+import dev.rfork.message.Messages;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.Callable;
 import org.apache.activemq.artemis.api.core.client.ActiveMQClient;
 import org.apache.activemq.artemis.api.core.client.ClientMessage;
@@ -14,6 +18,7 @@ import org.apache.activemq.artemis.api.core.management.ManagementHelper;
 import org.apache.activemq.artemis.api.core.management.ResourceNames;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 /** Lists the node's queues with message and consumer counts, through Artemis management messages. */
 @Command(name = "queues", description = "List this node's broker queues: messages waiting, consumers, dead letters.")
@@ -21,14 +26,41 @@ final class QueuesCommand implements Callable<Integer> {
     @Mixin
     CommonOptions common;
 
+    @Option(names = "--json", description = "print one JSON object: {queues: [{name, messages, consumers, added}]}")
+    boolean json;
+
+    /** One queue's counts. */
+    record QueueCounts(String name, long messages, long consumers, long added) {
+    }
+
     @Override
     public Integer call() throws Exception {
-        print(common.settings());
+        List<QueueCounts> queues = read(common.settings());
+        if (json) {
+            ObjectNode result = Messages.mapper().createObjectNode();
+            result.set("queues", Messages.mapper().valueToTree(queues));
+            System.out.println(result);
+        } else {
+            print(queues);
+        }
         return ExitCodes.OK;
     }
 
     /** Prints the queue table of the broker that {@code settings} point at. */
     static void print(Settings settings) throws Exception {
+        print(read(settings));
+    }
+
+    private static void print(List<QueueCounts> queues) {
+        System.out.printf("%-40s %10s %10s %10s%n", "queue", "messages", "consumers", "added");
+        for (QueueCounts queue : queues) {
+            System.out.printf("%-40s %10d %10d %10d%n", queue.name(), queue.messages(), queue.consumers(),
+                    queue.added());
+        }
+    }
+
+    /** The counts of the broker's queues, by name, without its internal and temporary ones. */
+    static List<QueueCounts> read(Settings settings) throws Exception {
         String url = ClientSettings.from(settings).brokerUrl();
         try (ServerLocator locator = ActiveMQClient.createServerLocator(url).setUseTopologyForLoadBalancing(false);
              ClientSessionFactory factory = locator.createSessionFactory();
@@ -37,25 +69,30 @@ final class QueuesCommand implements Callable<Integer> {
             session.start();
             ClientRequestor requestor = new ClientRequestor(session, "activemq.management");
             Object[] names = (Object[]) attribute(session, requestor, ResourceNames.BROKER, "queueNames");
-            System.out.printf("%-40s %10s %10s %10s%n", "queue", "messages", "consumers", "added");
+            List<QueueCounts> queues = new ArrayList<>();
             for (Object name : Arrays.stream(names).sorted().toArray()) {
                 String queue = name.toString();
                 if (queue.startsWith("activemq.") || isTemporary(queue)) {
                     continue;
                 }
                 String resource = ResourceNames.QUEUE + queue;
-                System.out.printf("%-40s %10s %10s %10s%n", queue,
-                        attribute(session, requestor, resource, "messageCount"),
-                        attribute(session, requestor, resource, "consumerCount"),
-                        attribute(session, requestor, resource, "messagesAdded"));
+                queues.add(new QueueCounts(queue, count(session, requestor, resource, "messageCount"),
+                        count(session, requestor, resource, "consumerCount"),
+                        count(session, requestor, resource, "messagesAdded")));
             }
             requestor.close();
+            return queues;
         }
     }
 
     /** Subscriptions of event followers are named by UUID; restore queues of IPv6 nodes contain dashes. */
     private static boolean isTemporary(String queue) {
         return queue.matches("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}.*");
+    }
+
+    private static long count(ClientSession session, ClientRequestor requestor, String resource, String name)
+            throws Exception {
+        return ((Number) attribute(session, requestor, resource, name)).longValue();
     }
 
     private static Object attribute(ClientSession session, ClientRequestor requestor, String resource, String name)

@@ -20,10 +20,8 @@ import picocli.CommandLine.Parameters;
  * How a request went, after the fact, from the events this node's worker recorded. Events are
  * cluster-wide, so any node can answer for any request made while its worker ran.
  */
-@Command(name = "status", description = {"How a request went (restored, failed, in-progress), from the events "
-        + "this node's worker recorded; without an id, the latest requests.",
-    "Exit status: 0 restored, the reason's status when failed (docs/reasons.md), 4 in progress, "
-        + "5 unknown here."})
+@Command(name = "status", description = "How a request went (restored, failed, in-progress), from the events "
+        + "this node's worker recorded; without an id, the latest requests.")
 final class StatusCommand implements Callable<Integer> {
     private static final Duration QUIET = Duration.ofMinutes(10);
 

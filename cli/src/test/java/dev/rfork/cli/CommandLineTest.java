@@ -1,0 +1,84 @@
+package dev.rfork.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+import picocli.CommandLine;
+
+/** The conventions a CLI user expects: help everywhere, a real version, shell completion. */
+class CommandLineTest {
+    @TempDir
+    Path dir;
+
+    static Stream<String> subcommands() {
+        return Main.commandLine().getSubcommands().keySet().stream().filter(name -> !name.equals("help"));
+    }
+
+    @ParameterizedTest
+    @MethodSource("subcommands")
+    void everySubcommandAnswersHelpWithItsUsageAndExitCodes(String name) {
+        Run run = run(name, "--help");
+
+        assertThat(run.status).isZero();
+        assertThat(run.out).startsWith("Usage: rfork " + name).contains("Exit codes:").containsPattern("\\n  2 +a bad command line");
+        assertThat(run.err).isEmpty();
+    }
+
+    @Test
+    void theVersionIsTheBuildsWithCriuAndArtemis() {
+        Run run = run("--version");
+
+        assertThat(run.status).isZero();
+        assertThat(run.out).startsWith("rfork " + Versions.rfork()).contains("CRIU: ").contains("Artemis: 2.");
+        assertThat(Versions.rfork()).matches("\\d+\\.\\d+\\.\\d+.*");
+    }
+
+    @Test
+    void aBadCommandLineExitsTwoAndSaysWhy() {
+        Run run = run("fork", "--pid", "not-a-number", "--to", "127.0.0.1");
+
+        assertThat(run.status).isEqualTo(ExitCodes.USAGE);
+        assertThat(run.err).contains("--pid");
+    }
+
+    @Test
+    void theBashCompletionScriptIsSourcedByBashWithoutError() throws Exception {
+        Run run = run("completion", "bash");
+        assertThat(run.status).isZero();
+        Path script = Files.writeString(dir.resolve("rfork-completion.bash"), run.out);
+
+        Process bash = new ProcessBuilder("bash", "-c", "set -e; source \"$1\"; complete -p rfork", "bash",
+                script.toString()).redirectErrorStream(true).start();
+        String output = new String(bash.getInputStream().readAllBytes());
+        assertThat(bash.waitFor(20, TimeUnit.SECONDS)).isTrue();
+
+        assertThat(bash.exitValue()).as(output).isZero();
+        assertThat(output).contains("complete").contains("rfork");
+    }
+
+    @Test
+    void anUnknownShellIsABadCommandLine() {
+        assertThat(run("completion", "fish").status).isEqualTo(ExitCodes.USAGE);
+    }
+
+    private record Run(int status, String out, String err) {
+    }
+
+    private static Run run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine commandLine = Main.commandLine();
+        commandLine.setOut(new PrintWriter(out, true)).setErr(new PrintWriter(err, true));
+        int status = commandLine.execute(args);
+        return new Run(status, out.toString(), err.toString());
+    }
+}

@@ -25,7 +25,7 @@ final class BrokerConfigCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         java.util.HashMap<String, String> overrides = new java.util.HashMap<>();
         overrides.put("nodes", nodes);
-        WorkerConfig config = WorkerConfig.from(common.settings(overrides));
+        WorkerConfig config = WorkerConfig.creatingSecrets(common.settings(overrides));
         StandaloneBrokerFiles.write(config, out);
         System.out.println("wrote broker.xml, artemis-users.properties and artemis-roles.properties to " + out
                 + " for node " + config.node() + " (cluster peers: " + (config.nodes().size() - 1) + ")");

@@ -36,7 +36,7 @@ final class DemoCommand implements Callable<Integer> {
         overrides.put("broker.port", Integer.toString(freePort(61616)));
         overrides.put("ftp.port", Integer.toString(freePort(2121)));
         Settings settings = Settings.load(overrides);
-        WorkerConfig config = WorkerConfig.from(settings);
+        WorkerConfig config = WorkerConfig.creatingSecrets(settings);
         say("1/5 starting a worker on the embedded defaults (broker, FTP server, CRIU) in " + home);
         long start = System.nanoTime();
         Process program = null;

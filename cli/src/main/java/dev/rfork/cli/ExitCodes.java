@@ -3,6 +3,7 @@ package dev.rfork.cli;
 import dev.rfork.message.Reason;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
@@ -21,6 +22,8 @@ final class ExitCodes {
     static final int TIMEOUT = 4;
     /** {@code status}: this node has no record of the request. */
     static final int UNKNOWN_REQUEST = 5;
+    /** A client found no secrets on this machine: its worker has not run yet (clients never make them). */
+    static final int NOT_SET_UP = 6;
 
     private ExitCodes() {
     }
@@ -55,6 +58,10 @@ final class ExitCodes {
                 list.put("1", "could not start: the failed checks say how to fix them");
             }
             default -> list.put("0", "done");
+        }
+        if (List.of("fork", "migrate", "watch", "queues", "doctor").contains(command)) {
+            list.put("6", "no secrets on this machine yet: start its worker first, or set the RFORK_*_PASSWORD "
+                    + "variables");
         }
         list.putIfAbsent("1", "an unexpected error (set RFORK_DEBUG=1 for the stack trace)");
         list.put("2", "a bad command line");

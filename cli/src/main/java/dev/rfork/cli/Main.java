@@ -1,5 +1,6 @@
 package dev.rfork.cli;
 
+import dev.rfork.config.MissingSecretException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ScopeType;
@@ -29,6 +30,6 @@ public final class Main {
         if (System.getenv("RFORK_DEBUG") != null) {
             e.printStackTrace(commandLine.getErr());
         }
-        return ExitCodes.ERROR;
+        return e instanceof MissingSecretException ? ExitCodes.NOT_SET_UP : ExitCodes.ERROR;
     }
 }

@@ -34,7 +34,7 @@ final class WorkerCommand implements Callable<Integer> {
         overrides.put("spool", spool);
         overrides.put("broker.port", brokerPort == null ? null : brokerPort.toString());
         overrides.put("ftp.port", ftpPort == null ? null : ftpPort.toString());
-        WorkerConfig config = WorkerConfig.from(common.settings(overrides));
+        WorkerConfig config = WorkerConfig.creatingSecrets(common.settings(overrides));
         Worker worker = Worker.start(config);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -66,6 +66,15 @@ class CommandLineTest {
     }
 
     @Test
+    void aClientOnAMachineWhoseWorkerNeverRanMakesNoSecretAndSaysHowToGetOne() {
+        Run run = run("fork", "--pid", "4242", "--to", "127.0.0.1", "--home", dir.resolve("fresh").toString());
+
+        assertThat(run.status).isEqualTo(ExitCodes.NOT_SET_UP);
+        assertThat(run.err).contains("rfork worker").contains("RFORK_APP_PASSWORD");
+        assertThat(dir.resolve("fresh/secrets.properties")).doesNotExist();
+    }
+
+    @Test
     void anUnknownShellIsABadCommandLine() {
         assertThat(run("completion", "fish").status).isEqualTo(ExitCodes.USAGE);
     }

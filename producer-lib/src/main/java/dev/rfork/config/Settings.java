@@ -2,13 +2,9 @@ package dev.rfork.config;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.security.SecureRandom;
-import java.util.Base64;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -22,7 +18,7 @@ import java.util.Properties;
  * The environment is injected, so tests never depend on the machine's.
  */
 public final class Settings {
-    public static final String SECRETS_FILE = "secrets.properties";
+    public static final String SECRETS_FILE = Secrets.FILE;
 
     private final Map<String, String> overrides;
     private final Map<String, String> environment;
@@ -98,40 +94,22 @@ public final class Settings {
     }
 
     /**
-     * A secret: configured like any setting, or else generated once and kept, owner-only, in
-     * {@code secrets.properties} in the home, so one machine's worker and clients share it.
+     * A secret: configured like any setting, or else the one this machine's worker made
+     * ({@link Secrets}). Throws {@link MissingSecretException} when there is neither.
      */
     public String secret(String key) {
-        return find(key).orElseGet(() -> generatedSecret(key));
+        return find(key).orElseGet(() -> stored(key));
     }
 
-    private synchronized String generatedSecret(String key) {
-        Path secrets = home.resolve(SECRETS_FILE);
-        Properties stored = new Properties();
+    private String stored(String key) {
         try {
-            OwnerOnly.directory(home);
-            if (Files.isRegularFile(secrets)) {
-                try (InputStream in = Files.newInputStream(secrets)) {
-                    stored.load(in);
-                }
+            String value = Secrets.read(home).getProperty(key);
+            if (value == null) {
+                throw new MissingSecretException(key);
             }
-            String value = stored.getProperty(key);
-            if (value != null) {
-                return value;
-            }
-            byte[] random = new byte[18];
-            new SecureRandom().nextBytes(random);
-            value = Base64.getUrlEncoder().withoutPadding().encodeToString(random);
-            stored.setProperty(key, value);
-            Path temporary = Files.createTempFile(home, ".secrets", ".tmp", OwnerOnly.fileMode());
-            try (OutputStream out = Files.newOutputStream(temporary, StandardOpenOption.TRUNCATE_EXISTING)) {
-                stored.store(out, "rfork secrets generated on first use; keep this file private");
-            }
-            Files.move(temporary, secrets, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
             return value;
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read or create " + secrets + " for setting " + key
+            throw new UncheckedIOException("cannot read " + home.resolve(Secrets.FILE) + " for setting " + key
                     + "; set " + environmentName(key) + " instead", e);
         }
     }

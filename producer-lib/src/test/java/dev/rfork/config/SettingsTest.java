@@ -8,7 +8,9 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import org.junit.jupiter.api.Test;
@@ -112,32 +114,60 @@ class SettingsTest {
     }
 
     @Test
-    void generatedSecretIsCreatedOnceAndReusedByEveryLoad() {
+    void theWorkersSecretsAreMadeOnceAllTogetherAndReusedByEveryLoad() {
+        Secrets.ensure(home);
         String first = load(Map.of(), Map.of()).secret("app.password");
+        Secrets.ensure(home);
         String again = load(Map.of(), Map.of()).secret("app.password");
 
         assertThat(first).hasSizeGreaterThanOrEqualTo(24).matches("[A-Za-z0-9_-]+");
         assertThat(again).isEqualTo(first);
-        assertThat(stored()).containsEntry("app.password", first);
+        assertThat(stored()).containsOnlyKeys(Secrets.KEYS.toArray()).containsEntry("app.password", first);
+        assertThat(stored().values()).doesNotHaveDuplicates();
+        assertThat(home).isDirectoryNotContaining("glob:**.tmp");
     }
 
     @Test
-    void generatedSecretsFileIsOwnerOnly() throws IOException {
-        load(Map.of(), Map.of()).secret("app.password");
+    void theSecretsFileIsOwnerOnly() throws IOException {
+        Secrets.ensure(home);
 
         Path file = home.resolve(Settings.SECRETS_FILE);
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file))).isEqualTo("rw-------");
     }
 
     @Test
-    void eachSecretKeyGetsItsOwnValueAndEarlierOnesAreKept() {
+    void aClientNeverMakesASecretAndSaysHowToGetOne() {
         Settings settings = load(Map.of(), Map.of());
-        String app = settings.secret("app.password");
-        String worker = settings.secret("worker.password");
 
-        assertThat(worker).isNotEqualTo(app);
-        assertThat(stored()).containsEntry("app.password", app).containsEntry("worker.password", worker);
-        assertThat(home).isDirectoryNotContaining("glob:**.tmp");
+        assertThatThrownBy(() -> settings.secret("app.password")).isInstanceOf(MissingSecretException.class)
+                .hasMessageContaining("rfork worker").hasMessageContaining("RFORK_APP_PASSWORD");
+        assertThat(home.resolve(Settings.SECRETS_FILE)).doesNotExist();
+    }
+
+    @Test
+    void manyProcessesMakingTheSecretsAtOnceEndWithOneSet() throws Exception {
+        List<Process> makers = new ArrayList<>();
+        String java = ProcessHandle.current().info().command().orElse("java");
+        for (int i = 0; i < 6; i++) {
+            makers.add(new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), MakeSecrets.class.getName(),
+                    home.toString()).redirectErrorStream(true).start());
+        }
+        List<String> seen = new ArrayList<>();
+        for (Process maker : makers) {
+            seen.add(new String(maker.getInputStream().readAllBytes()).trim());
+            assertThat(maker.waitFor()).isZero();
+        }
+
+        assertThat(seen).containsOnly(stored().getProperty("app.password"));
+    }
+
+    /** A process that makes the secrets as a worker does, then prints the app password it reads. */
+    static final class MakeSecrets {
+        public static void main(String[] args) {
+            Path home = Path.of(args[0]);
+            Secrets.ensure(home);
+            System.out.println(Settings.load(Map.of("home", home.toString()), Map.of()).secret("app.password"));
+        }
     }
 
     @Test
@@ -149,13 +179,13 @@ class SettingsTest {
     }
 
     @Test
-    void secretsFileIsCreatedInAHomeThatDoesNotExistYet() {
+    void secretsAreMadeInAHomeThatDoesNotExistYet() {
         Path nested = home.resolve("a/b");
 
-        String secret = Settings.load(Map.of("home", nested.toString()), Map.of()).secret("app.password");
+        Secrets.ensure(nested);
 
         assertThat(nested.resolve(Settings.SECRETS_FILE)).isRegularFile();
-        assertThat(secret).isNotBlank();
+        assertThat(Settings.load(Map.of("home", nested.toString()), Map.of()).secret("app.password")).isNotBlank();
     }
 
     private Properties stored() {

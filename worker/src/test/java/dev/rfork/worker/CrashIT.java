@@ -70,7 +70,7 @@ class CrashIT {
                     Mode.FORK);
 
             try (WorkerProcess first = WorkerProcess.start(settings, work.resolve("worker-1.log"))) {
-                WorkerConfig config = WorkerConfig.from(Settings.load(settings, Map.of()));
+                WorkerConfig config = WorkerConfig.creatingSecrets(Settings.load(settings, Map.of()));
                 try (RforkClient client = RforkClient.connect("tcp://127.0.0.1:" + config.brokerPort(),
                         config.workerUser(), config.workerPassword())) {
                     client.submit(request);
@@ -117,7 +117,7 @@ class CrashIT {
                 "nodes", TestNode.SILENT_NODE, "broker.port", Integer.toString(TestNode.freePort()),
                 "ftp.port", Integer.toString(ftpPort), "ftp.passive-ports", "0", "cluster.password", "test-secret");
         RequestLog log = new RequestLog(home);
-        WorkerConfig config = WorkerConfig.from(Settings.load(settings, Map.of()));
+        WorkerConfig config = WorkerConfig.creatingSecrets(Settings.load(settings, Map.of()));
         // The target takes the images (an FTP server on its address) but has no worker: the
         // restore request waits, and so does the migrate, until we pull the plug.
         Path targetInbox = java.nio.file.Files.createDirectories(work.resolve("target-inbox"));

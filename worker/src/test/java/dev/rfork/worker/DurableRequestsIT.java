@@ -42,7 +42,7 @@ class DurableRequestsIT {
                 "nodes", TestNode.SILENT_NODE, "broker.port", Integer.toString(TestNode.freePort()),
                 "ftp.port", Integer.toString(TestNode.freePort()), "ftp.passive-ports", "0",
                 "cluster.password", "test-secret");
-        WorkerConfig config = WorkerConfig.from(Settings.load(settings, Map.of()));
+        WorkerConfig config = WorkerConfig.creatingSecrets(Settings.load(settings, Map.of()));
         RequestLog log = new RequestLog(home);
         try (TestProcesses processes = new TestProcesses(work)) {
             List<ForkRequest> requests = new ArrayList<>();

@@ -45,7 +45,7 @@ final class TestNode implements AutoCloseable {
         overrides.put("ftp.passive-ports", "0");
         overrides.put("ftp.connect-timeout-seconds", "2");
         overrides.putAll(extra);
-        WorkerConfig config = WorkerConfig.from(Settings.load(overrides, Map.of()));
+        WorkerConfig config = WorkerConfig.creatingSecrets(Settings.load(overrides, Map.of()));
         return new TestNode(Worker.start(config), config);
     }
 

@@ -47,7 +47,7 @@ final class WorkerProcess implements AutoCloseable {
             String[] pair = arg.split("=", 2);
             settings.put(pair[0], pair[1]);
         }
-        Worker.start(WorkerConfig.from(Settings.load(settings, Map.of())));
+        Worker.start(WorkerConfig.creatingSecrets(Settings.load(settings, Map.of())));
         Thread.currentThread().join();
     }
 

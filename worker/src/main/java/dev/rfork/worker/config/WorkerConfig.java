@@ -1,6 +1,7 @@
 package dev.rfork.worker.config;
 
 import dev.rfork.address.NodeAddress;
+import dev.rfork.config.Secrets;
 import dev.rfork.config.Settings;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -46,6 +47,16 @@ public record WorkerConfig(
         Duration inboxRetention,
         Duration inboxPruneEvery) {
 
+    /**
+     * The configuration of the process that runs this node: the machine's secrets are made first
+     * where they do not exist yet (only a node's own process makes them; clients read them).
+     */
+    public static WorkerConfig creatingSecrets(Settings settings) {
+        Secrets.ensure(settings.home());
+        return from(settings);
+    }
+
+    /** The node's configuration as a client sees it: secrets set or made by the worker, else it throws. */
     public static WorkerConfig from(Settings settings) {
         NodeAddress node = NodeAddress.parse(settings.get("node", "127.0.0.1"));
         Set<NodeAddress> nodes = new LinkedHashSet<>();

@@ -10,6 +10,7 @@ import jakarta.jms.Topic;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 
 /**
  * Publishes events at once, outside any request's transaction, so followers see progress
@@ -17,6 +18,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class EventPublisher implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(EventPublisher.class);
+    /** The log field (MDC key) that names the request a log line is about. */
+    public static final String LOG_FIELD = "requestId";
 
     private final JMSContext context;
     private final Topic topic;
@@ -49,12 +52,22 @@ public final class EventPublisher implements AutoCloseable {
             producer.setProperty(Queues.PROP_REASON, event.reason().code());
         }
         producer.send(topic, json);
-        if (event.reason() != null) {
-            LOG.warn("[{}] {} {}: {} {}", event.requestId(), event.type().wireName(), event.reason().code(),
-                    event.detail(), event.evidence());
-        } else {
-            LOG.info("[{}] {}{}", event.requestId(), event.type().wireName(),
-                    event.stats().isEmpty() ? "" : " " + event.stats());
+        // Published from any thread (a recovery, the pruner): the line names its request itself.
+        String previous = MDC.get(LOG_FIELD);
+        MDC.put(LOG_FIELD, String.valueOf(event.requestId()));
+        try {
+            if (event.reason() != null) {
+                LOG.warn("{} {}: {} {}", event.type().wireName(), event.reason().code(), event.detail(),
+                        event.evidence());
+            } else {
+                LOG.info("{}{}", event.type().wireName(), event.stats().isEmpty() ? "" : " " + event.stats());
+            }
+        } finally {
+            if (previous == null) {
+                MDC.remove(LOG_FIELD);
+            } else {
+                MDC.put(LOG_FIELD, previous);
+            }
         }
     }
 

@@ -93,14 +93,14 @@ public final class RestoreHandler implements Handler {
                 throw e;
             }
             if (running.isPresent()) {
-                LOG.warn("[{}] the copy restored while an earlier worker ran is PID {}: reported now", id,
+                LOG.warn("the copy restored while an earlier worker ran is PID {}: reported now",
                         running.get().hostPid());
                 restored(request, running.get(), Map.of("restoreMs", running.get().elapsedMillis()), output, pidFile,
                         "; restored while an earlier worker of this node ran, which died before reporting it");
                 return;
             }
             // No copy came of it: what that restore wrote goes, and the images are checked afresh.
-            LOG.warn("[{}] a restore started by an earlier worker left no copy: restoring again", id);
+            LOG.warn("a restore started by an earlier worker left no copy: restoring again");
             criu.discardRestore(dir, pidFile);
             Files.deleteIfExists(log);
         }

@@ -2,12 +2,14 @@ package dev.rfork.worker.serve;
 
 import dev.rfork.message.EventType;
 import dev.rfork.message.Mode;
+import dev.rfork.worker.events.EventPublisher;
 import jakarta.jms.JMSContext;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 
 /**
  * One message being served: its transaction, and what is known of its request so far, so
@@ -52,6 +54,7 @@ public final class Delivery {
 
     public void identify(UUID id, Mode requestMode, long requestPid) {
         this.requestId = id;
+        MDC.put(EventPublisher.LOG_FIELD, String.valueOf(id));
         this.mode = requestMode;
         this.pid = requestPid;
     }
@@ -82,7 +85,7 @@ public final class Delivery {
             try {
                 action.run();
             } catch (RuntimeException e) {
-                LOG.warn("[{}] cleaning up after the failure failed: {}", requestId, e.getMessage());
+                LOG.warn("cleaning up after the failure failed: {}", e.getMessage());
             }
         }
     }

@@ -17,6 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 
 /**
  * The one consumer of one queue: takes a message, lets the handler serve it, then decides its
@@ -87,6 +88,13 @@ public final class ServeLoop implements Runnable {
     private void serve(Message message) {
         Delivery delivery = new Delivery(transaction, deliveryCount(message), requestIdHint(message), sender(message),
                 messageId(message));
+        // Every line logged while this message is served names its request (log field requestId).
+        try (MDC.MDCCloseable about = MDC.putCloseable(EventPublisher.LOG_FIELD, String.valueOf(delivery.requestId()))) {
+            serve(message, delivery);
+        }
+    }
+
+    private void serve(Message message, Delivery delivery) {
         String body = null;
         try {
             body = body(message);
@@ -97,7 +105,7 @@ public final class ServeLoop implements Runnable {
         } catch (MessageException e) {
             decide(delivery, body, e);
         } catch (Exception e) {
-            LOG.error("[{}] unexpected failure serving a message from {}", delivery.requestId(), queue, e);
+            LOG.error("unexpected failure serving a message from {}", queue, e);
             decide(delivery, body, new MessageException(Reason.INTERNAL_ERROR, String.valueOf(e),
                     Map.of("exception", e.getClass().getName()), e));
         }
@@ -126,8 +134,7 @@ public final class ServeLoop implements Runnable {
                 }
             }
         } catch (RuntimeException e) {
-            LOG.error("[{}] could not settle the message after {}; it will be redelivered",
-                    delivery.requestId(), failure.reason(), e);
+            LOG.error("could not settle the message after {}; it will be redelivered", failure.reason(), e);
             rollbackQuietly();
         }
     }

@@ -8,9 +8,11 @@ import dev.rfork.message.Event;
 import dev.rfork.message.EventType;
 import dev.rfork.message.ForkRequest;
 import dev.rfork.message.Mode;
+import dev.rfork.worker.config.WorkerConfig;
 import dev.rfork.worker.criu.ProcFs;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -80,13 +82,44 @@ class KilledWorkerIT {
         assertServesAFork();
     }
 
+    @Test
+    void aForkWhoseOriginalTheDeadWorkersCriuStillHoldsAfterTheRestartIsServedAgain() throws Exception {
+        // As a dump of many GiB would: the dead worker's CRIU holds the original frozen for 10 s
+        // after it wrote the images, long after the new worker is up and has the request again.
+        Path hold = Files.writeString(work.resolve("hold.sh"), """
+                #!/bin/sh
+                [ "$CRTOOLS_SCRIPT_ACTION" = post-dump ] && sleep 10
+                exit 0
+                """);
+        Path criu = Files.writeString(work.resolve("criu-that-holds"), """
+                #!/bin/sh
+                if [ "$1" = dump ] && [ -e "%1$s/hold-$3" ]; then rm "%1$s/hold-$3"; exec %2$s "$@" --action-script %3$s; fi
+                exec %2$s "$@"
+                """.formatted(work, WorkerConfig.defaultCriu(), hold));
+        for (Path script : List.of(hold, criu)) {
+            Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwx------"));
+        }
+        Path output = work.resolve("original.out");
+        long original = processes.start(TestProcesses.holding(64), output);
+        Files.createFile(work.resolve("hold-" + original));
+
+        Outcome outcome = servedAfterAKillDuringTheDump(ForkRequest.of(original, "127.0.0.1", Mode.FORK), output,
+                "criu=" + criu);
+
+        assertCounting(original, output);
+        assertCounting(outcome.childPid(), copyOutput(outcome));
+        Leftovers.assertNone(worker.config().spool(), outcome.requestId());
+        assertServesAFork();
+    }
+
     /**
      * Starts a worker, sends the request, kills the worker as soon as CRIU dumps the process and
      * starts it again; the request must then be served again, to the end.
      */
-    private Outcome servedAfterAKillDuringTheDump(ForkRequest request, Path output) throws Exception {
+    private Outcome servedAfterAKillDuringTheDump(ForkRequest request, Path output, String... extra)
+            throws Exception {
         TestProcesses.awaitTicks(output, 2);
-        Map<String, String> settings = WorkerProcess.settings(home);
+        Map<String, String> settings = WorkerProcess.settings(home, extra);
         killDuringTheDump(settings, request);
         worker = WorkerProcess.start(settings, work.resolve("worker-2.log"));
         Outcome outcome = Await.ended(home, request.requestId(), WAIT);

@@ -16,15 +16,11 @@ import dev.rfork.worker.criu.ProcFs;
 import dev.rfork.worker.spool.Manifest;
 import jakarta.jms.JMSContext;
 import jakarta.jms.Message;
-import jakarta.jms.QueueBrowser;
 import jakarta.jms.TextMessage;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.Collections;
-import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
@@ -45,7 +41,7 @@ class FailuresIT extends OneNodeTest {
         assertThat(outcome.status()).isEqualTo(Outcome.FAILED);
         assertThat(outcome.reason()).isEqualTo(Reason.MALFORMED_MESSAGE);
         assertThat(outcome.events().get(0).evidence()).containsEntry("body", garbage);
-        assertThat(deadLetters()).anySatisfy(message -> {
+        assertThat(node.deadLetters()).anySatisfy(message -> {
             assertThat(message.getStringProperty(Queues.PROP_REASON)).isEqualTo("MALFORMED_MESSAGE");
             assertThat(((TextMessage) message).getText()).isEqualTo(garbage);
         });
@@ -75,7 +71,7 @@ class FailuresIT extends OneNodeTest {
         sendOverStomp(first.requestId(), "{ not json");
 
         long deadline = System.currentTimeMillis() + 30_000;
-        while (deadLetters().stream().filter(message -> detailOf(message).contains(first.requestId() + " is already used"))
+        while (node.deadLetters().stream().filter(message -> detailOf(message).contains(first.requestId() + " is already used"))
                 .count() < 2) {
             assertThat(System.currentTimeMillis()).as("dead letter of the reused id").isLessThan(deadline);
             Thread.sleep(50);
@@ -318,13 +314,6 @@ class FailuresIT extends OneNodeTest {
             stomp.send(Queues.CHECKPOINT, Map.of(Queues.PROP_REQUEST_ID, requestId.toString()), body);
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
-        }
-    }
-
-    private List<Message> deadLetters() throws Exception {
-        try (JMSContext worker = node.workerConnections().createContext()) {
-            QueueBrowser browser = worker.createBrowser(worker.createQueue(Queues.DEAD_LETTER));
-            return new ArrayList<>(Collections.list((java.util.Enumeration<Message>) browser.getEnumeration()));
         }
     }
 

@@ -7,11 +7,8 @@ import dev.rfork.client.RforkClient;
 import dev.rfork.message.ForkRequest;
 import dev.rfork.message.Mode;
 import dev.rfork.message.Reason;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -30,19 +27,12 @@ class FullSpoolIT {
     /** Room for a small process's images (a few MB) but not for {@link #LARGE}'s. */
     private static final String SPOOL_SIZE = "32m";
     /** 64 MiB of random bytes resident: its pages alone do not fit in the spool. */
-    private static final String LARGE = """
-            import os, time
-            data = os.urandom(64 << 20)
-            n = 0
-            while True:
-                n += 1
-                print(f"tick {n}", flush=True)
-                time.sleep(0.1)
-            """;
+    private static final String LARGE = TestProcesses.holding(64);
 
     @TempDir
     static Path home;
     static Path spool;
+    static Tmpfs tmpfs;
     static TestNode node;
 
     @TempDir
@@ -51,12 +41,12 @@ class FullSpoolIT {
 
     @BeforeAll
     static void startNodeOnASmallSpool() throws Exception {
-        spool = Files.createDirectories(home.resolve("spool"));
-        run("mount", "-t", "tmpfs", "-o", "size=" + SPOOL_SIZE + ",mode=700", "tmpfs", spool.toString());
+        spool = home.resolve("spool");
+        tmpfs = Tmpfs.mount(spool, SPOOL_SIZE);
         try {
             node = TestNode.start(home.resolve("node"), Map.of("spool", spool.toString()));
         } catch (Exception e) {
-            unmount();
+            tmpfs.close();
             throw e;
         }
     }
@@ -68,7 +58,7 @@ class FullSpoolIT {
                 node.close();
             }
         } finally {
-            unmount();
+            tmpfs.close();
         }
     }
 
@@ -95,7 +85,7 @@ class FullSpoolIT {
         assertThat(failed.events().get(failed.events().size() - 1).evidence()).containsKey("logTail")
                 .doesNotContainKey("logFile");
         assertStillCounting(large, output);
-        assertThat(entries(spool.resolve("outbox"))).as("the outbox after the failed dump").isEmpty();
+        assertThat(Leftovers.entries(spool.resolve("outbox"))).as("the outbox after the failed dump").isEmpty();
 
         Path smallOutput = work.resolve("small.out");
         long small = processes.startCounter(smallOutput);
@@ -116,8 +106,8 @@ class FullSpoolIT {
         assertThat(failed.status()).as("status of %s", failed).isEqualTo(Outcome.FAILED);
         assertThat(failed.reason()).isEqualTo(Reason.CRIU_DUMP_FAILED);
         assertStillCounting(large, output);
-        assertThat(entries(spool.resolve("outbox"))).as("the outbox after the failed dump").isEmpty();
-        assertThat(entries(spool.resolve("held"))).as("no original is held any more").isEmpty();
+        assertThat(Leftovers.entries(spool.resolve("outbox"))).as("the outbox after the failed dump").isEmpty();
+        assertThat(Leftovers.entries(spool.resolve("held"))).as("no original is held any more").isEmpty();
     }
 
     private static void assertStillCounting(long pid, Path output) throws Exception {
@@ -129,31 +119,6 @@ class FullSpoolIT {
     private static Outcome fork(long pid, Mode mode) {
         try (RforkClient client = node.client()) {
             return client.forkAndWait(ForkRequest.of(pid, "127.0.0.1", mode), WAIT, event -> { });
-        }
-    }
-
-    private static List<String> entries(Path dir) throws IOException {
-        try (var files = Files.list(dir)) {
-            return files.map(file -> file.getFileName().toString()).toList();
-        }
-    }
-
-    /** Copies still holding their output open on the tmpfs keep it busy a moment after they are killed. */
-    private static void unmount() throws Exception {
-        for (int attempt = 0; attempt < 50; attempt++) {
-            if (new ProcessBuilder("umount", spool.toString()).inheritIO().start().waitFor() == 0) {
-                return;
-            }
-            Thread.sleep(100);
-        }
-        run("umount", "--lazy", spool.toString());
-    }
-
-    private static void run(String... command) throws Exception {
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String output = new String(process.getInputStream().readAllBytes());
-        if (process.waitFor() != 0) {
-            throw new IllegalStateException(String.join(" ", command) + " failed (this test needs root): " + output);
         }
     }
 }

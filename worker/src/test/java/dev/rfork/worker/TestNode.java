@@ -1,5 +1,6 @@
 package dev.rfork.worker;
 
+import dev.rfork.address.Queues;
 import dev.rfork.client.Outcome;
 import dev.rfork.client.RforkClient;
 import dev.rfork.config.Settings;
@@ -7,10 +8,18 @@ import dev.rfork.worker.config.WorkerConfig;
 import dev.rfork.worker.events.RequestLog;
 import dev.rfork.worker.spool.RestoredRecord;
 import dev.rfork.worker.spool.Spool;
+import jakarta.jms.JMSContext;
+import jakarta.jms.JMSException;
+import jakarta.jms.Message;
+import jakarta.jms.QueueBrowser;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Enumeration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory;
 
@@ -72,6 +81,17 @@ final class TestNode implements AutoCloseable {
         factory.setUser(config.workerUser());
         factory.setPassword(config.workerPassword());
         return factory;
+    }
+
+    /** What the dead-letter queue holds now (browsed with the worker's account: apps may not). */
+    @SuppressWarnings("unchecked")
+    List<Message> deadLetters() {
+        try (JMSContext worker = workerConnections().createContext()) {
+            QueueBrowser browser = worker.createBrowser(worker.createQueue(Queues.DEAD_LETTER));
+            return new ArrayList<>(Collections.list((Enumeration<Message>) browser.getEnumeration()));
+        } catch (JMSException e) {
+            throw new IllegalStateException("cannot browse " + Queues.DEAD_LETTER, e);
+        }
     }
 
     /**

@@ -1,9 +1,16 @@
 package dev.rfork.worker;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.rfork.client.Outcome;
+import dev.rfork.client.RforkClient;
+import dev.rfork.message.ForkRequest;
+import dev.rfork.message.Mode;
 import dev.rfork.worker.criu.ProcFs;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -21,6 +28,19 @@ final class TestProcesses implements AutoCloseable {
                 print(f"tick {n}", flush=True)
                 time.sleep(0.1)
             """;
+
+    /** {@link #COUNTER} holding {@code mib} MiB of random bytes resident: its dump and upload take a while. */
+    static String holding(int mib) {
+        return """
+                import os, time
+                data = os.urandom(%d << 20)
+                n = 0
+                while True:
+                    n += 1
+                    print(f"tick {n}", flush=True)
+                    time.sleep(0.1)
+                """.formatted(mib);
+    }
 
     private final Path dir;
     private final List<Long> started = new ArrayList<>();
@@ -70,6 +90,22 @@ final class TestProcesses implements AutoCloseable {
             }
             Thread.sleep(20);
         }
+    }
+
+    /**
+     * Starts a fresh counter and forks it to {@code target} through {@code client}: the request
+     * after a fault is served. The copy is ended with the other processes.
+     */
+    void assertTheNextForkIsServed(RforkClient client, String target) throws Exception {
+        Path output = dir.resolve("next-" + System.nanoTime() + ".out");
+        long next = startCounter(output);
+        awaitTicks(output, 2);
+        Outcome served = client.forkAndWait(ForkRequest.of(next, target, Mode.FORK), Duration.ofSeconds(90), e -> { });
+        if (served.childPid() != null) {
+            track(served.childPid());
+        }
+        assertThat(served.status()).as("the next request: %s %s", served.reason(), served.detail())
+                .isEqualTo(Outcome.RESTORED);
     }
 
     static String state(long pid) {

@@ -1,5 +1,6 @@
 package dev.rfork.worker;
 
+import dev.rfork.client.RforkClient;
 import dev.rfork.config.Settings;
 import dev.rfork.worker.config.WorkerConfig;
 import java.io.IOException;
@@ -16,9 +17,26 @@ import java.util.Map;
  */
 final class WorkerProcess implements AutoCloseable {
     private final Process process;
+    private final WorkerConfig config;
 
-    private WorkerProcess(Process process) {
+    private WorkerProcess(Process process, WorkerConfig config) {
         this.process = process;
+        this.config = config;
+    }
+
+    /**
+     * A node of its own on 127.0.0.1 with free ports (the cluster knows {@link TestNode#SILENT_NODE}),
+     * then {@code extra} ({@code key=value}), for {@link #start}: the same map starts it again.
+     */
+    static Map<String, String> settings(Path home, String... extra) throws IOException {
+        Map<String, String> settings = new HashMap<>(Map.of("home", home.toString(), "node", "127.0.0.1",
+                "nodes", TestNode.SILENT_NODE, "broker.port", Integer.toString(TestNode.freePort()),
+                "ftp.port", Integer.toString(TestNode.freePort()), "ftp.passive-ports", "0",
+                "cluster.password", "test-secret", "ftp.connect-timeout-seconds", "2"));
+        for (String pair : extra) {
+            settings.put(pair.substring(0, pair.indexOf('=')), pair.substring(pair.indexOf('=') + 1));
+        }
+        return settings;
     }
 
     /** Starts it with these settings ({@code key=value}, as TestNode's) and waits until it is ready. */
@@ -29,16 +47,16 @@ final class WorkerProcess implements AutoCloseable {
         settings.forEach((key, value) -> command.add(key + "=" + value));
         Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile())
                 .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile())).start();
-        WorkerProcess worker = new WorkerProcess(process);
         long deadline = System.currentTimeMillis() + 120_000;
         while (!Files.readString(log).contains("ready in")) {
             if (!process.isAlive() || System.currentTimeMillis() > deadline) {
-                worker.kill();
+                process.destroyForcibly().waitFor();
                 throw new IllegalStateException("the worker did not start:\n" + Files.readString(log));
             }
             Thread.sleep(50);
         }
-        return worker;
+        // Read once the worker wrote the secrets it generated.
+        return new WorkerProcess(process, WorkerConfig.from(Settings.load(settings, Map.of())));
     }
 
     public static void main(String[] args) throws Exception {
@@ -49,6 +67,16 @@ final class WorkerProcess implements AutoCloseable {
         }
         Worker.start(WorkerConfig.creatingSecrets(Settings.load(settings, Map.of())));
         Thread.currentThread().join();
+    }
+
+    WorkerConfig config() {
+        return config;
+    }
+
+    /** A client of the app account, on this node's broker. */
+    RforkClient client() {
+        return RforkClient.connect("tcp://" + config.node().hostForUri() + ":" + config.brokerPort(), config.appUser(),
+                config.appPassword());
     }
 
     void kill() throws InterruptedException {

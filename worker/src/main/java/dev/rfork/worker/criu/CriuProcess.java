@@ -58,10 +58,11 @@ public final class CriuProcess implements Criu {
             throw new MessageException(Reason.CRIU_DUMP_FAILED, "cannot record the standard streams or JVM perf data "
                     + "of PID " + pid, Map.of("error", String.valueOf(e.getMessage())), e);
         }
+        Duration deadline = DumpWatchdog.deadlineFor(ProcFs.treeResidentBytes(pid));
+        awaitOtherDump(pid, deadline);
         boolean stoppedBefore = ProcFs.state(pid).equals("T");
         long start = System.nanoTime();
-        CommandResult result = watchdog.run(command, pid, DumpWatchdog.deadlineFor(ProcFs.treeResidentBytes(pid)),
-                LOG_TAIL_LINES);
+        CommandResult result = watchdog.run(command, pid, deadline, LOG_TAIL_LINES);
         long elapsed = (System.nanoTime() - start) / 1_000_000;
         if (result.exitStatus() == -1 && mode == Mode.FORK && !stoppedBefore && ProcFs.state(pid).equals("T")) {
             // An ended CRIU may leave its target stopped; a fork's original must run on.
@@ -71,6 +72,23 @@ public final class CriuProcess implements Criu {
             throw failure(Reason.CRIU_DUMP_FAILED, "criu dump of PID " + pid + " failed", result, logFile);
         }
         return DumpStats.parse(result.output(), elapsed);
+    }
+
+    /**
+     * Another CRIU still dumping the process holds it (the one a killed worker left running goes
+     * on without it): this dump could not seize it and would fail at once. Wait for that one to
+     * end, as long as a dump of this process may take, or until the worker stops.
+     */
+    private void awaitOtherDump(long pid, Duration deadline) {
+        if (!ProcFs.dumpedByCriu(pid)) {
+            return;
+        }
+        LOG.info("PID {} is being dumped by another criu (left by a worker that died?); waiting up to {} s for it",
+                pid, deadline.toSeconds());
+        long end = System.nanoTime() + deadline.toNanos();
+        while (ProcFs.dumpedByCriu(pid) && System.nanoTime() < end && !watchdog.stopping()) {
+            sleep(100);
+        }
     }
 
     @Override

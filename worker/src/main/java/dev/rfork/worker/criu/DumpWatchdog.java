@@ -38,6 +38,10 @@ final class DumpWatchdog {
         stopRequestedAt = System.nanoTime();
     }
 
+    boolean stopping() {
+        return stopRequestedAt > 0;
+    }
+
     /** Runs the dump of {@code pid}; a dump that had to be ended returns exit status -1 and why. */
     CommandResult run(List<String> command, long pid, Duration deadline, int tailLines) {
         Path output = null;

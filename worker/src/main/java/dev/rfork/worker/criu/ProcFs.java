@@ -96,6 +96,13 @@ public final class ProcFs {
         return statusField(pid, "Tgid:");
     }
 
+    /** Traced by a {@code criu dump} (run directly or through a loader, as rfork-criu does). */
+    public static boolean dumpedByCriu(long pid) {
+        long tracer = tracerPid(pid).orElse(0);
+        List<String> command = tracer == 0 ? List.of() : commandLine(tracer);
+        return command.contains("dump") && command.stream().anyMatch(arg -> arg.equals("criu") || arg.endsWith("/criu"));
+    }
+
     public static OptionalLong parentPid(long pid) {
         return statusField(pid, "PPid:");
     }

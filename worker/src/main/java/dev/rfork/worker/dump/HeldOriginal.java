@@ -87,10 +87,10 @@ public final class HeldOriginal {
      */
     public synchronized void resumeAfterCrash() {
         long deadline = System.nanoTime() + TRACED_WAIT.toNanos();
-        if (pids.stream().anyMatch(HeldOriginal::dumpedByCriu)) {
+        if (pids.stream().anyMatch(ProcFs::dumpedByCriu)) {
             LOG.info("the original {} is still being dumped by a CRIU of the previous worker; waiting", pids);
         }
-        while (pids.stream().anyMatch(HeldOriginal::dumpedByCriu) && System.nanoTime() < deadline) {
+        while (pids.stream().anyMatch(ProcFs::dumpedByCriu) && System.nanoTime() < deadline) {
             try {
                 Thread.sleep(200);
             } catch (InterruptedException e) {
@@ -99,13 +99,6 @@ public final class HeldOriginal {
             }
         }
         resume();
-    }
-
-    /** Traced by a {@code criu dump} (run directly or through a loader, as rfork-criu does). */
-    private static boolean dumpedByCriu(long pid) {
-        long tracer = ProcFs.tracerPid(pid).orElse(0);
-        List<String> command = tracer == 0 ? List.of() : ProcFs.commandLine(tracer);
-        return command.contains("dump") && command.stream().anyMatch(arg -> arg.equals("criu") || arg.endsWith("/criu"));
     }
 
     /** Ends the original once its copy runs (SIGKILL: it is stopped and has nothing to flush). */

@@ -87,21 +87,36 @@ final class FtpConnection implements AutoCloseable {
     /** Creates the request's directory, emptied of what an earlier, broken attempt left. */
     void prepareDirectory(String remoteDir) {
         try {
-            if (ftp.makeDirectory(remoteDir)) {
-                return;
-            }
-            String[] leftovers = ftp.listNames(remoteDir);
-            if (leftovers == null) {
-                throw failure("cannot create directory " + remoteDir + " on the target", null);
-            }
-            for (String name : leftovers) {
-                String plain = name.substring(name.lastIndexOf('/') + 1);
-                if (!ftp.deleteFile(remoteDir + "/" + plain)) {
-                    throw failure("cannot delete the leftover " + remoteDir + "/" + plain + " on the target", null);
-                }
+            if (!ftp.makeDirectory(remoteDir)) {
+                deleteFiles(remoteDir, "cannot create directory " + remoteDir + " on the target");
             }
         } catch (IOException e) {
             throw failure("the transfer broke: " + e.getMessage(), e);
+        }
+    }
+
+    /** Deletes the request's directory and what it holds: a shipment that failed leaves nothing there. */
+    void removeDirectory(String remoteDir) {
+        try {
+            deleteFiles(remoteDir, "cannot list " + remoteDir + " on the target");
+            if (!ftp.removeDirectory(remoteDir)) {
+                throw failure("cannot remove " + remoteDir + " on the target", null);
+            }
+        } catch (IOException e) {
+            throw failure("the session broke while removing " + remoteDir + ": " + e.getMessage(), e);
+        }
+    }
+
+    private void deleteFiles(String remoteDir, String whenUnlisted) throws IOException {
+        String[] names = ftp.listNames(remoteDir);
+        if (names == null) {
+            throw failure(whenUnlisted, null);
+        }
+        for (String name : names) {
+            String plain = name.substring(name.lastIndexOf('/') + 1);
+            if (!ftp.deleteFile(remoteDir + "/" + plain)) {
+                throw failure("cannot delete " + remoteDir + "/" + plain + " on the target", null);
+            }
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.rfork.worker.ftp.client;
 
 import dev.rfork.address.NodeAddress;
+import dev.rfork.message.MessageException;
 import dev.rfork.worker.config.FtpSettings;
 import dev.rfork.worker.ship.ImageSource;
 import dev.rfork.worker.ship.ImageTransport;
@@ -62,18 +63,43 @@ public final class FtpTransport implements ImageTransport {
         try (FtpConnection primary = FtpConnection.open(target, settings)) {
             String remoteDir = requestId.toString();
             primary.prepareDirectory(remoteDir);
-            List<Manifest.Entry> entries = new ArrayList<>(uploadWhileWritten(primary, remoteDir, images));
-            Set<String> sent = entries.stream().map(Manifest.Entry::name).collect(Collectors.toSet());
-            List<Path> rest = remaining(primary, images, sent);
-            entries.addAll(uploadAll(primary, target, remoteDir, plan(primary, rest), images));
-            entries.sort(Comparator.comparing(Manifest.Entry::name));
-            Manifest manifest = new Manifest(Manifest.VERSION, requestId, List.copyOf(entries));
-            byte[] manifestBytes = manifest.toBytes();
-            // Only once every image has arrived: a target that sees the manifest has the whole image.
-            primary.store(remoteDir + "/" + Manifest.FILE_NAME, new ByteArrayInputStream(manifestBytes));
-            primary.logout();
-            return new Shipment(manifest, Manifest.sha256(manifestBytes), manifest.totalBytes(),
-                    (System.nanoTime() - start) / 1_000_000);
+            try {
+                Manifest manifest = uploadImages(primary, target, remoteDir, requestId, images);
+                byte[] manifestBytes = manifest.toBytes();
+                // Only once every image has arrived: a target that sees the manifest has the whole image.
+                primary.store(remoteDir + "/" + Manifest.FILE_NAME, new ByteArrayInputStream(manifestBytes));
+                primary.logout();
+                return new Shipment(manifest, Manifest.sha256(manifestBytes), manifest.totalBytes(),
+                        (System.nanoTime() - start) / 1_000_000);
+            } catch (MessageException e) {
+                discard(target, remoteDir, e);
+                throw e;
+            }
+        }
+    }
+
+    private Manifest uploadImages(FtpConnection primary, NodeAddress target, String remoteDir, UUID requestId,
+                                  ImageSource images) {
+        List<Manifest.Entry> entries = new ArrayList<>(uploadWhileWritten(primary, remoteDir, images));
+        Set<String> sent = entries.stream().map(Manifest.Entry::name).collect(Collectors.toSet());
+        List<Path> rest = remaining(primary, images, sent);
+        entries.addAll(uploadAll(primary, target, remoteDir, plan(primary, rest), images));
+        entries.sort(Comparator.comparing(Manifest.Entry::name));
+        return new Manifest(Manifest.VERSION, requestId, List.copyOf(entries));
+    }
+
+    /**
+     * What a failed shipment uploaded is deleted from the target, on a session of its own (the
+     * failure may have broken the others): left there, a half image fills the target's spool
+     * until it is pruned, and a target that ran out of space would refuse every later fork too.
+     * A target that cannot be reached now keeps it until its inbox is pruned.
+     */
+    private void discard(NodeAddress target, String remoteDir, MessageException failure) {
+        try (FtpConnection connection = FtpConnection.open(target, settings)) {
+            connection.removeDirectory(remoteDir);
+            connection.logout();
+        } catch (MessageException e) {
+            failure.addSuppressed(e);
         }
     }
 

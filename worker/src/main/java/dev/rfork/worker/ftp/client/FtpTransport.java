@@ -4,6 +4,7 @@ import dev.rfork.address.NodeAddress;
 import dev.rfork.worker.config.FtpSettings;
 import dev.rfork.worker.ship.ImageSource;
 import dev.rfork.worker.ship.ImageTransport;
+import dev.rfork.worker.ship.ShipProgress;
 import dev.rfork.worker.ship.Shipment;
 import dev.rfork.worker.spool.Manifest;
 import java.io.ByteArrayInputStream;
@@ -57,15 +58,15 @@ public final class FtpTransport implements ImageTransport {
     }
 
     @Override
-    public Shipment ship(NodeAddress target, UUID requestId, ImageSource images) {
+    public Shipment ship(NodeAddress target, UUID requestId, ImageSource images, ShipProgress progress) {
         long start = System.nanoTime();
         try (FtpConnection primary = FtpConnection.open(target, settings)) {
             String remoteDir = requestId.toString();
             primary.prepareDirectory(remoteDir);
-            List<Manifest.Entry> entries = new ArrayList<>(uploadWhileWritten(primary, remoteDir, images));
+            List<Manifest.Entry> entries = new ArrayList<>(uploadWhileWritten(primary, remoteDir, images, progress));
             Set<String> sent = entries.stream().map(Manifest.Entry::name).collect(Collectors.toSet());
             List<Path> rest = remaining(primary, images, sent);
-            entries.addAll(uploadAll(primary, target, remoteDir, plan(primary, rest), images));
+            entries.addAll(uploadAll(primary, target, remoteDir, plan(primary, rest), images, progress));
             entries.sort(Comparator.comparing(Manifest.Entry::name));
             Manifest manifest = new Manifest(Manifest.VERSION, requestId, List.copyOf(entries));
             byte[] manifestBytes = manifest.toBytes();
@@ -81,7 +82,8 @@ public final class FtpTransport implements ImageTransport {
      * While CRIU still writes, the memory files go out on the primary connection as they grow;
      * the small files CRIU writes at the end follow, in parallel, once the dump has ended.
      */
-    private List<Manifest.Entry> uploadWhileWritten(FtpConnection primary, String remoteDir, ImageSource images) {
+    private List<Manifest.Entry> uploadWhileWritten(FtpConnection primary, String remoteDir, ImageSource images,
+            ShipProgress progress) {
         List<Manifest.Entry> entries = new ArrayList<>();
         Set<Path> sent = new HashSet<>();
         try {
@@ -91,7 +93,7 @@ public final class FtpTransport implements ImageTransport {
                     Thread.sleep(2);
                 }
                 for (Path file : growing) {
-                    entries.add(primary.upload(remoteDir, file, images, () -> false));
+                    entries.add(primary.upload(remoteDir, file, images, () -> false, progress));
                     sent.add(file);
                 }
             }
@@ -128,7 +130,7 @@ public final class FtpTransport implements ImageTransport {
      * retry of the request never races a stale upload into the same directory.
      */
     private List<Manifest.Entry> uploadAll(FtpConnection primary, NodeAddress target, String remoteDir,
-                                           List<List<Path>> lanes, ImageSource images) {
+                                           List<List<Path>> lanes, ImageSource images, ShipProgress progress) {
         AtomicBoolean aborted = new AtomicBoolean();
         ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, lanes.size()), threadsNamed(remoteDir));
         try {
@@ -136,8 +138,8 @@ public final class FtpTransport implements ImageTransport {
             for (int i = 0; i < lanes.size(); i++) {
                 List<Path> lane = lanes.get(i);
                 done.submit(i == 0
-                        ? () -> primary.upload(remoteDir, lane, images, aborted::get)
-                        : () -> uploadOnNewConnection(target, remoteDir, lane, images, aborted));
+                        ? () -> primary.upload(remoteDir, lane, images, aborted::get, progress)
+                        : () -> uploadOnNewConnection(target, remoteDir, lane, images, aborted, progress));
             }
             return collect(done, lanes.size(), aborted, primary);
         } finally {
@@ -146,9 +148,10 @@ public final class FtpTransport implements ImageTransport {
     }
 
     private List<Manifest.Entry> uploadOnNewConnection(NodeAddress target, String remoteDir, List<Path> lane,
-                                                       ImageSource images, AtomicBoolean aborted) {
+                                                       ImageSource images, AtomicBoolean aborted,
+                                                       ShipProgress progress) {
         try (FtpConnection connection = FtpConnection.open(target, settings)) {
-            List<Manifest.Entry> entries = connection.upload(remoteDir, lane, images, aborted::get);
+            List<Manifest.Entry> entries = connection.upload(remoteDir, lane, images, aborted::get, progress);
             connection.logout();
             return entries;
         }

@@ -9,6 +9,7 @@ import dev.rfork.worker.spool.RestoredRecord;
 import dev.rfork.worker.spool.Spool;
 import java.io.IOException;
 import java.net.ServerSocket;
+import java.net.URI;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
@@ -40,6 +41,7 @@ final class TestNode implements AutoCloseable {
         overrides.put("nodes", SILENT_NODE);
         overrides.put("broker.port", Integer.toString(freePort()));
         overrides.put("ftp.port", Integer.toString(freePort()));
+        overrides.put("metrics.port", Integer.toString(freePort()));
         overrides.put("cluster.password", "test-cluster-secret");
         // Any free port for passive data connections (FtpServer reads 0 as "any").
         overrides.put("ftp.passive-ports", "0");
@@ -56,6 +58,11 @@ final class TestNode implements AutoCloseable {
 
     WorkerConfig config() {
         return config;
+    }
+
+    /** The node's Prometheus endpoint. */
+    URI metricsUrl() {
+        return URI.create("http://" + config.node().hostForUri() + ":" + worker.metricsPort() + "/metrics");
     }
 
     String brokerUrl() {

@@ -18,6 +18,7 @@ import java.util.Set;
  * @param maxAttempts   deliveries of one request before a transient failure becomes final
  * @param inboxRetention how long what a request left in the inbox is kept once its copy has ended
  * @param inboxPruneEvery how often the inbox is pruned while the worker runs
+ * @param metricsPort   the port of the node's Prometheus endpoint; 0 when it is off
  */
 public record WorkerConfig(
         NodeAddress node,
@@ -44,7 +45,11 @@ public record WorkerConfig(
         ForkGrants forkGrants,
         int maxAttempts,
         Duration inboxRetention,
-        Duration inboxPruneEvery) {
+        Duration inboxPruneEvery,
+        int metricsPort) {
+
+    /** The operator's account: the standalone broker's console and the metrics endpoint. */
+    public static final String ADMIN_USER = "admin";
 
     public static WorkerConfig from(Settings settings) {
         NodeAddress node = NodeAddress.parse(settings.get("node", "127.0.0.1"));
@@ -93,7 +98,8 @@ public record WorkerConfig(
                 grants,
                 settings.getInt("max-attempts", 3),
                 seconds(settings, "inbox.retention-seconds", Duration.ofDays(1)),
-                seconds(settings, "inbox.prune-every-seconds", Duration.ofHours(1)));
+                seconds(settings, "inbox.prune-every-seconds", Duration.ofHours(1)),
+                metricsPort(settings));
     }
 
     private static Duration seconds(Settings settings, String key, Duration defaultValue) {
@@ -123,6 +129,11 @@ public record WorkerConfig(
                     + mode + "'");
         }
         return mode.equals("move");
+    }
+
+    /** The Prometheus exporters' customary port by default; 0 turns the endpoint off. */
+    private static int metricsPort(Settings settings) {
+        return settings.getInt("metrics.port", 9464) == 0 ? 0 : port(settings, "metrics.port", 9464);
     }
 
     private static int port(Settings settings, String key, int defaultPort) {
@@ -169,6 +180,6 @@ public record WorkerConfig(
                 + ", local copies " + (shipLocalByMove ? "moved" : "over FTP")
                 + ", criu=" + String.join(" ", criu) + ", restoreTimeout=" + restoreTimeout
                 + ", forkGrants=" + forkGrants + ", inbox kept " + inboxRetention + " (pruned every "
-                + inboxPruneEvery + ")]";
+                + inboxPruneEvery + "), metrics " + (metricsPort == 0 ? "off" : "on port " + metricsPort) + "]";
     }
 }

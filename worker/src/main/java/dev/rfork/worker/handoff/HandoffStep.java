@@ -33,7 +33,10 @@ public final class HandoffStep {
                 : Duration.ofSeconds(request.restoreTimeoutSeconds());
     }
 
-    /** @param acceptedAt when this node accepted the request: the target reports the time from then to the copy running */
+    /**
+     * @param acceptedAt when this node accepted the request: the target reports the time from then
+     *                   to the copy running
+     */
     public void handOff(ForkRequest request, NodeAddress target, Shipment shipment, Delivery delivery,
             RequestEvents events, Instant acceptedAt) {
         RestoreRequest restore = new RestoreRequest(RestoreRequest.VERSION, request.requestId(), node,

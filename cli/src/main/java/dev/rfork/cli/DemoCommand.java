@@ -35,6 +35,8 @@ final class DemoCommand implements Callable<Integer> {
         overrides.put("home", home.toString());
         overrides.put("broker.port", Integer.toString(freePort(61616)));
         overrides.put("ftp.port", Integer.toString(freePort(2121)));
+        // A throw-away worker: nobody scrapes it, and a node's worker may hold the metrics port.
+        overrides.put("metrics.port", "0");
         Settings settings = Settings.load(overrides);
         WorkerConfig config = WorkerConfig.creatingSecrets(settings);
         say("1/5 starting a worker on the embedded defaults (broker, FTP server, CRIU) in " + home);

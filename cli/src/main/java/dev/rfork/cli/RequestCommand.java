@@ -5,7 +5,6 @@ import dev.rfork.client.BrokerUnavailableException;
 import dev.rfork.client.ClientSettings;
 import dev.rfork.client.Outcome;
 import dev.rfork.client.RforkClient;
-import dev.rfork.message.Event;
 import dev.rfork.message.ForkRequest;
 import dev.rfork.message.Messages;
 import dev.rfork.message.Mode;
@@ -49,32 +48,18 @@ abstract class RequestCommand implements Callable<Integer> {
                         : request.requestId().toString());
                 return ExitCodes.OK;
             }
+            // Under --json, stdout carries the one JSON object: the rest goes to stderr.
+            PrintStream info = json ? System.err : out;
+            info.println("request " + request.requestId());
+            ProgressLine progress = new ProgressLine(info, Terminal.is(json ? Terminal.STDERR : Terminal.STDOUT));
             long start = System.nanoTime();
-            Outcome outcome = client.forkAndWait(request, Duration.ofSeconds(timeoutSeconds),
-                    event -> progress(out, start, event));
+            Outcome outcome = client.forkAndWait(request, Duration.ofSeconds(timeoutSeconds), progress);
+            progress.end();
             return finish(out, outcome, (System.nanoTime() - start) / 1_000_000);
         } catch (BrokerUnavailableException e) {
             System.err.println("rfork: " + e.getMessage());
             return ExitCodes.BROKER_UNAVAILABLE;
         }
-    }
-
-    private void progress(PrintStream out, long start, Event event) {
-        if (json) {
-            return;
-        }
-        String line = String.format("[%6.2fs] %-15s %s", (System.nanoTime() - start) / 1e9, event.type().wireName(),
-                "on " + event.node());
-        if (event.childPid() != null) {
-            line += ", copy PID " + event.childPid() + " on " + event.childNode();
-        }
-        if (event.reason() != null) {
-            line += ", " + event.reason().code() + ": " + event.detail();
-        }
-        if (!event.stats().isEmpty()) {
-            line += " " + event.stats();
-        }
-        out.println(line);
     }
 
     private int finish(PrintStream out, Outcome outcome, long elapsedMillis) {

@@ -15,6 +15,12 @@ public final class Queues {
     public static final String PROP_REQUEST_ID = "requestId";
     public static final String PROP_EVENT_TYPE = "eventType";
     public static final String PROP_REASON = "reason";
+    /**
+     * The request id on progress events ({@code shipping}) instead of {@link #PROP_REQUEST_ID}:
+     * a follower selecting {@code requestId = '<id>'} (every client before progress events existed)
+     * never receives them; one that wants them selects this property too.
+     */
+    public static final String PROP_PROGRESS_OF = "progressOf";
 
     private Queues() {
     }

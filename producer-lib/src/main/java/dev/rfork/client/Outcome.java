@@ -59,6 +59,10 @@ public record Outcome(
         boolean restored = false;
         boolean failed = false;
         for (Event event : events) {
+            if (event.type().isProgress()) {
+                // Figures so far (bytes sent...), superseded by the step's own event: no timing.
+                continue;
+            }
             event.stats().forEach(timings::put);
             if (event.type() == EventType.RESTORED) {
                 restored = true;

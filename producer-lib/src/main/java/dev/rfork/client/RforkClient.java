@@ -131,8 +131,10 @@ public final class RforkClient implements AutoCloseable {
         }
     }
 
+    /** The request's events, its progress events included. */
     private JMSConsumer subscribe(UUID requestId) {
-        String selector = Queues.PROP_REQUEST_ID + " = '" + requestId + "'";
+        String selector = Queues.PROP_REQUEST_ID + " = '" + requestId + "' OR " + Queues.PROP_PROGRESS_OF + " = '"
+                + requestId + "'";
         return context.createConsumer(context.createTopic(Queues.EVENTS), selector);
     }
 

@@ -12,6 +12,8 @@ import java.util.UUID;
  * @param manifestSha256 SHA-256 of the manifest file; the manifest lists every image's digest
  * @param deadline       the target refuses to restore after this instant, so a source that
  *                       gave up (and, for migrate, resumed the original) never gets a late twin
+ * @param acceptedAt     when the source accepted the fork request; the target reports the time from
+ *                       then to the copy running (optional: absent from older sources)
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record RestoreRequest(
@@ -23,9 +25,16 @@ public record RestoreRequest(
         long pid,
         String manifestSha256,
         Instant deadline,
-        Instant createdAt) {
+        Instant createdAt,
+        Instant acceptedAt) {
 
     public static final int VERSION = 1;
+
+    /** Without {@code acceptedAt}, as sources before it was added wrote it. */
+    public RestoreRequest(int version, UUID requestId, String source, String target, Mode mode, long pid,
+            String manifestSha256, Instant deadline, Instant createdAt) {
+        this(version, requestId, source, target, mode, pid, manifestSha256, deadline, createdAt, null);
+    }
 
     public RestoreRequest validate() {
         if (version != VERSION) {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.rfork.message.Event;
 import dev.rfork.message.EventType;
+import dev.rfork.message.Messages;
 import dev.rfork.message.Mode;
 import dev.rfork.message.Reason;
 import java.util.List;
@@ -26,6 +27,22 @@ class OutcomeTest {
         assertThat(outcome.status()).isEqualTo(Outcome.IN_PROGRESS);
         assertThat(outcome.reason()).isNull();
         assertThat(outcome.timings()).containsEntry("dumpMs", 12L);
+    }
+
+    @Test
+    void progressAndEventTypesOfLaterVersionsAreNeitherAnEndNorTimings() {
+        Event shipping = event(EventType.SHIPPING, Mode.FORK)
+                .withStats(Map.of("shippedBytes", 5L, "totalBytes", 10L, "shipMs", 1L));
+        Event later = Messages.fromJson("{\"version\":1,\"requestId\":\"" + ID + "\",\"type\":\"compressing\","
+                + "\"mode\":\"fork\",\"node\":\"n\",\"at\":\"2025-06-01T10:15:30Z\",\"stats\":{\"ratio\":2}}",
+                Event.class);
+
+        assertThat(later.type()).isEqualTo(EventType.UNKNOWN);
+        assertThat(later.isTerminal()).isFalse();
+        assertThat(shipping.isTerminal()).isFalse();
+        Outcome outcome = Outcome.known(ID, List.of(event(EventType.ACCEPTED, Mode.FORK), shipping, later));
+        assertThat(outcome.status()).isEqualTo(Outcome.IN_PROGRESS);
+        assertThat(outcome.timings()).doesNotContainKeys("shippedBytes", "totalBytes", "shipMs", "ratio");
     }
 
     @Test

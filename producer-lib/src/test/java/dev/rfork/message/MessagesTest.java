@@ -261,8 +261,19 @@ class MessagesTest {
     }
 
     @Test
-    void eventWithAnUnknownTypeIsMalformed() {
+    void eventWithATypeOfALaterVersionReadsAsProgressNotAsAFailure() {
         String json = "{\"version\":1,\"type\":\"exploded\",\"node\":\"n\",\"at\":\"2025-06-01T10:15:30Z\"}";
+
+        Event event = Messages.fromJson(json, Event.class);
+
+        assertThat(event.type()).isEqualTo(EventType.UNKNOWN);
+        assertThat(event.type().isProgress()).isTrue();
+        assertThat(event.isTerminal()).isFalse();
+    }
+
+    @Test
+    void eventWhoseTypeIsNotTextIsMalformed() {
+        String json = "{\"version\":1,\"type\":7,\"node\":\"n\",\"at\":\"2025-06-01T10:15:30Z\"}";
 
         assertThatThrownBy(() -> Messages.fromJson(json, Event.class))
                 .asInstanceOf(type(MessageException.class))

@@ -45,6 +45,10 @@ public final class Preflight {
         if (portsMustBeFree && config.ftpEmbedded()) {
             checks.add(port("FTP port", config.node().canonical(), config.ftp().port(), "RFORK_FTP_PORT"));
         }
+        if (portsMustBeFree && config.metricsPort() != 0) {
+            checks.add(port("metrics port", config.node().canonical(), config.metricsPort(),
+                    "RFORK_METRICS_PORT (0 turns the endpoint off)"));
+        }
         return checks;
     }
 

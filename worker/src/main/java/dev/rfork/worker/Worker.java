@@ -16,6 +16,7 @@ import dev.rfork.worker.ftp.server.EmbeddedFtpServer;
 import dev.rfork.worker.handoff.HandoffStep;
 import dev.rfork.worker.intake.RequestClaims;
 import dev.rfork.worker.intake.RequestValidator;
+import dev.rfork.worker.metrics.NodeMetrics;
 import dev.rfork.worker.restore.InboxPruner;
 import dev.rfork.worker.restore.RestoreHandler;
 import dev.rfork.worker.serve.Handler;
@@ -42,7 +43,9 @@ public final class Worker implements AutoCloseable {
     private final List<ServeLoop> loops = new ArrayList<>();
     private final List<Thread> threads = new ArrayList<>();
     private final WorkerConfig config;
+    private final NodeMetrics metrics = new NodeMetrics();
     private Criu criu;
+    private int metricsPort;
 
     private Worker(WorkerConfig config) {
         this.config = config;
@@ -69,6 +72,7 @@ public final class Worker implements AutoCloseable {
         String node = config.node().canonical();
         // The home may exist already (secrets came from the environment, or an older rfork made it).
         OwnerOnly.directory(config.home());
+        resources.add(metrics);
         Spool spool = new Spool(config.spool()).create();
         // What the embedded FTP server hashed on upload; an external server records nothing.
         ReceivedFiles received = null;
@@ -77,7 +81,8 @@ public final class Worker implements AutoCloseable {
             resources.add(ftp);
             received = ftp.received();
         }
-        ActiveMQConnectionFactory factory = new ActiveMQConnectionFactory(brokerUrl());
+        String brokerUrl = brokerUrl();
+        ActiveMQConnectionFactory factory = new ActiveMQConnectionFactory(brokerUrl);
         // In a cluster the client would otherwise spread connections over every node's broker:
         // a worker must consume its own node's queues only.
         factory.setUseTopologyForLoadBalancing(false);
@@ -90,6 +95,7 @@ public final class Worker implements AutoCloseable {
         resources.add(recording::close);
         resources.add(EventRecorder.start(recording, new RequestLog(config.home()).open()));
         EventPublisher events = new EventPublisher(publishing, node);
+        events.addListener(metrics.events());
         resources.add(events);
         Recovery.run(spool, events);
         resources.add(InboxPruner.start(spool, config.inboxRetention(), config.inboxPruneEvery()));
@@ -105,6 +111,11 @@ public final class Worker implements AutoCloseable {
         serve(Queues.CHECKPOINT, context(factory, JMSContext.SESSION_TRANSACTED), checkpoint, events);
         serve(Queues.restore(config.node()), context(factory, JMSContext.SESSION_TRANSACTED),
                 new RestoreHandler(criu, spool, events, config.node(), received), events);
+        metrics.countQueues(brokerUrl, config.workerUser(), config.workerPassword(),
+                List.of(Queues.CHECKPOINT, Queues.restore(config.node())));
+        if (config.metricsPort() != 0) {
+            metricsPort = metrics.serve(node, config.metricsPort(), WorkerConfig.ADMIN_USER, config.adminPassword());
+        }
         LOG.info("worker of node {} ready in {} ms: {}, consuming {} and {}", node,
                 (System.nanoTime() - start) / 1_000_000, config, Queues.CHECKPOINT, Queues.restore(config.node()));
     }
@@ -114,7 +125,7 @@ public final class Worker implements AutoCloseable {
         if (!config.brokerEmbedded()) {
             return config.brokerUrl();
         }
-        EmbeddedBroker broker = EmbeddedBroker.start(config);
+        EmbeddedBroker broker = EmbeddedBroker.start(config, metrics.registry());
         resources.add(broker);
         return broker.inVmUrl();
     }
@@ -136,6 +147,11 @@ public final class Worker implements AutoCloseable {
 
     public WorkerConfig config() {
         return config;
+    }
+
+    /** Where {@code /metrics} is served; 0 when it is off. */
+    public int metricsPort() {
+        return metricsPort;
     }
 
     /** Stops taking requests, finishes the one in hand, then closes broker and FTP server. */

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 class ArchitectureTest {
     private static final String ROOT = "dev.rfork.worker";
     private static final List<String> ORDER = List.of(
-            "config", "criu", "spool", "events", "serve", "broker",
+            "config", "criu", "spool", "events", "metrics", "serve", "broker",
             "intake", "dump", "ship", "ftp.client", "handoff", "checkpoint",
             "ftp.server", "restore");
 

@@ -14,6 +14,7 @@ import jakarta.jms.Message;
 import jakarta.jms.QueueBrowser;
 import java.io.IOException;
 import java.net.ServerSocket;
+import java.net.URI;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -49,6 +50,7 @@ final class TestNode implements AutoCloseable {
         overrides.put("nodes", SILENT_NODE);
         overrides.put("broker.port", Integer.toString(freePort()));
         overrides.put("ftp.port", Integer.toString(freePort()));
+        overrides.put("metrics.port", Integer.toString(freePort()));
         overrides.put("cluster.password", "test-cluster-secret");
         // Any free port for passive data connections (FtpServer reads 0 as "any").
         overrides.put("ftp.passive-ports", "0");
@@ -65,6 +67,11 @@ final class TestNode implements AutoCloseable {
 
     WorkerConfig config() {
         return config;
+    }
+
+    /** The node's Prometheus endpoint. */
+    URI metricsUrl() {
+        return URI.create("http://" + config.node().hostForUri() + ":" + worker.metricsPort() + "/metrics");
     }
 
     String brokerUrl() {

@@ -42,6 +42,18 @@ final class TestProcesses implements AutoCloseable {
                 """.formatted(mib);
     }
 
+    /** About 256 MiB resident, half random (so it does not compress away), then idle. */
+    static final String LARGE = """
+            import os, time
+            random = os.urandom(128 << 20)
+            text = bytearray(128 << 20)
+            for offset in range(0, len(text), 4096):
+                text[offset] = 1
+            print("tick 1", flush=True)
+            while True:
+                time.sleep(0.2)
+            """;
+
     private final Path dir;
     private final List<Long> started = new ArrayList<>();
 

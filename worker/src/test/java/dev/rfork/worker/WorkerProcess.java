@@ -65,6 +65,8 @@ final class WorkerProcess implements AutoCloseable {
             String[] pair = arg.split("=", 2);
             settings.put(pair[0], pair[1]);
         }
+        // These tests kill and restart workers; none scrapes them, and no port of theirs may clash.
+        settings.putIfAbsent("metrics.port", "0");
         Worker.start(WorkerConfig.creatingSecrets(Settings.load(settings, Map.of())));
         Thread.currentThread().join();
     }

@@ -3,6 +3,7 @@ package dev.rfork.worker.broker;
 import dev.rfork.address.Queues;
 import dev.rfork.config.OwnerOnly;
 import dev.rfork.worker.config.WorkerConfig;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -10,6 +11,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.activemq.artemis.api.core.QueueConfiguration;
 import org.apache.activemq.artemis.api.core.RoutingType;
 import org.apache.activemq.artemis.core.config.FileDeploymentManager;
+import org.apache.activemq.artemis.core.config.MetricsConfiguration;
 import org.apache.activemq.artemis.core.config.impl.FileConfiguration;
 import org.apache.activemq.artemis.core.config.impl.SecurityConfiguration;
 import org.apache.activemq.artemis.core.server.ActiveMQServer;
@@ -35,6 +37,11 @@ public final class EmbeddedBroker implements AutoCloseable {
     }
 
     public static EmbeddedBroker start(WorkerConfig config) throws Exception {
+        return start(config, null);
+    }
+
+    /** @param meters where the broker's own meters go; null for none */
+    public static EmbeddedBroker start(WorkerConfig config, MeterRegistry meters) throws Exception {
         FileConfiguration configuration = new FileConfiguration();
         String url = config.brokerConfig().toString();
         FileDeploymentManager deployment = new FileDeploymentManager(
@@ -58,6 +65,11 @@ public final class EmbeddedBroker implements AutoCloseable {
         int inVmId = IN_VM_IDS.incrementAndGet();
         configuration.addAcceptorConfiguration("invm", "vm://" + inVmId);
 
+        if (meters != null) {
+            // The worker binds the JVM's meters itself, for an embedded and a standalone broker alike.
+            configuration.setMetricsConfiguration(new MetricsConfiguration().setPlugin(new SharedRegistry(meters))
+                    .setJvmMemory(false).setJvmGc(false).setJvmThread(false).setProcessor(false).setUptime(false));
+        }
         var cluster = ClusterTopology.of(config);
         if (cluster.isPresent()) {
             cluster.get().applyTo(configuration);

@@ -22,6 +22,7 @@ import dev.rfork.worker.ship.ShipStep;
 import dev.rfork.worker.ship.Shipment;
 import jakarta.jms.JMSContext;
 import java.io.IOException;
+import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
@@ -68,8 +69,8 @@ public final class CheckpointHandler implements Handler {
         NodeAddress target = validator.target(request);
         validator.process(request.pid(), delivery.sender());
         RequestEvents progress = events.about(request.requestId(), request.mode(), request.pid());
-        progress.publish(EventType.ACCEPTED, event -> event.withDetail("attempt " + delivery.deliveryCount()
-                + ", to " + target));
+        Instant acceptedAt = progress.publish(EventType.ACCEPTED, event -> event.withDetail("attempt "
+                + delivery.deliveryCount() + ", to " + target)).at();
 
         DumpStep.Dumped dumped = dump.dump(request, progress);
         Optional<HeldOriginal> held = dumped.held();
@@ -79,7 +80,7 @@ public final class CheckpointHandler implements Handler {
             // The marker must say "handed off" as soon as the request is acknowledged: a worker
             // restarted after that must not expect the request again.
             held.ifPresent(original -> delivery.afterCommit(() -> original.handedOff(target.canonical())));
-            handoff.handOff(request, target, shipment, delivery, progress);
+            handoff.handOff(request, target, shipment, delivery, progress, acceptedAt);
             // Only after the hand-off: freeing a dump takes time (25-40 ms for 270 MB here, more
             // once its blocks are allocated), which the copy need not wait for. It now overlaps
             // the target's verify and restore (for migrate, the wait for them). CRIU's log goes

@@ -19,6 +19,7 @@ import java.util.Set;
  * @param maxAttempts   deliveries of one request before a transient failure becomes final
  * @param inboxRetention how long what a request left in the inbox is kept once its copy has ended
  * @param inboxPruneEvery how often the inbox is pruned while the worker runs
+ * @param metricsPort   the port of the node's Prometheus endpoint; 0 when it is off
  */
 public record WorkerConfig(
         NodeAddress node,
@@ -45,7 +46,11 @@ public record WorkerConfig(
         ForkGrants forkGrants,
         int maxAttempts,
         Duration inboxRetention,
-        Duration inboxPruneEvery) {
+        Duration inboxPruneEvery,
+        int metricsPort) {
+
+    /** The operator's account: the standalone broker's console and the metrics endpoint. */
+    public static final String ADMIN_USER = "admin";
 
     /**
      * The configuration of the process that runs this node: the machine's secrets are made first
@@ -104,7 +109,8 @@ public record WorkerConfig(
                 grants,
                 settings.getInt("max-attempts", 3),
                 seconds(settings, "inbox.retention-seconds", Duration.ofDays(1)),
-                seconds(settings, "inbox.prune-every-seconds", Duration.ofHours(1)));
+                seconds(settings, "inbox.prune-every-seconds", Duration.ofHours(1)),
+                metricsPort(settings));
     }
 
     private static Duration seconds(Settings settings, String key, Duration defaultValue) {
@@ -134,6 +140,11 @@ public record WorkerConfig(
                     + mode + "'");
         }
         return mode.equals("move");
+    }
+
+    /** The Prometheus exporters' customary port by default; 0 turns the endpoint off. */
+    private static int metricsPort(Settings settings) {
+        return settings.getInt("metrics.port", 9464) == 0 ? 0 : port(settings, "metrics.port", 9464);
     }
 
     private static int port(Settings settings, String key, int defaultPort) {
@@ -180,6 +191,6 @@ public record WorkerConfig(
                 + ", local copies " + (shipLocalByMove ? "moved" : "over FTP")
                 + ", criu=" + String.join(" ", criu) + ", restoreTimeout=" + restoreTimeout
                 + ", forkGrants=" + forkGrants + ", inbox kept " + inboxRetention + " (pruned every "
-                + inboxPruneEvery + ")]";
+                + inboxPruneEvery + "), metrics " + (metricsPort == 0 ? "off" : "on port " + metricsPort) + "]";
     }
 }

@@ -35,7 +35,12 @@ public final class EventRecorder implements AutoCloseable {
     private static void record(Message message, RequestLog log) {
         try {
             if (message instanceof TextMessage text) {
-                log.append(Messages.fromJson(text.getText(), Event.class));
+                Event event = Messages.fromJson(text.getText(), Event.class);
+                // Progress says how far a step had come at some moment: the step's own event tells
+                // what happened, and a request's record stays a line per step.
+                if (!event.type().isProgress()) {
+                    log.append(event);
+                }
             }
         } catch (JMSException | java.io.IOException | RuntimeException e) {
             LOG.warn("cannot record an event in {}: {}", log.dir(), e.getMessage());

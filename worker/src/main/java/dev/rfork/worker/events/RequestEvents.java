@@ -32,7 +32,10 @@ public final class RequestEvents {
         return Event.of(requestId, type, mode, publisher.node()).withPid(pid);
     }
 
-    public void publish(EventType type, UnaryOperator<Event> details) {
-        publisher.publish(details.apply(event(type)));
+    /** Publishes the event and returns it (its {@code at} is when it happened, by this node's clock). */
+    public Event publish(EventType type, UnaryOperator<Event> details) {
+        Event event = details.apply(event(type));
+        publisher.publish(event);
+        return event;
     }
 }

@@ -33,11 +33,15 @@ public final class HandoffStep {
                 : Duration.ofSeconds(request.restoreTimeoutSeconds());
     }
 
+    /**
+     * @param acceptedAt when this node accepted the request: the target reports the time from then
+     *                   to the copy running
+     */
     public void handOff(ForkRequest request, NodeAddress target, Shipment shipment, Delivery delivery,
-            RequestEvents events) {
+            RequestEvents events, Instant acceptedAt) {
         RestoreRequest restore = new RestoreRequest(RestoreRequest.VERSION, request.requestId(), node,
                 target.canonical(), request.mode(), request.pid(), shipment.manifestSha256(),
-                Instant.now().plus(restoreTimeout(request)), Instant.now());
+                Instant.now().plus(restoreTimeout(request)), Instant.now(), acceptedAt);
         delivery.transaction().createProducer()
                 .setProperty(Queues.PROP_REQUEST_ID, request.requestId().toString())
                 .send(delivery.transaction().createQueue(Queues.restore(target)), Messages.toJson(restore));

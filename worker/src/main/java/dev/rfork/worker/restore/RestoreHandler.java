@@ -137,12 +137,20 @@ public final class RestoreHandler implements Handler {
     private void restored(RestoreRequest request, Criu.RestoredProcess copy, Map<String, Long> stats, Path output,
             Path pidFile, String how) throws IOException {
         UUID id = request.requestId();
+        Map<String, Long> figures = new LinkedHashMap<>(stats);
+        if (request.acceptedAt() != null) {
+            // By two clocks when the source is another node; a negative span says they disagree.
+            long sinceAccepted = Duration.between(request.acceptedAt(), Instant.now()).toMillis();
+            if (sinceAccepted >= 0) {
+                figures.put("acceptedToRunningMs", sinceAccepted);
+            }
+        }
         new RestoredRecord(copy.hostPid(), copy.holderPid()).write(spool.restoredRecord(id));
         Files.deleteIfExists(spool.restoringMarker(id));
         Files.deleteIfExists(pidFile);
         events.about(id, request.mode(), request.pid()).publish(EventType.RESTORED, event -> event
                 .withChild(node.canonical(), copy.hostPid())
-                .withStats(stats)
+                .withStats(figures)
                 .withDetail("the copy of PID " + request.pid() + " from " + request.source() + " runs as PID "
                         + copy.hostPid() + " (PID " + request.pid() + " in its own PID namespace)" + how
                         + "; output of the copy, if its stdout was a file or terminal: " + output));

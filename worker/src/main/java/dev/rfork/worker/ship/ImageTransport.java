@@ -11,6 +11,12 @@ public interface ImageTransport {
      * still writes them where the transport can, computing each file's SHA-256 on the way, and the
      * manifest last, once the dump has ended. Throws a {@code MessageException}: the dump's own
      * failure, or {@code TARGET_UNREACHABLE} / {@code SHIP_FAILED} with the server's reply.
+     * {@code progress} is told the bytes of image files as they are sent (not the manifest's).
      */
-    Shipment ship(NodeAddress target, UUID requestId, ImageSource images);
+    Shipment ship(NodeAddress target, UUID requestId, ImageSource images, ShipProgress progress);
+
+    /** The same, when nobody follows the upload's progress. */
+    default Shipment ship(NodeAddress target, UUID requestId, ImageSource images) {
+        return ship(target, requestId, images, ShipProgress.NONE);
+    }
 }

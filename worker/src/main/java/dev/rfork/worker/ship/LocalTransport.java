@@ -26,8 +26,9 @@ public final class LocalTransport implements ImageTransport {
         this.spool = spool;
     }
 
+    /** A rename sends no bytes: there is no progress to report. */
     @Override
-    public Shipment ship(NodeAddress target, UUID requestId, ImageSource images) {
+    public Shipment ship(NodeAddress target, UUID requestId, ImageSource images, ShipProgress progress) {
         long start = System.nanoTime();
         Path dir = images.dir();
         Path inbox = spool.inbox(requestId);

@@ -5,6 +5,7 @@ import dev.rfork.message.MessageException;
 import dev.rfork.message.Reason;
 import dev.rfork.worker.config.FtpSettings;
 import dev.rfork.worker.ship.ImageSource;
+import dev.rfork.worker.ship.ShipProgress;
 import dev.rfork.worker.spool.Manifest;
 import java.io.IOException;
 import java.io.InputStream;
@@ -124,16 +125,21 @@ final class FtpConnection implements AutoCloseable {
      * Uploads {@code files} one after the other, hashing each while it streams (one read per
      * file). {@code aborted} is polled at every buffer so that a failure elsewhere stops this too.
      */
-    List<Manifest.Entry> upload(String remoteDir, List<Path> files, ImageSource images, BooleanSupplier aborted) {
+    List<Manifest.Entry> upload(String remoteDir, List<Path> files, ImageSource images, BooleanSupplier aborted,
+            ShipProgress progress) {
         List<Manifest.Entry> entries = new ArrayList<>();
         for (Path file : files) {
-            entries.add(upload(remoteDir, file, images, aborted));
+            entries.add(upload(remoteDir, file, images, aborted, progress));
         }
         return entries;
     }
 
-    /** One file, read as it is written when the dump still runs; its size is what was read. */
-    Manifest.Entry upload(String remoteDir, Path file, ImageSource images, BooleanSupplier aborted) {
+    /**
+     * One file, read as it is written when the dump still runs; its size is what was read, and
+     * {@code progress} hears of each buffer as Commons Net takes it for the data connection.
+     */
+    Manifest.Entry upload(String remoteDir, Path file, ImageSource images, BooleanSupplier aborted,
+            ShipProgress progress) {
         MessageDigest digest = Manifest.newDigest();
         long[] bytes = {0};
         try (InputStream in = new DigestInputStream(images.open(file), digest) {
@@ -143,7 +149,10 @@ final class FtpConnection implements AutoCloseable {
                     throw new InterruptedIOException("another upload of this shipment failed");
                 }
                 int read = super.read(buffer, offset, length);
-                bytes[0] += Math.max(0, read);
+                if (read > 0) {
+                    bytes[0] += read;
+                    progress.sent(read);
+                }
                 return read;
             }
         }) {

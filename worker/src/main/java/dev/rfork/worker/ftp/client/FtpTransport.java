@@ -5,6 +5,7 @@ import dev.rfork.message.MessageException;
 import dev.rfork.worker.config.FtpSettings;
 import dev.rfork.worker.ship.ImageSource;
 import dev.rfork.worker.ship.ImageTransport;
+import dev.rfork.worker.ship.ShipProgress;
 import dev.rfork.worker.ship.Shipment;
 import dev.rfork.worker.spool.Manifest;
 import java.io.ByteArrayInputStream;
@@ -58,13 +59,13 @@ public final class FtpTransport implements ImageTransport {
     }
 
     @Override
-    public Shipment ship(NodeAddress target, UUID requestId, ImageSource images) {
+    public Shipment ship(NodeAddress target, UUID requestId, ImageSource images, ShipProgress progress) {
         long start = System.nanoTime();
         try (FtpConnection primary = FtpConnection.open(target, settings)) {
             String remoteDir = requestId.toString();
             primary.prepareDirectory(remoteDir);
             try {
-                Manifest manifest = uploadImages(primary, target, remoteDir, requestId, images);
+                Manifest manifest = uploadImages(primary, target, remoteDir, requestId, images, progress);
                 byte[] manifestBytes = manifest.toBytes();
                 // Only once every image has arrived: a target that sees the manifest has the whole image.
                 primary.store(remoteDir + "/" + Manifest.FILE_NAME, new ByteArrayInputStream(manifestBytes));
@@ -79,11 +80,11 @@ public final class FtpTransport implements ImageTransport {
     }
 
     private Manifest uploadImages(FtpConnection primary, NodeAddress target, String remoteDir, UUID requestId,
-                                  ImageSource images) {
-        List<Manifest.Entry> entries = new ArrayList<>(uploadWhileWritten(primary, remoteDir, images));
+                                  ImageSource images, ShipProgress progress) {
+        List<Manifest.Entry> entries = new ArrayList<>(uploadWhileWritten(primary, remoteDir, images, progress));
         Set<String> sent = entries.stream().map(Manifest.Entry::name).collect(Collectors.toSet());
         List<Path> rest = remaining(primary, images, sent);
-        entries.addAll(uploadAll(primary, target, remoteDir, plan(primary, rest), images));
+        entries.addAll(uploadAll(primary, target, remoteDir, plan(primary, rest), images, progress));
         entries.sort(Comparator.comparing(Manifest.Entry::name));
         return new Manifest(Manifest.VERSION, requestId, List.copyOf(entries));
     }
@@ -107,7 +108,8 @@ public final class FtpTransport implements ImageTransport {
      * While CRIU still writes, the memory files go out on the primary connection as they grow;
      * the small files CRIU writes at the end follow, in parallel, once the dump has ended.
      */
-    private List<Manifest.Entry> uploadWhileWritten(FtpConnection primary, String remoteDir, ImageSource images) {
+    private List<Manifest.Entry> uploadWhileWritten(FtpConnection primary, String remoteDir, ImageSource images,
+            ShipProgress progress) {
         List<Manifest.Entry> entries = new ArrayList<>();
         Set<Path> sent = new HashSet<>();
         try {
@@ -117,7 +119,7 @@ public final class FtpTransport implements ImageTransport {
                     Thread.sleep(2);
                 }
                 for (Path file : growing) {
-                    entries.add(primary.upload(remoteDir, file, images, () -> false));
+                    entries.add(primary.upload(remoteDir, file, images, () -> false, progress));
                     sent.add(file);
                 }
             }
@@ -154,7 +156,7 @@ public final class FtpTransport implements ImageTransport {
      * retry of the request never races a stale upload into the same directory.
      */
     private List<Manifest.Entry> uploadAll(FtpConnection primary, NodeAddress target, String remoteDir,
-                                           List<List<Path>> lanes, ImageSource images) {
+                                           List<List<Path>> lanes, ImageSource images, ShipProgress progress) {
         AtomicBoolean aborted = new AtomicBoolean();
         ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, lanes.size()), threadsNamed(remoteDir));
         try {
@@ -162,8 +164,8 @@ public final class FtpTransport implements ImageTransport {
             for (int i = 0; i < lanes.size(); i++) {
                 List<Path> lane = lanes.get(i);
                 done.submit(i == 0
-                        ? () -> primary.upload(remoteDir, lane, images, aborted::get)
-                        : () -> uploadOnNewConnection(target, remoteDir, lane, images, aborted));
+                        ? () -> primary.upload(remoteDir, lane, images, aborted::get, progress)
+                        : () -> uploadOnNewConnection(target, remoteDir, lane, images, aborted, progress));
             }
             return collect(done, lanes.size(), aborted, primary);
         } finally {
@@ -172,9 +174,10 @@ public final class FtpTransport implements ImageTransport {
     }
 
     private List<Manifest.Entry> uploadOnNewConnection(NodeAddress target, String remoteDir, List<Path> lane,
-                                                       ImageSource images, AtomicBoolean aborted) {
+                                                       ImageSource images, AtomicBoolean aborted,
+                                                       ShipProgress progress) {
         try (FtpConnection connection = FtpConnection.open(target, settings)) {
-            List<Manifest.Entry> entries = connection.upload(remoteDir, lane, images, aborted::get);
+            List<Manifest.Entry> entries = connection.upload(remoteDir, lane, images, aborted::get, progress);
             connection.logout();
             return entries;
         }

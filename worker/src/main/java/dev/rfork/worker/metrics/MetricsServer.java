@@ -1,0 +1,100 @@
+package dev.rfork.worker.metrics;
+
+import com.sun.net.httpserver.BasicAuthenticator;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.function.Supplier;
+
+/**
+ * The node's meters for Prometheus at {@code GET /metrics}, in its text format, served by the JDK's
+ * own HTTP server on one thread (a scrape every few seconds needs no more), behind HTTP basic
+ * authentication. Why basic authentication and not a loopback-only bind: docs/operations.md.
+ */
+final class MetricsServer implements AutoCloseable {
+    static final String PATH = "/metrics";
+    private static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
+
+    private final HttpServer server;
+    private final ExecutorService executor;
+
+    private MetricsServer(HttpServer server, ExecutorService executor) {
+        this.server = server;
+        this.executor = executor;
+    }
+
+    static MetricsServer start(String host, int port, String user, String password, Supplier<String> scrape) {
+        ExecutorService executor = Executors.newSingleThreadExecutor(task -> {
+            Thread thread = new Thread(task, "rfork-metrics");
+            thread.setDaemon(true);
+            return thread;
+        });
+        try {
+            HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getByName(host), port), 16);
+            server.createContext(PATH, exchange -> serve(exchange, scrape))
+                    .setAuthenticator(new Credentials(user, password));
+            server.setExecutor(executor);
+            server.start();
+            return new MetricsServer(server, executor);
+        } catch (IOException e) {
+            executor.shutdownNow();
+            throw new UncheckedIOException("cannot serve metrics on " + host + ":" + port + " (setting metrics.port, "
+                    + "RFORK_METRICS_PORT; 0 turns the endpoint off): " + e.getMessage(), e);
+        }
+    }
+
+    private static void serve(HttpExchange exchange, Supplier<String> scrape) throws IOException {
+        try (exchange) {
+            String method = exchange.getRequestMethod();
+            if (!method.equals("GET") && !method.equals("HEAD")) {
+                exchange.getResponseHeaders().set("Allow", "GET, HEAD");
+                exchange.sendResponseHeaders(405, -1);
+                return;
+            }
+            byte[] body = scrape.get().getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().set("Content-Type", CONTENT_TYPE);
+            if (method.equals("HEAD")) {
+                exchange.sendResponseHeaders(200, -1);
+                return;
+            }
+            exchange.sendResponseHeaders(200, body.length);
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(body);
+            }
+        }
+    }
+
+    /** The port it listens on (the configured one; the OS's choice when that was 0, in tests). */
+    int port() {
+        return server.getAddress().getPort();
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+        executor.shutdownNow();
+    }
+
+    /** One account; compared in constant time, so a wrong guess tells nothing of the right one. */
+    private static final class Credentials extends BasicAuthenticator {
+        private final byte[] expected;
+
+        Credentials(String user, String password) {
+            super("rfork metrics", StandardCharsets.UTF_8);
+            this.expected = (user + ":" + password).getBytes(StandardCharsets.UTF_8);
+        }
+
+        @Override
+        public boolean checkCredentials(String user, String password) {
+            return MessageDigest.isEqual(expected, (user + ":" + password).getBytes(StandardCharsets.UTF_8));
+        }
+    }
+}

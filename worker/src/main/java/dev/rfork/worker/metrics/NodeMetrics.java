@@ -1,0 +1,73 @@
+package dev.rfork.worker.metrics;
+
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A node's meters, in one Prometheus registry: the requests (from its events, {@link EventMeters}),
+ * its queues, its JVM, and, with the embedded broker, the broker's own (Artemis binds them to
+ * {@link #registry()}). Served over HTTP once {@link #serve} is called.
+ */
+public final class NodeMetrics implements AutoCloseable {
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final EventMeters events = new EventMeters(registry);
+    private final List<AutoCloseable> resources = new ArrayList<>();
+
+    public NodeMetrics() {
+        new JvmMemoryMetrics().bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
+        new UptimeMetrics().bindTo(registry);
+        JvmGcMetrics gc = new JvmGcMetrics();
+        gc.bindTo(registry);
+        resources.add(gc);
+    }
+
+    public MeterRegistry registry() {
+        return registry;
+    }
+
+    /** To be told every event the node publishes. */
+    public EventMeters events() {
+        return events;
+    }
+
+    /** Gauges of how many messages each queue holds, asked of the broker at {@code brokerUrl} at each scrape. */
+    public void countQueues(String brokerUrl, String user, String password, List<String> queues) {
+        QueueDepths depths = new QueueDepths(brokerUrl, user, password);
+        resources.add(depths);
+        for (String queue : queues) {
+            Gauge.builder("rfork.queue.messages", depths, counts -> counts.count(queue))
+                    .description("messages in a queue of this node's broker: waiting, and the one being served")
+                    .tag("queue", queue).register(registry);
+        }
+    }
+
+    /** Serves {@code /metrics} on {@code host:port} to {@code user} with {@code password}; returns the port. */
+    public int serve(String host, int port, String user, String password) {
+        MetricsServer server = MetricsServer.start(host, port, user, password, registry::scrape);
+        resources.add(server);
+        return server.port();
+    }
+
+    @Override
+    public void close() {
+        for (int i = resources.size() - 1; i >= 0; i--) {
+            try {
+                resources.get(i).close();
+            } catch (Exception e) {
+                // closing a meter binder or a session cannot fail in a way anyone could act on
+            }
+        }
+        registry.close();
+    }
+}

@@ -79,8 +79,9 @@ ENV RFORK_HOME=/var/lib/rfork \
     RFORK_BROKER_EMBEDDED=false \
     RFORK_BROKER_URL="tcp://127.0.0.1:61616?useTopologyForLoadBalancing=false"
 WORKDIR /
-# 61616 broker (CORE, AMQP, STOMP; cluster), 8161 web console, 2121 + 31000-31099 FTP
-EXPOSE 61616 8161 2121 31000-31099
+# 61616 broker (CORE, AMQP, STOMP; cluster), 8161 web console, 2121 + 31000-31099 FTP,
+# 9464 the worker's Prometheus endpoint (/metrics, user admin)
+EXPOSE 61616 8161 2121 31000-31099 9464
 HEALTHCHECK --interval=10s --timeout=8s --start-period=120s --retries=3 \
     CMD ["python3", "/opt/rfork/node-healthcheck.py"]
 ENTRYPOINT ["/opt/rfork/node-entrypoint.sh"]

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.rfork.message.Messages;
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -181,6 +182,49 @@ class ForkAcrossNodesClusterIT {
             }
         } finally {
             cluster.startNode("node2");
+        }
+    }
+
+    /**
+     * Each node's worker serves /metrics on the port compose.yaml publishes (9464-9466), to the
+     * admin only; the forks above moved the counters (node3 restored the redis copy; node2 was
+     * restarted by the test before, so its counters may have started again).
+     */
+    @Test
+    @Order(9)
+    void eachNodeServesItsMetricsToTheAdminOnly() throws Exception {
+        HttpClient http = HttpClient.newHttpClient();
+        String auth = Base64.getEncoder().encodeToString(("admin:" + cluster.secret("ADMIN"))
+                .getBytes(StandardCharsets.UTF_8));
+        int port = 9464;
+        for (String node : List.of("node1", "node2", "node3")) {
+            URI metrics = URI.create("http://127.0.0.1:" + port++ + "/metrics");
+            HttpResponse<String> scrape = awaitAnswer(http, HttpRequest.newBuilder(metrics)
+                    .header("Authorization", "Basic " + auth).build());
+            assertThat(scrape.statusCode()).as(node + " metrics").isEqualTo(200);
+            assertThat(scrape.body()).as(node).contains("# TYPE rfork_restore_seconds histogram",
+                    "rfork_queue_messages{queue=\"checkpoint\"}",
+                    "rfork_queue_messages{queue=\"restore." + Cluster.ADDRESSES.get(node) + "\"}");
+            assertThat(awaitAnswer(http, HttpRequest.newBuilder(metrics).build()).statusCode()).as(node).isEqualTo(401);
+            if (node.equals("node3")) {
+                assertThat(scrape.body()).as("node3 restored the redis copy").containsPattern(
+                        "rfork_requests_total\\{mode=\"fork\",outcome=\"restored\",reason=\"none\"\\} [1-9]");
+            }
+        }
+    }
+
+    /** Docker's proxy takes connections before the worker listens (node2 has just restarted): retries. */
+    private static HttpResponse<String> awaitAnswer(HttpClient http, HttpRequest request) throws Exception {
+        long deadline = System.currentTimeMillis() + 180_000;
+        while (true) {
+            try {
+                return http.send(request, HttpResponse.BodyHandlers.ofString());
+            } catch (IOException e) {
+                if (System.currentTimeMillis() > deadline) {
+                    throw e;
+                }
+                Thread.sleep(1000);
+            }
         }
     }
 }

@@ -66,7 +66,7 @@ COPY broker-config/ /opt/rfork/broker-config/
 COPY cli/target/rfork.jar /opt/rfork/rfork.jar
 COPY broker-plugin/target/rfork-broker-plugin.jar /opt/rfork/rfork-broker-plugin.jar
 COPY docker/rfork /usr/local/bin/rfork
-COPY docker/node-entrypoint.sh docker/node-healthcheck.py /opt/rfork/
+COPY docker/node-entrypoint.sh docker/node-supervisor.sh docker/node-healthcheck.py /opt/rfork/
 RUN chmod 0755 /usr/local/bin/rfork /opt/rfork/node-entrypoint.sh /opt/rfork/node-healthcheck.py
 
 # Defaults for the worker AND for every `rfork` command run in the container (docker exec):

@@ -10,11 +10,12 @@
 #      embedded (the default): the worker runs its own FTP server;
 #   4. run `rfork worker` on the standalone broker.
 #
-# The script then stays as a small supervisor: when any of worker, broker or vsftpd ends, it
-# stops the others and exits, so the container (and its restart policy) sees the failure;
-# on SIGTERM (docker stop) it stops the worker first (it finishes the request in hand), then
-# vsftpd, then the broker, each cleanly. Run the container with an init (`init: true`,
-# `docker run --init`) so that orphaned processes are reaped.
+# The script then stays as the node's supervisor (docker/node-supervisor.sh): a component that
+# ends is started again (the broker with the worker), and the node's processes and the copies
+# the worker restored run on; only a component that keeps failing stops the node, for the
+# container's restart policy. On SIGTERM (docker stop) it stops the worker first (it finishes the
+# request in hand), then vsftpd, then the broker, each cleanly. Run the container with an init
+# (`init: true`, `docker run --init`): it reaps orphans, e.g. the copies of a worker that died.
 #
 # Environment: every RFORK_* setting of docs/configuration.md, and
 #   RFORK_NODE               this node's address (default: the container's first IP)
@@ -138,32 +139,39 @@ write_jolokia_policy() { # write_jolokia_policy FILE
     } >"$1"
 }
 
-PIDS=()
-NAMES=()
-started() { PIDS+=("$1"); NAMES+=("$2"); }
-
-stop_pid() { # stop_pid PID NAME SECONDS
-    local pid=$1 name=$2 i
-    kill -0 "$pid" 2>/dev/null || return 0
-    log "stopping $name (pid $pid) ..."
-    kill -TERM "$pid" 2>/dev/null || true
-    for ((i = 0; i < $3 * 10; i++)); do
-        kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null || true; return 0; }
-        sleep 0.1
-    done
-    log "$name (pid $pid) did not stop within $3 s: killing it"
-    kill -KILL "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-}
-
-stop_all() { # in reverse start order: worker, vsftpd, broker
-    local i
-    for ((i = ${#PIDS[@]} - 1; i >= 0; i--)); do
-        stop_pid "${PIDS[$i]}" "${NAMES[$i]}" 30
-    done
-}
+# shellcheck source=node-supervisor.sh
+. "$(dirname "${BASH_SOURCE[0]}")/node-supervisor.sh"
 
 # --------------------------------------------------------------------- broker ---
+
+start_broker() {
+    log "starting the broker (log: $BROKER_LOG, console: http://$RFORK_NODE:8161/console/, user admin) ..."
+    echo "=== $(date -u '+%F %T') broker start for node $RFORK_NODE" >>"$BROKER_LOG"
+    (
+        cd "$INSTANCE"
+        # rfork.node names the broker after its node (broker.xml's <name>), in the console too.
+        export JAVA_ARGS_APPEND="-Drfork.node=$RFORK_NODE ${JAVA_ARGS_APPEND:-}"
+        exec "$INSTANCE/bin/artemis" run
+    ) </dev/null >>"$BROKER_LOG" 2>&1 &
+    started broker $!
+    local start=$SECONDS
+    until port_open 127.0.0.1 "$RFORK_BROKER_PORT"; do
+        if ! kill -0 "${PID_OF[broker]}" 2>/dev/null; then
+            on_exit_broker
+            stop_all
+            die "the broker exited during start-up (log tail above, full log: $BROKER_LOG)"
+        fi
+        if [ $((SECONDS - start)) -ge 120 ]; then
+            on_exit_broker
+            stop_all
+            die "the broker did not listen on port $RFORK_BROKER_PORT within 120 s (log: $BROKER_LOG)"
+        fi
+        sleep 0.2
+    done
+    log "broker listening on $RFORK_BROKER_PORT after $((SECONDS - start)) s"
+}
+
+on_exit_broker() { tail -n 20 "$BROKER_LOG" | sed 's/^/[rfork-node]   | /' >&2; }
 
 trap 'log "stop requested during start-up"; stop_all; exit 143' TERM INT
 mkdir -p "$RFORK_HOME"
@@ -192,32 +200,27 @@ if [ "$RFORK_BROKER_EMBEDDED" = false ]; then
     sed -i -E "s#(<binding name=\"artemis\" uri=\"https?://)[^:\"]*(:[0-9]+\")#\\1${RFORK_CONSOLE_BIND:-0.0.0.0}\\2#" \
         "$INSTANCE/etc/bootstrap.xml"
 
-    log "starting the broker (log: $BROKER_LOG, console: http://$RFORK_NODE:8161/console/, user admin) ..."
-    echo "=== $(date -u '+%F %T') broker start for node $RFORK_NODE" >>"$BROKER_LOG"
-    (
-        cd "$INSTANCE"
-        # rfork.node names the broker after its node (broker.xml's <name>), in the console too.
-        export JAVA_ARGS_APPEND="-Drfork.node=$RFORK_NODE ${JAVA_ARGS_APPEND:-}"
-        exec "$INSTANCE/bin/artemis" run
-    ) </dev/null >>"$BROKER_LOG" 2>&1 &
-    started $! broker
-    start=$SECONDS
-    until port_open 127.0.0.1 "$RFORK_BROKER_PORT"; do
-        if ! kill -0 "${PIDS[-1]}" 2>/dev/null; then
-            tail -n 20 "$BROKER_LOG" | sed 's/^/[rfork-node]   | /' >&2
-            die "the broker exited during start-up (log tail above, full log: $BROKER_LOG)"
-        fi
-        if [ $((SECONDS - start)) -ge 120 ]; then
-            tail -n 20 "$BROKER_LOG" | sed 's/^/[rfork-node]   | /' >&2
-            stop_all
-            die "the broker did not listen on port $RFORK_BROKER_PORT within 120 s (log: $BROKER_LOG)"
-        fi
-        sleep 0.2
-    done
-    log "broker listening on $RFORK_BROKER_PORT after $((SECONDS - start)) s"
+    start_broker
 fi
 
 # ------------------------------------------------------------ vsftpd (external) ---
+
+start_vsftpd() {
+    log "starting vsftpd on port $FTP_PORT (passive $PASSIVE, root $INBOX, log: $FTPD_LOG) ..."
+    vsftpd /etc/vsftpd.rfork.conf </dev/null >>"$FTPD_LOG" 2>&1 &
+    started vsftpd $!
+    local start=$SECONDS
+    until port_open "$RFORK_NODE" "$FTP_PORT"; do
+        if ! kill -0 "${PID_OF[vsftpd]}" 2>/dev/null || [ $((SECONDS - start)) -ge 20 ]; then
+            on_exit_vsftpd
+            stop_all
+            die "vsftpd did not start (log tail above)"
+        fi
+        sleep 0.1
+    done
+}
+
+on_exit_vsftpd() { tail -n 10 "$FTPD_LOG" | sed 's/^/[rfork-node]   | /' >&2; }
 
 if [ "$RFORK_FTP_SERVER" = external ]; then
     FTP_USER=${RFORK_FTP_USER:-rfork}
@@ -282,47 +285,22 @@ xferlog_enable=YES
 vsftpd_log_file=$FTPD_LOG
 dirmessage_enable=NO
 EOF
-    log "starting vsftpd on port $FTP_PORT (passive $PASSIVE, root $INBOX, log: $FTPD_LOG) ..."
-    vsftpd /etc/vsftpd.rfork.conf </dev/null >>"$FTPD_LOG" 2>&1 &
-    started $! vsftpd
-    start=$SECONDS
-    until port_open "$RFORK_NODE" "$FTP_PORT"; do
-        if ! kill -0 "${PIDS[-1]}" 2>/dev/null || [ $((SECONDS - start)) -ge 20 ]; then
-            tail -n 10 "$FTPD_LOG" | sed 's/^/[rfork-node]   | /' >&2
-            stop_all
-            die "vsftpd did not start (log tail above)"
-        fi
-        sleep 0.1
-    done
+    start_vsftpd
 fi
 
 # --------------------------------------------------------------------- worker ---
 
-terminating=
-trap 'terminating=1' TERM INT
-log "starting the worker: rfork worker"
-rfork worker </dev/null &
-WORKER_PID=$!
-started "$WORKER_PID" worker
+start_worker() {
+    log "starting the worker: rfork worker"
+    rfork worker </dev/null &
+    started worker $!
+}
 
-# Wait until one of them ends (or a signal arrives), then take the others down with it.
+start_worker
 set +e
-wait -n "${PIDS[@]}"
+supervise
 status=$?
 set -e
-if [ -n "$terminating" ]; then
-    log "stop requested"
-    status=0
-else
-    for i in "${!PIDS[@]}"; do
-        if ! kill -0 "${PIDS[$i]}" 2>/dev/null; then
-            log "${NAMES[$i]} (pid ${PIDS[$i]}) exited with status $status: stopping the node"
-            [ "${NAMES[$i]}" != broker ] || tail -n 20 "$BROKER_LOG" | sed 's/^/[rfork-node]   | /' >&2
-            [ "${NAMES[$i]}" != vsftpd ] || tail -n 10 "$FTPD_LOG" | sed 's/^/[rfork-node]   | /' >&2
-        fi
-    done
-    [ "$status" -ne 0 ] || status=1
-fi
 trap '' TERM INT
 stop_all
 log "stopped"

@@ -3,6 +3,10 @@ package dev.rfork.cluster;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.github.dockerjava.api.model.ExposedPort;
+import dev.rfork.client.Outcome;
+import dev.rfork.client.RforkClient;
+import dev.rfork.message.ForkRequest;
 import dev.rfork.message.Messages;
 import java.io.File;
 import java.time.Duration;
@@ -18,11 +22,16 @@ import org.testcontainers.containers.wait.strategy.Wait;
 
 /**
  * The three-node cluster of the repository's compose.yaml, on the project's own image, with
- * fresh secrets: what users run, driven through {@code docker compose exec}-like calls.
+ * fresh secrets: what users run, driven through {@code docker compose exec}-like calls. Its
+ * network and console ports are its own (a compose project of its own, {@link ClusterNet}, ports
+ * Docker picks), so it runs beside another engineer's cluster or a cluster started by hand. The
+ * image is {@code RFORK_NODE_IMAGE} when set (e.g. one built from a branch), else rfork-node:latest.
  */
 final class Cluster implements AutoCloseable {
-    static final Map<String, String> ADDRESSES = Map.of("node1", "172.28.0.11", "node2", "172.28.0.12",
-            "node3", "172.28.0.13");
+    static final String NET = ClusterNet.reserve();
+    static final Map<String, String> ADDRESSES = Map.of("node1", NET + ".11", "node2", NET + ".12",
+            "node3", NET + ".13");
+    private static final int CONSOLE_PORT = 8161;
 
     private final ComposeContainer compose;
     private final Map<String, String> secrets = new LinkedHashMap<>();
@@ -31,8 +40,15 @@ final class Cluster implements AutoCloseable {
         for (String name : List.of("APP", "WORKER", "FTP", "CLUSTER", "ADMIN")) {
             secrets.put("RFORK_" + name + "_PASSWORD", UUID.randomUUID().toString().replace("-", ""));
         }
+        Map<String, String> env = new LinkedHashMap<>(secrets);
+        env.put("RFORK_CLUSTER_NET", NET);
+        for (int i = 1; i <= ADDRESSES.size(); i++) {
+            env.put("RFORK_CONSOLE_PORT" + i, "0");
+            env.put("RFORK_METRICS_PORT" + i, "0");
+        }
+        // No registry here: the image is built locally (scripts/build-node-image.sh), never pulled.
         ComposeContainer container = new ComposeContainer(new File(System.getProperty("rfork.compose.file",
-                "../compose.yaml"))).withLocalCompose(true).withEnv(secrets).withBuild(false);
+                "../compose.yaml"))).withLocalCompose(true).withEnv(env).withBuild(false).withPull(false);
         for (String node : ADDRESSES.keySet()) {
             container = container.waitingFor(node, Wait.forHealthcheck().withStartupTimeout(Duration.ofMinutes(5)));
         }
@@ -86,6 +102,13 @@ final class Cluster implements AutoCloseable {
         }
     }
 
+    /** Sends {@code request} to {@code source}'s broker from the host, as an application would, and follows it. */
+    Outcome forkAndWait(String source, ForkRequest request, Duration timeout) {
+        try (RforkClient client = RforkClient.connect(brokerUrl(source), "app", secret("APP"))) {
+            return client.forkAndWait(request, timeout, event -> { });
+        }
+    }
+
     boolean running(String node, long pid) {
         return exec(node, "s=$(awk '{print $3}' /proc/" + pid + "/stat 2>/dev/null); [ -n \"$s\" ] && [ \"$s\" != Z ]")
                 .getExitCode() == 0;
@@ -98,6 +121,80 @@ final class Cluster implements AutoCloseable {
         return new long[] {Long.parseLong(values[0]), Long.parseLong(values[values.length - 1])};
     }
 
+    /**
+     * Each node's broker, straight at the node's address on the compose network: compose
+     * publishes only the consoles, and on Linux the host reaches the containers' addresses.
+     */
+    static Map<String, String> brokerUrls() {
+        Map<String, String> urls = new LinkedHashMap<>();
+        ADDRESSES.keySet().stream().sorted().forEach(node -> urls.put(node, brokerUrl(node)));
+        return urls;
+    }
+
+    static String brokerUrl(String node) {
+        return "tcp://" + ADDRESSES.get(node) + ":61616";
+    }
+
+    /** The one process of {@code node} whose command line matches {@code pattern} (pgrep -f). */
+    long pid(String node, String pattern) {
+        String out = sh(node, "pgrep -f '" + pattern + "' || true");
+        assertThat(out.split("\\s+")).as("processes matching %s in %s", pattern, node).hasSize(1);
+        return Long.parseLong(out);
+    }
+
+    /** The worker's PID ({@code rfork worker}); the bracket keeps pgrep from matching its own shell. */
+    long workerPid(String node) {
+        return pid(node, "rfork.jar [w]orker$");
+    }
+
+    long brokerPid(String node) {
+        return pid(node, "artemis.boot.Artemis [r]un");
+    }
+
+    /**
+     * Waits until {@code node} has a worker other than {@code previous} that consumes both of
+     * its queues (the node's own health check, run now rather than at its next interval).
+     */
+    long awaitNewWorker(String node, long previous, Duration timeout) {
+        String script = "for i in $(seq " + timeout.toSeconds() * 2 + "); do "
+                + "w=$(pgrep -f 'rfork.jar [w]orker$'); "
+                + "if [ -n \"$w\" ] && [ \"$w\" != " + previous + " ] && python3 /opt/rfork/node-healthcheck.py >/dev/null; "
+                + "then echo $w; exit 0; fi; sleep 0.5; done; python3 /opt/rfork/node-healthcheck.py; exit 1";
+        return Long.parseLong(sh(node, script));
+    }
+
+    /** Waits for Docker to call {@code node} healthy (after {@link #startNode}). */
+    void awaitHealthy(String node, Duration timeout) {
+        var docker = DockerClientFactory.instance().client();
+        String id = container(node).getContainerId();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        String status = "";
+        while (System.nanoTime() < deadline) {
+            var state = docker.inspectContainerCmd(id).exec().getState();
+            status = state.getHealth() == null ? String.valueOf(state.getStatus()) : state.getHealth().getStatus();
+            if ("healthy".equals(status)) {
+                return;
+            }
+            sleepQuietly(500);
+        }
+        throw new AssertionError(node + " not healthy within " + timeout + " (" + status + ")");
+    }
+
+    /** Messages in a queue of {@code node}'s broker, as {@code rfork queues} counts them (delivering ones too). */
+    long queueDepth(String node, String queue) {
+        String line = sh(node, "rfork queues | awk '$1 == \"" + queue + "\" {print $2}'");
+        return line.isEmpty() ? 0 : Long.parseLong(line);
+    }
+
+    private static void sleepQuietly(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+
     void stopNode(String node) {
         String id = container(node).getContainerId();
         DockerClientFactory.instance().client().stopContainerCmd(id).withTimeout(10).exec();
@@ -106,6 +203,16 @@ final class Cluster implements AutoCloseable {
     void startNode(String node) {
         String id = container(node).getContainerId();
         DockerClientFactory.instance().client().startContainerCmd(id).exec();
+    }
+
+    /** The host port of the node's web console (Docker picks it, and picks again when the node restarts). */
+    int consolePort(String node) {
+        var bindings = DockerClientFactory.instance().client().inspectContainerCmd(container(node).getContainerId())
+                .exec().getNetworkSettings().getPorts().getBindings().get(ExposedPort.tcp(CONSOLE_PORT));
+        if (bindings == null || bindings.length == 0) {
+            throw new IllegalStateException(node + " does not publish its console port " + CONSOLE_PORT);
+        }
+        return Integer.parseInt(bindings[0].getHostPortSpec());
     }
 
     private ContainerState container(String node) {

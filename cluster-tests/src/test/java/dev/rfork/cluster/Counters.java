@@ -19,7 +19,9 @@ final class Counters {
     static final String MARKER = "rfork-load-counter";
     /** Matches the counters' command lines but not the shell script that contains the pattern. */
     private static final String MARKER_PATTERN = "rfork-load-counte[r]";
-    private static final String PROGRAM = "import sys, time\nn = 0\nwhile True:\n    n += 1\n"
+    /** Ticks every half second; an optional second argument: MiB of memory to hold (a large dump). */
+    private static final String PROGRAM = "import sys, time\nballast = bytearray(b'rfork' * 209715) * int(sys.argv[2])"
+            + " if len(sys.argv) > 2 else None\nn = 0\nwhile True:\n    n += 1\n"
             + "    print('tick', n, flush=True)\n    time.sleep(0.5)";
 
     /** What a copy looked like: its /proc state (- when gone), whether it is a counter, its last tick. */
@@ -40,16 +42,23 @@ final class Counters {
      * the shell (stdin /dev/null, output to a file): nothing a copy's restore could wait on.
      */
     List<Long> start(String node, int count) {
+        return start(node, count, 0);
+    }
+
+    /** As {@link #start(String, int)}, each counter holding {@code mib} MiB of memory besides. */
+    List<Long> start(String node, int count, int mib) {
+        // Output files of their own ($$: this shell), so that counters started later never share one.
         String script = "mkdir -p /tmp/rfork-load && for i in $(seq " + count + "); do "
-                + "setsid python3 -c \"$0\" " + MARKER + " </dev/null >/tmp/rfork-load/counter-$i.out 2>&1 & "
-                + "echo $!; done";
+                + "setsid python3 -c \"$0\" " + MARKER + (mib > 0 ? " " + mib : "")
+                + " </dev/null >/tmp/rfork-load/counter-$$-$i.out 2>&1 & echo $!; done";
         var result = cluster.exec(node, "bash -c " + quote(script) + " " + quote(PROGRAM));
         if (result.getExitCode() != 0) {
             throw new IllegalStateException("cannot start counters in " + node + ": " + result.getStderr());
         }
         List<Long> pids = Arrays.stream(result.getStdout().trim().split("\\s+")).map(Long::parseLong).toList();
-        cluster.sh(node, "for t in $(seq 100); do n=0; for i in $(seq " + count + "); do "
-                + "[ -s /tmp/rfork-load/counter-$i.out ] && n=$((n+1)); done; [ $n -eq " + count
+        String list = pids.stream().map(String::valueOf).collect(Collectors.joining(" "));
+        cluster.sh(node, "for t in $(seq 300); do n=0; for p in " + list + "; do "
+                + "[ -s /proc/$p/fd/1 ] && n=$((n+1)); done; [ $n -eq " + count
                 + " ] && exit 0; sleep 0.1; done; exit 1");
         return pids;
     }
@@ -80,6 +89,35 @@ final class Counters {
                     Long.parseLong(f[4])));
         }
         return seen;
+    }
+
+    /**
+     * Which of {@code pids} in {@code node} are not counting: gone, a zombie, stopped, or without a
+     * new tick over 1.2 s (on their standard output, wherever it goes: an original's file or a
+     * copy's output in the inbox). Each as "PID: why"; empty when all count on.
+     */
+    List<String> notCounting(String node, Collection<Long> pids) {
+        if (pids.isEmpty()) {
+            return List.of();
+        }
+        String list = pids.stream().map(String::valueOf).collect(Collectors.joining(" "));
+        String snapshot = "for p in " + list + "; do s=$(awk '{print $3}' /proc/$p/stat 2>/dev/null); "
+                + "t=$(tail -n1 /proc/$p/fd/1 2>/dev/null | awk '$1 == \"tick\" {print $2}'); "
+                + "echo \"$p ${s:--} ${t:-0}\"; done";
+        String[] rounds = cluster.sh(node, snapshot + "; sleep 1.2; echo ==; " + snapshot).split("==");
+        Map<String, String> before = new HashMap<>();
+        rounds[0].lines().map(String::trim).filter(line -> !line.isEmpty())
+                .forEach(line -> before.put(line.split("\\s+")[0], line.split("\\s+")[2]));
+        List<String> problems = new ArrayList<>();
+        for (String line : rounds[1].trim().split("\n")) {
+            String[] f = line.trim().split("\\s+");
+            if (f[1].equals("-") || f[1].equals("Z") || f[1].equals("X") || f[1].equals("T") || f[1].equals("t")) {
+                problems.add(node + " PID " + f[0] + ": state " + f[1]);
+            } else if (Long.parseLong(f[2]) <= Long.parseLong(before.getOrDefault(f[0], "0"))) {
+                problems.add(node + " PID " + f[0] + ": no new tick in 1.2 s (last " + f[2] + ")");
+            }
+        }
+        return problems;
     }
 
     /**

@@ -28,23 +28,51 @@ import org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory;
  */
 final class EventAudit implements AutoCloseable {
     private final Map<String, Map<UUID, List<Event>>> byNode = new LinkedHashMap<>();
-    private final List<ActiveMQConnectionFactory> factories = new ArrayList<>();
-    private final List<JMSContext> contexts = new ArrayList<>();
+    private final Map<String, String> brokers;
+    private final String user;
+    private final String password;
+    private final Map<String, ActiveMQConnectionFactory> factories = new ConcurrentHashMap<>();
+    private final Map<String, JMSContext> contexts = new ConcurrentHashMap<>();
     private final List<String> unreadable = new CopyOnWriteArrayList<>();
 
     /** @param brokers node name to broker URL */
     EventAudit(Map<String, String> brokers, String user, String password) {
-        brokers.forEach((node, url) -> {
-            Map<UUID, List<Event>> events = new ConcurrentHashMap<>();
-            byNode.put(node, events);
-            var factory = new ActiveMQConnectionFactory(url);
-            factory.setUseTopologyForLoadBalancing(false);
-            factories.add(factory);
-            JMSContext context = factory.createContext(user, password, JMSContext.AUTO_ACKNOWLEDGE);
-            contexts.add(context);
-            context.createConsumer(context.createTopic(Queues.EVENTS))
-                    .setMessageListener(message -> record(node, events, message));
+        this.brokers = Map.copyOf(brokers);
+        this.user = user;
+        this.password = password;
+        brokers.keySet().forEach(node -> {
+            byNode.put(node, new ConcurrentHashMap<>());
+            subscribe(node);
         });
+    }
+
+    private void subscribe(String node) {
+        var factory = new ActiveMQConnectionFactory(brokers.get(node));
+        factory.setUseTopologyForLoadBalancing(false);
+        factories.put(node, factory);
+        JMSContext context = factory.createContext(user, password, JMSContext.AUTO_ACKNOWLEDGE);
+        contexts.put(node, context);
+        Map<UUID, List<Event>> events = byNode.get(node);
+        context.createConsumer(context.createTopic(Queues.EVENTS))
+                .setMessageListener(message -> record(node, events, message));
+    }
+
+    /**
+     * Follows {@code node}'s stream again after its broker restarted (the connection does not
+     * reconnect by itself); what it delivered meanwhile is lost to this audit, not to the others.
+     */
+    void resubscribe(String node) {
+        closeQuietly(node);
+        subscribe(node);
+    }
+
+    private void closeQuietly(String node) {
+        try {
+            contexts.remove(node).close();
+        } catch (RuntimeException e) {
+            // a connection to a broker that went away may fail to close; it is dropped either way
+        }
+        factories.remove(node).close();
     }
 
     private void record(String node, Map<UUID, List<Event>> events, Message message) {
@@ -97,9 +125,21 @@ final class EventAudit implements AutoCloseable {
         }
     }
 
+    /** Waits for an event of {@code type} of the request in any node's stream; empty at the deadline. */
+    Optional<Event> await(UUID requestId, EventType type, Duration timeout) throws InterruptedException {
+        Instant deadline = Instant.now().plus(timeout);
+        while (true) {
+            Optional<Event> seen = byNode.keySet().stream().flatMap(node -> events(node, requestId).stream())
+                    .filter(event -> event.type() == type).findFirst();
+            if (seen.isPresent() || Instant.now().isAfter(deadline)) {
+                return seen;
+            }
+            Thread.sleep(100);
+        }
+    }
+
     @Override
     public void close() {
-        contexts.forEach(JMSContext::close);
-        factories.forEach(ActiveMQConnectionFactory::close);
+        List.copyOf(contexts.keySet()).forEach(this::closeQuietly);
     }
 }

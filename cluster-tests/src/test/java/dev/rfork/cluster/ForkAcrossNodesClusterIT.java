@@ -45,10 +45,9 @@ class ForkAcrossNodesClusterIT {
         HttpClient http = HttpClient.newHttpClient();
         String auth = Base64.getEncoder().encodeToString(("admin:" + cluster.secret("ADMIN"))
                 .getBytes(StandardCharsets.UTF_8));
-        int port = 8161;
         for (String node : List.of("node1", "node2", "node3")) {
             String address = Cluster.ADDRESSES.get(node);
-            HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port++
+            HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + cluster.consolePort(node)
                     + "/console/jolokia/read/org.apache.activemq.artemis:broker=*/QueueNames"))
                     .header("Authorization", "Basic " + auth).header("Origin", "http://localhost").build();
             HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
@@ -186,9 +185,9 @@ class ForkAcrossNodesClusterIT {
     }
 
     /**
-     * Each node's worker serves /metrics on the port compose.yaml publishes (9464-9466), to the
-     * admin only; the forks above moved the counters (node3 restored the redis copy; node2 was
-     * restarted by the test before, so its counters may have started again).
+     * Each node's worker serves /metrics on port 9464 of its address, to the admin only; the forks
+     * above moved the counters (node3 restored the redis copy; node2 was restarted by the test
+     * before, so its counters may have started again).
      */
     @Test
     @Order(9)
@@ -196,9 +195,9 @@ class ForkAcrossNodesClusterIT {
         HttpClient http = HttpClient.newHttpClient();
         String auth = Base64.getEncoder().encodeToString(("admin:" + cluster.secret("ADMIN"))
                 .getBytes(StandardCharsets.UTF_8));
-        int port = 9464;
         for (String node : List.of("node1", "node2", "node3")) {
-            URI metrics = URI.create("http://127.0.0.1:" + port++ + "/metrics");
+            // At the node's own address (the host reaches the compose network), as Prometheus would.
+            URI metrics = URI.create("http://" + Cluster.ADDRESSES.get(node) + ":9464/metrics");
             HttpResponse<String> scrape = awaitAnswer(http, HttpRequest.newBuilder(metrics)
                     .header("Authorization", "Basic " + auth).build());
             assertThat(scrape.statusCode()).as(node + " metrics").isEqualTo(200);

@@ -79,7 +79,7 @@ class LoadAcrossNodesClusterIT {
                 toStop.get(node).addAll(originals.get(node));
             }
             List<Plan> plans = plan(originals);
-            try (EventAudit audit = new EventAudit(brokers(), "app", cluster.secret("APP"))) {
+            try (EventAudit audit = new EventAudit(Cluster.brokerUrls(), "app", cluster.secret("APP"))) {
                 // Let every broker learn of the others' subscriptions before the first event.
                 Thread.sleep(2000);
                 Instant start = Instant.now();
@@ -159,7 +159,7 @@ class LoadAcrossNodesClusterIT {
         List<Sent> sent = new ArrayList<>();
         RforkClient client;
         try {
-            client = RforkClient.connect(brokers().get(node), "app", cluster.secret("APP"));
+            client = RforkClient.connect(Cluster.brokerUrl(node), "app", cluster.secret("APP"));
         } catch (RuntimeException e) {
             plans.forEach(plan -> sent.add(new Sent(plan, UUID.randomUUID(), null, "not sent, no connection: " + e)));
             return sent;
@@ -183,16 +183,6 @@ class LoadAcrossNodesClusterIT {
             }
         }
         return sent;
-    }
-
-    /**
-     * Each node's broker, straight at the node's address on the compose network: compose
-     * publishes only the consoles, and on Linux the host reaches the containers' addresses.
-     */
-    static Map<String, String> brokers() {
-        Map<String, String> urls = new LinkedHashMap<>();
-        NODES.forEach(node -> urls.put(node, "tcp://" + Cluster.ADDRESSES.get(node) + ":61616"));
-        return urls;
     }
 
     /** Every copy any node's stream reported, by the node it runs on (a duplicate's too). */

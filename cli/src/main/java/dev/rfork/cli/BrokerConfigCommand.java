@@ -8,6 +8,7 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import java.util.HashMap;
 
 @Command(name = "broker-config", description = "Write a standalone Artemis broker's configuration for this node "
         + "(broker.xml with the cluster of RFORK_NODES, users and roles) into a broker instance's etc directory.")
@@ -23,7 +24,7 @@ final class BrokerConfigCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        java.util.HashMap<String, String> overrides = new java.util.HashMap<>();
+        HashMap<String, String> overrides = new HashMap<>();
         overrides.put("nodes", nodes);
         WorkerConfig config = WorkerConfig.creatingSecrets(common.settings(overrides));
         StandaloneBrokerFiles.write(config, out);

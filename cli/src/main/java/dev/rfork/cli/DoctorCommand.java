@@ -11,7 +11,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-@Command(name = "doctor", description = "Check CRIU, privileges, the spool, the broker and the FTP server; say how to fix each.")
+@Command(name = "doctor", description = "Check CRIU, privileges, the spool, the broker and the FTP server, then each other node of the cluster "
+        + "(RFORK_NODES: broker, FTP, CRIU, CPU features); say how to fix each.")
 final class DoctorCommand implements Callable<Integer> {
     @Mixin
     CommonOptions common;
@@ -30,10 +31,11 @@ final class DoctorCommand implements Callable<Integer> {
             System.out.println(result);
             return failed == 0 ? ExitCodes.OK : ExitCodes.ERROR;
         }
+        int width = checks.stream().mapToInt(check -> check.name().length()).max().orElse(0);
         for (Preflight.Check check : checks) {
-            System.out.printf("%s %-11s %s%n", check.ok() ? "ok  " : "FAIL", check.name(), check.detail());
+            System.out.printf("%s %-" + width + "s  %s%n", check.ok() ? "ok  " : "FAIL", check.name(), check.detail());
             if (!check.ok()) {
-                System.out.println("                 fix: " + check.fix());
+                System.out.println(" ".repeat(width + 7) + "fix: " + check.fix());
             }
         }
         System.out.println(failed == 0 ? "all checks passed" : failed + " check(s) failed");

@@ -52,12 +52,13 @@ public final class Preflight {
         return checks;
     }
 
-    /** What {@code rfork doctor} checks on a node whose worker should be running. */
+    /** What {@code rfork doctor} checks on a node whose worker should be running, then of each other node. */
     public static List<Check> doctor(WorkerConfig config, ClientSettings client) {
         List<Check> checks = new ArrayList<>(run(config, false));
         checks.add(criuCheck(config));
         checks.add(broker(client));
         checks.add(ftpLogin(config));
+        checks.addAll(PeerChecks.of(config));
         return checks;
     }
 

@@ -16,6 +16,7 @@ import dev.rfork.worker.ftp.server.EmbeddedFtpServer;
 import dev.rfork.worker.handoff.HandoffStep;
 import dev.rfork.worker.intake.RequestClaims;
 import dev.rfork.worker.intake.RequestValidator;
+import dev.rfork.worker.metrics.NodeInfo;
 import dev.rfork.worker.metrics.NodeMetrics;
 import dev.rfork.worker.restore.InboxPruner;
 import dev.rfork.worker.restore.RestoreHandler;
@@ -114,7 +115,8 @@ public final class Worker implements AutoCloseable {
         metrics.countQueues(brokerUrl, config.workerUser(), config.workerPassword(),
                 List.of(Queues.CHECKPOINT, Queues.restore(config.node())));
         if (config.metricsPort() != 0) {
-            metricsPort = metrics.serve(node, config.metricsPort(), WorkerConfig.ADMIN_USER, config.adminPassword());
+            metricsPort = metrics.serve(node, config.metricsPort(), WorkerConfig.ADMIN_USER, config.adminPassword(),
+                    NodeInfo.of(node, criu.version()));
         }
         LOG.info("worker of node {} ready in {} ms: {}, consuming {} and {}", node,
                 (System.nanoTime() - start) / 1_000_000, config, Queues.CHECKPOINT, Queues.restore(config.node()));

@@ -28,6 +28,9 @@ import java.util.function.Predicate;
 import org.apache.qpid.jms.JmsConnectionFactory;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import java.nio.file.Files;
+import java.io.IOException;
+import dev.rfork.worker.ftp.server.EmbeddedFtpServer;
 
 /** A node that dies (SIGKILL, broker included) in the middle of a migrate, and starts again. */
 class CrashIT {
@@ -54,7 +57,7 @@ class CrashIT {
                     while (true) {
                         held.add(blackhole.accept());
                     }
-                } catch (java.io.IOException closed) {
+                } catch (IOException closed) {
                     // the test closed it
                 }
             }, "blackhole");
@@ -120,8 +123,8 @@ class CrashIT {
         WorkerConfig config = WorkerConfig.creatingSecrets(Settings.load(settings, Map.of()));
         // The target takes the images (an FTP server on its address) but has no worker: the
         // restore request waits, and so does the migrate, until we pull the plug.
-        Path targetInbox = java.nio.file.Files.createDirectories(work.resolve("target-inbox"));
-        try (var target = dev.rfork.worker.ftp.server.EmbeddedFtpServer.start(TestNode.SILENT_NODE, config.ftp(), targetInbox);
+        Path targetInbox = Files.createDirectories(work.resolve("target-inbox"));
+        try (var target = EmbeddedFtpServer.start(TestNode.SILENT_NODE, config.ftp(), targetInbox);
              TestProcesses processes = new TestProcesses(work)) {
             Path output = work.resolve("original.out");
             long pid = processes.startCounter(output);

@@ -25,6 +25,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
+import java.nio.file.attribute.FileTime;
+import java.io.UncheckedIOException;
+import java.io.IOException;
+import jakarta.jms.JMSException;
 
 /** Every failure is an answer: a failed event with a stable reason and evidence; the worker serves on. */
 class FailuresIT extends OneNodeTest {
@@ -66,7 +70,7 @@ class FailuresIT extends OneNodeTest {
 
         // Another message, over another protocol, names the same id for a request that would fail.
         ForkRequest reuse = new ForkRequest(ForkRequest.VERSION, first.requestId(), 4_000_000, "127.0.0.1",
-                Mode.FORK, null, java.time.Instant.now());
+                Mode.FORK, null, Instant.now());
         sendOverStomp(first.requestId(), Messages.toJson(reuse));
         // And one naming it only in its requestId property, with a body that cannot be read.
         sendOverStomp(first.requestId(), "{ not json");
@@ -86,7 +90,7 @@ class FailuresIT extends OneNodeTest {
     private static String detailOf(Message message) {
         try {
             return String.valueOf(message.getStringProperty("detail"));
-        } catch (jakarta.jms.JMSException e) {
+        } catch (JMSException e) {
             return "";
         }
     }
@@ -102,7 +106,7 @@ class FailuresIT extends OneNodeTest {
         node.stop();
         try {
             Files.writeString(planted, "");
-            Files.setLastModifiedTime(planted, java.nio.file.attribute.FileTime.from(Instant.parse("2000-01-01T00:00:00Z")));
+            Files.setLastModifiedTime(planted, FileTime.from(Instant.parse("2000-01-01T00:00:00Z")));
         } finally {
             node = TestNode.restart(node.config());
         }
@@ -313,8 +317,8 @@ class FailuresIT extends OneNodeTest {
     private void sendOverStomp(UUID requestId, String body) {
         try (Stomp stomp = new Stomp(node.config().brokerPort(), node.config().appUser(), node.config().appPassword())) {
             stomp.send(Queues.CHECKPOINT, Map.of(Queues.PROP_REQUEST_ID, requestId.toString()), body);
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 

@@ -17,6 +17,8 @@ import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.apache.qpid.jms.JmsConnectionFactory;
+import java.io.UncheckedIOException;
+import java.io.IOException;
 
 /**
  * Who may fork what: the broker says which account sent a request, the node's grants decide.
@@ -95,8 +97,8 @@ class GrantsIT extends OneNodeTest {
                     stomp.send(Queues.CHECKPOINT, Map.of(Queues.PROP_REQUEST_ID, request.requestId().toString(),
                             SenderStamp.PROPERTY, node.config().workerUser(),
                             "_AMQ_VALIDATED_USER", node.config().workerUser()), Messages.toJson(request));
-                } catch (java.io.IOException e) {
-                    throw new java.io.UncheckedIOException(e);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
                 }
             }, event -> { });
         }

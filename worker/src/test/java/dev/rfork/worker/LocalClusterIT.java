@@ -19,6 +19,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import java.util.HashMap;
 
 /**
  * Two nodes on one machine, 127.0.0.1 and 127.0.0.2 (two loopback addresses): two workers, two
@@ -48,7 +49,7 @@ class LocalClusterIT {
     }
 
     private static Map<String, String> with(Map<String, String> shared, String node, String peer) {
-        Map<String, String> settings = new java.util.HashMap<>(shared);
+        Map<String, String> settings = new HashMap<>(shared);
         settings.put("node", node);
         settings.put("nodes", peer);
         return settings;

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
+import java.util.UUID;
 
 /**
  * Programs that fork themselves: a JVM with default flags, and Python over bare STOMP.
@@ -29,7 +30,7 @@ class SelfForkIT extends OneNodeTest {
         assertThat(matcher.find()).as(parentLine).isTrue();
         long child = Long.parseLong(matcher.group(2));
         processes.track(child);
-        Path childOutput = node.childOutput(java.util.UUID.fromString(matcher.group(1)));
+        Path childOutput = node.childOutput(UUID.fromString(matcher.group(1)));
 
         assertThat(awaitLine(output, "parent connection")).endsWith("works");
         assertThat(awaitLine(childOutput, "child request=")).contains("parentPid=" + pid);
@@ -92,7 +93,7 @@ class SelfForkIT extends OneNodeTest {
         Matcher matcher = Pattern.compile("request=(\\S+) childPid=(\\d+)").matcher(parentLine);
         assertThat(matcher.find()).as(parentLine).isTrue();
         processes.track(Long.parseLong(matcher.group(2)));
-        Path childOutput = node.childOutput(java.util.UUID.fromString(matcher.group(1)));
+        Path childOutput = node.childOutput(UUID.fromString(matcher.group(1)));
         assertThat(awaitLine(childOutput, "child ")).contains("parentPid=" + process.pid());
         awaitLine(childOutput, "alive child 5");
         awaitLine(output, "alive parent 5");

@@ -6,6 +6,7 @@ import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
+import java.util.LinkedHashMap;
 
 /**
  * A bare STOMP 1.2 sender over a socket: what a client in any language does, with no rfork code.
@@ -31,7 +32,7 @@ final class Stomp implements AutoCloseable {
 
     void send(String destination, Map<String, String> headers, String body) throws IOException {
         String receipt = "r" + (++receipts);
-        var all = new java.util.LinkedHashMap<String, String>(headers);
+        var all = new LinkedHashMap<String, String>(headers);
         all.put("destination", destination);
         all.put("destination-type", "ANYCAST");
         all.put("receipt", receipt);

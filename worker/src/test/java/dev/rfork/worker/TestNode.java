@@ -23,6 +23,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory;
+import java.util.UUID;
+import java.nio.file.Files;
 
 /**
  * A real worker for tests: embedded broker and FTP server on free ports, its own home and
@@ -105,7 +107,7 @@ final class TestNode implements AutoCloseable {
      * Where the request stands by this node's request log ('rfork status'), once it has ended
      * there; the log is written asynchronously, from the event stream.
      */
-    Outcome recorded(java.util.UUID requestId) throws Exception {
+    Outcome recorded(UUID requestId) throws Exception {
         RequestLog log = new RequestLog(config.home());
         long deadline = System.currentTimeMillis() + 15_000;
         Outcome outcome = Outcome.known(requestId, log.events(requestId));
@@ -116,7 +118,7 @@ final class TestNode implements AutoCloseable {
         return outcome;
     }
 
-    Path childOutput(java.util.UUID requestId) {
+    Path childOutput(UUID requestId) {
         return new Spool(config.spool()).copyOutput(requestId);
     }
 
@@ -128,7 +130,7 @@ final class TestNode implements AutoCloseable {
     @Override
     public void close() {
         worker.close();
-        try (var files = java.nio.file.Files.list(config.spool().resolve("inbox"))) {
+        try (var files = Files.list(config.spool().resolve("inbox"))) {
             for (Path restored : files.filter(file -> file.toString().endsWith(".restored")).toList()) {
                 RestoredRecord.read(restored).flatMap(record -> ProcessHandle.of(record.copyPid()))
                         .ifPresent(ProcessHandle::destroyForcibly);

@@ -8,6 +8,7 @@ import java.util.Optional;
 import org.apache.activemq.artemis.core.config.ClusterConnectionConfiguration;
 import org.apache.activemq.artemis.core.config.Configuration;
 import org.apache.activemq.artemis.core.server.cluster.impl.MessageLoadBalancingType;
+import java.util.Comparator;
 
 /**
  * The Artemis cluster between the nodes' brokers, one model rendered two ways: applied to the
@@ -25,7 +26,7 @@ public record ClusterTopology(NodeAddress self, List<NodeAddress> peers, int por
     /** The cluster of this node and its peers, or empty when the node is alone. */
     public static Optional<ClusterTopology> of(WorkerConfig config) {
         List<NodeAddress> peers = config.nodes().stream().filter(node -> !node.equals(config.node()))
-                .sorted(java.util.Comparator.comparing(NodeAddress::canonical)).toList();
+                .sorted(Comparator.comparing(NodeAddress::canonical)).toList();
         return peers.isEmpty() ? Optional.empty() : Optional.of(new ClusterTopology(config.node(), peers,
                 config.brokerPort(), config.clusterUser(), config.clusterPassword()));
     }

@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
+import java.util.Collections;
 
 /**
  * Which broker user may have processes of which owners forked: the broker tells the worker who
@@ -13,7 +14,7 @@ import java.util.stream.Collectors;
  */
 public record ForkGrants(Map<String, Set<Long>> byUser) {
     public ForkGrants {
-        byUser = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(byUser));
+        byUser = Collections.unmodifiableMap(new LinkedHashMap<>(byUser));
     }
 
     /** The default: the app and the worker accounts may fork processes of {@code uids}. */

@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.io.IOException;
 
 /**
  * Everything a worker needs, read once from {@link Settings} and validated; immutable after.
@@ -173,7 +174,7 @@ public record WorkerConfig(
                     return Long.parseLong(line.substring(4).trim().split("\\s+")[0]);
                 }
             }
-        } catch (java.io.IOException | RuntimeException e) {
+        } catch (IOException | RuntimeException e) {
             return 0;
         }
         return 0;

@@ -17,6 +17,7 @@ import java.util.OptionalLong;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import java.util.stream.Collectors;
 
 /** {@link Criu} by running the criu binary. Every flag is chosen here, with the reason. */
 public final class CriuProcess implements Criu {
@@ -252,7 +253,7 @@ public final class CriuProcess implements Criu {
 
     private static String shellQuote(List<String> words) {
         return words.stream().map(word -> "'" + word.replace("'", "'\\''") + "'")
-                .collect(java.util.stream.Collectors.joining(" "));
+                .collect(Collectors.joining(" "));
     }
 
     @Override

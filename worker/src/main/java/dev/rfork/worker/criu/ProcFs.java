@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.Arrays;
 
 /** The few facts about processes that the worker reads from /proc. */
 public final class ProcFs {
@@ -125,7 +126,7 @@ public final class ProcFs {
         Path file = Path.of("/proc", Long.toString(pid), "task", Long.toString(pid), "children");
         try {
             String text = Files.readString(file).trim();
-            return text.isEmpty() ? List.of() : java.util.Arrays.stream(text.split("\\s+")).map(Long::valueOf).toList();
+            return text.isEmpty() ? List.of() : Arrays.stream(text.split("\\s+")).map(Long::valueOf).toList();
         } catch (IOException e) {
             return List.of();
         }
@@ -136,7 +137,7 @@ public final class ProcFs {
         try {
             for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
                 if (line.startsWith("NSpid:")) {
-                    return java.util.Arrays.stream(line.substring(6).trim().split("\\s+")).map(Long::valueOf).toList();
+                    return Arrays.stream(line.substring(6).trim().split("\\s+")).map(Long::valueOf).toList();
                 }
             }
         } catch (IOException | RuntimeException e) {

@@ -10,6 +10,7 @@ import jakarta.jms.Message;
 import jakarta.jms.TextMessage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import java.io.IOException;
 
 /**
  * Follows the cluster-wide event stream and writes each event into the {@link RequestLog}, so
@@ -42,7 +43,7 @@ public final class EventRecorder implements AutoCloseable {
                     log.append(event);
                 }
             }
-        } catch (JMSException | java.io.IOException | RuntimeException e) {
+        } catch (JMSException | IOException | RuntimeException e) {
             LOG.warn("cannot record an event in {}: {}", log.dir(), e.getMessage());
         }
     }

@@ -15,13 +15,14 @@ import java.util.concurrent.Executors;
 import java.util.function.Supplier;
 
 /**
- * The node's meters for Prometheus at {@code GET /metrics}, in its text format, served by the JDK's
- * own HTTP server on one thread (a scrape every few seconds needs no more), behind HTTP basic
- * authentication. Why basic authentication and not a loopback-only bind: docs/operations.md.
+ * The node's meters for Prometheus at {@code GET /metrics}, in its text format, and what peers'
+ * doctors ask of it at {@code GET /node} ({@link NodeInfo}), served by the JDK's own HTTP server
+ * on one thread (a scrape every few seconds needs no more), behind HTTP basic authentication. Why basic authentication and not a loopback-only bind: docs/operations.md.
  */
 final class MetricsServer implements AutoCloseable {
     static final String PATH = "/metrics";
     private static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
+    private static final String JSON = "application/json";
 
     private final HttpServer server;
     private final ExecutorService executor;
@@ -31,7 +32,8 @@ final class MetricsServer implements AutoCloseable {
         this.executor = executor;
     }
 
-    static MetricsServer start(String host, int port, String user, String password, Supplier<String> scrape) {
+    static MetricsServer start(String host, int port, String user, String password, Supplier<String> scrape,
+                               Supplier<String> nodeJson) {
         ExecutorService executor = Executors.newSingleThreadExecutor(task -> {
             Thread thread = new Thread(task, "rfork-metrics");
             thread.setDaemon(true);
@@ -39,8 +41,10 @@ final class MetricsServer implements AutoCloseable {
         });
         try {
             HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getByName(host), port), 16);
-            server.createContext(PATH, exchange -> serve(exchange, scrape))
-                    .setAuthenticator(new Credentials(user, password));
+            Credentials credentials = new Credentials(user, password);
+            server.createContext(PATH, exchange -> serve(exchange, CONTENT_TYPE, scrape)).setAuthenticator(credentials);
+            server.createContext(NodeInfo.PATH, exchange -> serve(exchange, JSON, nodeJson))
+                    .setAuthenticator(credentials);
             server.setExecutor(executor);
             server.start();
             return new MetricsServer(server, executor);
@@ -51,7 +55,8 @@ final class MetricsServer implements AutoCloseable {
         }
     }
 
-    private static void serve(HttpExchange exchange, Supplier<String> scrape) throws IOException {
+    private static void serve(HttpExchange exchange, String contentType, Supplier<String> body)
+            throws IOException {
         try (exchange) {
             String method = exchange.getRequestMethod();
             if (!method.equals("GET") && !method.equals("HEAD")) {
@@ -59,15 +64,15 @@ final class MetricsServer implements AutoCloseable {
                 exchange.sendResponseHeaders(405, -1);
                 return;
             }
-            byte[] body = scrape.get().getBytes(StandardCharsets.UTF_8);
-            exchange.getResponseHeaders().set("Content-Type", CONTENT_TYPE);
+            byte[] bytes = body.get().getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().set("Content-Type", contentType);
             if (method.equals("HEAD")) {
                 exchange.sendResponseHeaders(200, -1);
                 return;
             }
-            exchange.sendResponseHeaders(200, body.length);
+            exchange.sendResponseHeaders(200, bytes.length);
             try (OutputStream out = exchange.getResponseBody()) {
-                out.write(body);
+                out.write(bytes);
             }
         }
     }

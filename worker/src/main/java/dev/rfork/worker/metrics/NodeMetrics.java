@@ -1,5 +1,6 @@
 package dev.rfork.worker.metrics;
 
+import dev.rfork.message.Messages;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
@@ -52,9 +53,13 @@ public final class NodeMetrics implements AutoCloseable {
         }
     }
 
-    /** Serves {@code /metrics} on {@code host:port} to {@code user} with {@code password}; returns the port. */
-    public int serve(String host, int port, String user, String password) {
-        MetricsServer server = MetricsServer.start(host, port, user, password, registry::scrape);
+    /**
+     * Serves {@code /metrics}, and {@code /node} describing this node, on {@code host:port} to
+     * {@code user} with {@code password}; returns the port.
+     */
+    public int serve(String host, int port, String user, String password, NodeInfo node) {
+        String nodeJson = Messages.toJson(node);
+        MetricsServer server = MetricsServer.start(host, port, user, password, registry::scrape, () -> nodeJson);
         resources.add(server);
         return server.port();
     }

@@ -18,6 +18,7 @@ import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
+import java.util.UUID;
 
 /**
  * The one consumer of one queue: takes a message, lets the handler serve it, then decides its
@@ -170,10 +171,10 @@ public final class ServeLoop implements Runnable {
     }
 
     /** Lets a request whose body cannot be read still be answered under its id. */
-    private static java.util.UUID requestIdHint(Message message) {
+    private static UUID requestIdHint(Message message) {
         try {
             String value = message.getStringProperty(Queues.PROP_REQUEST_ID);
-            return value == null ? null : java.util.UUID.fromString(value);
+            return value == null ? null : UUID.fromString(value);
         } catch (JMSException | IllegalArgumentException e) {
             return null;
         }

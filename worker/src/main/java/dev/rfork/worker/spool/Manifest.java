@@ -15,6 +15,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.nio.file.LinkOption;
+import java.nio.charset.StandardCharsets;
 
 /**
  * Lists every image file of a request with its size and SHA-256. Shipped last, so a target
@@ -45,7 +47,7 @@ public record Manifest(int version, UUID requestId, List<Entry> files, String tr
     }
 
     public byte[] toBytes() {
-        return Messages.toJson(this).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        return Messages.toJson(this).getBytes(StandardCharsets.UTF_8);
     }
 
     public static Manifest read(Path file) throws IOException {
@@ -119,7 +121,7 @@ public record Manifest(int version, UUID requestId, List<Entry> files, String tr
 
     private static void checkFile(Path file, Entry entry, boolean checkDigest, ReceivedFiles received)
             throws IOException {
-        if (!Files.isRegularFile(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+        if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
             throw refused("an image listed in the manifest is missing", Map.of("file", entry.name()));
         }
         long size = Files.size(file);

@@ -16,6 +16,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 import java.util.zip.CRC32C;
+import java.nio.file.attribute.BasicFileAttributes;
 
 /**
  * SHA-256 and size of files as this node's FTP server wrote them, so that {@link Manifest#verify}
@@ -52,7 +53,7 @@ public final class ReceivedFiles {
                 return new Stamp((Long) unix.get("size"), (FileTime) unix.get("lastModifiedTime"),
                         (FileTime) unix.get("ctime"), unix.get("fileKey"));
             } catch (UnsupportedOperationException | IllegalArgumentException noUnixView) {
-                var basic = Files.readAttributes(file, java.nio.file.attribute.BasicFileAttributes.class,
+                var basic = Files.readAttributes(file, BasicFileAttributes.class,
                         LinkOption.NOFOLLOW_LINKS);
                 return new Stamp(basic.size(), basic.lastModifiedTime(), null, basic.fileKey());
             }

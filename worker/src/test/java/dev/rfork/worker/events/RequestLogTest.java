@@ -13,6 +13,7 @@ import java.time.Instant;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import java.nio.file.StandardOpenOption;
 
 class RequestLogTest {
     @TempDir
@@ -37,7 +38,7 @@ class RequestLogTest {
         UUID id = UUID.randomUUID();
         log.append(Event.of(id, EventType.ACCEPTED, Mode.FORK, "127.0.0.1"));
         Files.writeString(log.dir().resolve(id + ".jsonl"), "{\"version\":1,\"requestId\":\"",
-                java.nio.file.StandardOpenOption.APPEND);
+                StandardOpenOption.APPEND);
 
         assertThat(log.events(id)).extracting(Event::type).containsExactly(EventType.ACCEPTED);
     }

@@ -20,6 +20,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import java.nio.file.StandardOpenOption;
 
 class ManifestTest {
     private static final UUID ID = UUID.fromString("6f1c1f4e-3a5b-4c8e-9a55-1d2b3c4d5e6f");
@@ -95,7 +96,7 @@ class ManifestTest {
     @Test
     void imageOfTheWrongSizeIsRefusedWithBothSizes() throws IOException {
         String digest = writeManifest(entries);
-        Files.writeString(dir.resolve("core-4242.img"), "!", java.nio.file.StandardOpenOption.APPEND);
+        Files.writeString(dir.resolve("core-4242.img"), "!", StandardOpenOption.APPEND);
 
         assertRefused(digest).satisfies(e -> assertThat(e.evidence())
                 .containsEntry("file", "core-4242.img")

@@ -33,6 +33,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import java.time.Instant;
 
 /** A real embedded FTP server on free ports, and FtpTransport shipping to it over loopback. */
 class FtpTransportIT {
@@ -339,7 +340,7 @@ class FtpTransportIT {
         }
         assertThat(root.resolve(requestId + ".out")).hasContent("the copy's output");
         assertThat(Files.getLastModifiedTime(root.resolve(requestId + ".out")).toInstant())
-                .isAfter(java.time.Instant.parse("2001-01-01T00:00:00Z"));
+                .isAfter(Instant.parse("2001-01-01T00:00:00Z"));
     }
 
     /** One large pages file of random bytes and a dozen small files, like a CRIU dump. */

@@ -34,6 +34,7 @@ public final class SenderStamp implements ActiveMQServerPlugin {
     public static final String MESSAGE_ID = "rforkMessageId";
     /** The reason code a refused message is rejected with (as the workers' events name it). */
     public static final String MALFORMED = "MALFORMED_MESSAGE";
+
     private static final SimpleString KEY = SimpleString.of(PROPERTY);
     private static final SimpleString ID_KEY = SimpleString.of(MESSAGE_ID);
     // The request queues (producer-lib's Queues; this jar stays free of rfork's other modules).
@@ -41,8 +42,9 @@ public final class SenderStamp implements ActiveMQServerPlugin {
     private static final String RESTORE_PREFIX = "restore.";
 
     @Override
-    public void beforeSend(ServerSession session, Transaction tx, Message message, boolean direct,
-                           boolean noAutoCreateQueue) throws ActiveMQException {
+    public void beforeSend(
+            ServerSession session, Transaction tx, Message message, boolean direct, boolean noAutoCreateQueue)
+            throws ActiveMQException {
         refuseUnreadable(message);
         message.putStringProperty(ID_KEY, SimpleString.of(UUID.randomUUID().toString()));
         String user = session.getValidatedUser();
@@ -65,8 +67,10 @@ public final class SenderStamp implements ActiveMQServerPlugin {
             message.toCore();
         } catch (RuntimeException e) {
             Throwable cause = e.getCause() == null ? e : e.getCause();
-            throw new ActiveMQException(ActiveMQExceptionType.ILLEGAL_STATE, MALFORMED
-                    + ": the message cannot be decoded (" + cause + "); send the request as a JSON text body", e);
+            throw new ActiveMQException(
+                    ActiveMQExceptionType.ILLEGAL_STATE,
+                    MALFORMED + ": the message cannot be decoded (" + cause + "); send the request as a JSON text body",
+                    e);
         }
     }
 

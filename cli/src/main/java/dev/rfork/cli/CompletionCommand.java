@@ -8,14 +8,19 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code rfork completion bash}: a completion script for bash (and zsh's bashcompinit). */
-@Command(name = "completion", description = {"Print a shell completion script.",
-    "Use: source <(rfork completion bash), or save it to /etc/bash_completion.d/rfork."})
+@Command(
+        name = "completion",
+        description = {
+            "Print a shell completion script.",
+            "Use: source <(rfork completion bash), or save it to /etc/bash_completion.d/rfork."
+        })
 final class CompletionCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Parameters(paramLabel = "SHELL", description = "the shell: bash (zsh reads it after 'autoload bashcompinit; "
-            + "bashcompinit')")
+    @Parameters(
+            paramLabel = "SHELL",
+            description = "the shell: bash (zsh reads it after 'autoload bashcompinit; " + "bashcompinit')")
     String shell;
 
     @Override

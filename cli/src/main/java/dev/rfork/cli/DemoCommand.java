@@ -20,10 +20,15 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-@Command(name = "demo", description = "Fork a live demo program on this machine through the broker, show both "
-        + "copies writing, then clean up everything.")
+@Command(
+        name = "demo",
+        description = "Fork a live demo program on this machine through the broker, show both "
+                + "copies writing, then clean up everything.")
 final class DemoCommand implements Callable<Integer> {
-    @Option(names = "--seconds", defaultValue = "5", description = "how long to show both copies (default ${DEFAULT-VALUE})")
+    @Option(
+            names = "--seconds",
+            defaultValue = "5",
+            description = "how long to show both copies (default ${DEFAULT-VALUE})")
     int seconds;
 
     @Override
@@ -43,9 +48,11 @@ final class DemoCommand implements Callable<Integer> {
         long start = System.nanoTime();
         Process program = null;
         Long copy = null;
-        try (Worker worker = Worker.start(config); RforkClient client = ClientSettings.from(settings).connect()) {
-            say("    worker ready in " + (System.nanoTime() - start) / 1_000_000 + " ms: broker " + config.brokerBind() + ":"
-                    + config.brokerPort() + " (CORE, AMQP, STOMP), FTP " + config.node() + ":" + config.ftp().port());
+        try (Worker worker = Worker.start(config);
+                RforkClient client = ClientSettings.from(settings).connect()) {
+            say("    worker ready in " + (System.nanoTime() - start) / 1_000_000 + " ms: broker " + config.brokerBind()
+                    + ":" + config.brokerPort() + " (CORE, AMQP, STOMP), FTP " + config.node() + ":"
+                    + config.ftp().port());
             Files.deleteIfExists(DemoProgram.OUTPUT);
             program = startProgram(ClientSettings.from(settings));
             say("2/5 started the demo program, a plain JVM (PID " + program.pid() + ") that writes a line a second to "
@@ -57,8 +64,8 @@ final class DemoCommand implements Callable<Integer> {
                 return ExitCodes.ERROR;
             }
             copy = restored.childPid();
-            say("4/5 both copies run: the original PID " + program.pid() + " and its copy PID " + copy
-                    + ". Lines of " + DemoProgram.OUTPUT + ", each copy saying which it is:");
+            say("4/5 both copies run: the original PID " + program.pid() + " and its copy PID " + copy + ". Lines of "
+                    + DemoProgram.OUTPUT + ", each copy saying which it is:");
             Thread.sleep(seconds * 1000L);
             tail(14).forEach(line -> say("    " + line));
             say("    the request went through these queues of the worker's broker (what './rfork queues' shows "
@@ -76,9 +83,22 @@ final class DemoCommand implements Callable<Integer> {
     /** Starts the demo program with default JVM flags, as its own session, like a daemon. */
     private static Process startProgram(ClientSettings client) throws Exception {
         String java = ProcessHandle.current().info().command().orElse("java");
-        String jar = Path.of(DemoCommand.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
-        return new ProcessBuilder("setsid", java, "-cp", jar, DemoProgram.class.getName(), client.brokerUrl(),
-                client.user(), client.password(), client.node())
+        String jar = Path.of(DemoCommand.class
+                        .getProtectionDomain()
+                        .getCodeSource()
+                        .getLocation()
+                        .toURI())
+                .toString();
+        return new ProcessBuilder(
+                        "setsid",
+                        java,
+                        "-cp",
+                        jar,
+                        DemoProgram.class.getName(),
+                        client.brokerUrl(),
+                        client.user(),
+                        client.password(),
+                        client.node())
                 .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD)
                 .redirectError(ProcessBuilder.Redirect.DISCARD)
@@ -101,11 +121,15 @@ final class DemoCommand implements Callable<Integer> {
     private static String describe(Event event) {
         Map<String, Long> t = event.stats();
         return switch (event.type()) {
-            case DUMPED -> String.format("criu dump %d ms, the process was frozen %d ms, %.1f MB of images",
-                    t.get("dumpMs"), t.getOrDefault("frozenMs", -1L), t.getOrDefault("imageBytes", 0L) / 1e6);
+            case DUMPED ->
+                String.format(
+                        "criu dump %d ms, the process was frozen %d ms, %.1f MB of images",
+                        t.get("dumpMs"), t.getOrDefault("frozenMs", -1L), t.getOrDefault("imageBytes", 0L) / 1e6);
             case SHIPPED -> String.format("FTP upload %d ms (%d files)", t.get("shipMs"), t.get("files"));
-            case RESTORED -> String.format("verified in %d ms, criu restore %d ms: the copy is PID %d",
-                    t.get("verifyMs"), t.get("restoreMs"), event.childPid());
+            case RESTORED ->
+                String.format(
+                        "verified in %d ms, criu restore %d ms: the copy is PID %d",
+                        t.get("verifyMs"), t.get("restoreMs"), event.childPid());
             case FAILED -> event.reason() + ": " + event.detail();
             default -> "";
         };

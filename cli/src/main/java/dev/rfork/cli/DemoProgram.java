@@ -20,8 +20,7 @@ public final class DemoProgram {
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("HH:mm:ss");
     static final Path OUTPUT = Path.of(System.getProperty("user.home"), "rfork-demo.txt");
 
-    private DemoProgram() {
-    }
+    private DemoProgram() {}
 
     public static void main(String[] args) throws Exception {
         ClientSettings settings = new ClientSettings(args[0], args[1], args[2], args.length > 4 ? args[4] : args[3]);
@@ -35,7 +34,8 @@ public final class DemoProgram {
         write(tick, who + " asks rfork for a copy of itself on " + args[3]);
         ForkResult result = SelfFork.fork(settings, args[3]);
         who = result.isParent()
-                ? "the parent (PID " + pid + "; its child is PID " + result.childPid() + " on " + result.childNode() + ")"
+                ? "the parent (PID " + pid + "; its child is PID " + result.childPid() + " on " + result.childNode()
+                        + ")"
                 : "the child  (PID " + pid + " in its own namespace; a copy of PID " + result.parentPid() + " from "
                         + result.parentNode() + ")";
         while (true) {
@@ -46,7 +46,10 @@ public final class DemoProgram {
 
     /** Open, append, close: no file is held open, so a copy never finds one half-written. */
     private static void write(int tick, String who) throws IOException {
-        Files.writeString(OUTPUT, LocalTime.now().format(TIME) + " tick " + tick + " from " + who + "\n",
-                StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        Files.writeString(
+                OUTPUT,
+                LocalTime.now().format(TIME) + " tick " + tick + " from " + who + "\n",
+                StandardOpenOption.CREATE,
+                StandardOpenOption.APPEND);
     }
 }

@@ -11,8 +11,11 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-@Command(name = "doctor", description = "Check CRIU, privileges, the spool, the broker and the FTP server, then each other node of the cluster "
-        + "(RFORK_NODES: broker, FTP, CRIU, CPU features); say how to fix each.")
+@Command(
+        name = "doctor",
+        description =
+                "Check CRIU, privileges, the spool, the broker and the FTP server, then each other node of the cluster "
+                        + "(RFORK_NODES: broker, FTP, CRIU, CPU features); say how to fix each.")
 final class DoctorCommand implements Callable<Integer> {
     @Mixin
     CommonOptions common;
@@ -31,7 +34,8 @@ final class DoctorCommand implements Callable<Integer> {
             System.out.println(result);
             return failed == 0 ? ExitCodes.OK : ExitCodes.ERROR;
         }
-        int width = checks.stream().mapToInt(check -> check.name().length()).max().orElse(0);
+        int width =
+                checks.stream().mapToInt(check -> check.name().length()).max().orElse(0);
         for (Preflight.Check check : checks) {
             System.out.printf("%s %-" + width + "s  %s%n", check.ok() ? "ok  " : "FAIL", check.name(), check.detail());
             if (!check.ok()) {

@@ -17,6 +17,7 @@ final class ExitCodes {
     static final int ERROR = 1;
     /** A command line picocli could not parse (its own default for usage errors). */
     static final int USAGE = 2;
+
     static final int BROKER_UNAVAILABLE = 3;
     /** No outcome yet: {@code --wait} timed out, or {@code status} finds the request still going. */
     static final int TIMEOUT = 4;
@@ -25,8 +26,7 @@ final class ExitCodes {
     /** A client found no secrets on this machine: its worker has not run yet (clients never make them). */
     static final int NOT_SET_UP = 6;
 
-    private ExitCodes() {
-    }
+    private ExitCodes() {}
 
     /** What each command's help lists under "Exit codes", by command name. */
     static Map<String, String> listFor(String command) {
@@ -60,8 +60,10 @@ final class ExitCodes {
             default -> list.put("0", "done");
         }
         if (List.of("fork", "migrate", "watch", "queues", "doctor").contains(command)) {
-            list.put("6", "no secrets on this machine yet: start its worker first, or set the RFORK_*_PASSWORD "
-                    + "variables");
+            list.put(
+                    "6",
+                    "no secrets on this machine yet: start its worker first, or set the RFORK_*_PASSWORD "
+                            + "variables");
         }
         list.putIfAbsent("1", "an unexpected error (set RFORK_DEBUG=1 for the stack trace)");
         list.put("2", "a bad command line");
@@ -70,14 +72,16 @@ final class ExitCodes {
 
     /** Failure statuses of a request, each with the reasons that give it. */
     private static Map<String, String> reasons() {
-        return Arrays.stream(Reason.values()).collect(Collectors.groupingBy(
-                reason -> Integer.toString(reason.exitCode()), TreeMap::new,
-                Collectors.mapping(Reason::code, Collectors.joining(", ", "failed: ", ""))));
+        return Arrays.stream(Reason.values())
+                .collect(Collectors.groupingBy(
+                        reason -> Integer.toString(reason.exitCode()),
+                        TreeMap::new,
+                        Collectors.mapping(Reason::code, Collectors.joining(", ", "failed: ", ""))));
     }
 
     private static Map<String, String> sorted(Map<String, String> list) {
-        Map<String, String> byStatus = new TreeMap<>((a, b) -> Integer.compare(Integer.parseInt(a),
-                Integer.parseInt(b)));
+        Map<String, String> byStatus =
+                new TreeMap<>((a, b) -> Integer.compare(Integer.parseInt(a), Integer.parseInt(b)));
         byStatus.putAll(list);
         return byStatus;
     }

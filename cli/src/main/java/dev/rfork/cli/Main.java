@@ -6,11 +6,25 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.ScopeType;
 
 /** {@code rfork}: run a node's worker, request forks and migrations, follow them, check the node. */
-@Command(name = "rfork", mixinStandardHelpOptions = true, scope = ScopeType.INHERIT, versionProvider = Versions.class,
+@Command(
+        name = "rfork",
+        mixinStandardHelpOptions = true,
+        scope = ScopeType.INHERIT,
+        versionProvider = Versions.class,
         description = "Remote fork for Linux processes: CRIU + FTP + Apache ActiveMQ Artemis.",
-        subcommands = {WorkerCommand.class, ForkCommand.class, MigrateCommand.class, WatchCommand.class,
-            StatusCommand.class, QueuesCommand.class, DoctorCommand.class, DemoCommand.class, BrokerConfigCommand.class,
-            CompletionCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {
+            WorkerCommand.class,
+            ForkCommand.class,
+            MigrateCommand.class,
+            WatchCommand.class,
+            StatusCommand.class,
+            QueuesCommand.class,
+            DoctorCommand.class,
+            DemoCommand.class,
+            BrokerConfigCommand.class,
+            CompletionCommand.class,
+            CommandLine.HelpCommand.class
+        })
 public final class Main {
     public static void main(String[] args) {
         System.exit(commandLine().execute(args));
@@ -19,8 +33,12 @@ public final class Main {
     /** The command tree, each command's help listing its exit codes. */
     static CommandLine commandLine() {
         CommandLine commandLine = new CommandLine(new Main()).setExecutionExceptionHandler(Main::explain);
-        commandLine.getSubcommands().forEach((name, command) -> command.getCommandSpec().usageMessage()
-                .exitCodeListHeading("%nExit codes:%n").exitCodeList(ExitCodes.listFor(name)));
+        commandLine
+                .getSubcommands()
+                .forEach((name, command) -> command.getCommandSpec()
+                        .usageMessage()
+                        .exitCodeListHeading("%nExit codes:%n")
+                        .exitCodeList(ExitCodes.listFor(name)));
         return commandLine;
     }
 

@@ -7,8 +7,7 @@ import dev.rfork.message.Mode;
 
 /** The one JSON object that {@code fork|migrate --wait --json} and {@code status --json} print. */
 final class OutcomeJson {
-    private OutcomeJson() {
-    }
+    private OutcomeJson() {}
 
     static ObjectNode of(Outcome outcome, Mode mode, Long pid) {
         ObjectNode result = Messages.mapper().createObjectNode();

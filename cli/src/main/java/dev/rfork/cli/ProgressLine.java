@@ -51,7 +51,8 @@ final class ProgressLine implements Consumer<Event> {
 
     private String head(Event event) {
         double seconds = (System.nanoTime() - start) / 1e9;
-        return String.format(Locale.ROOT, "[%6.2fs] %-15s", seconds, event.type().wireName());
+        return String.format(
+                Locale.ROOT, "[%6.2fs] %-15s", seconds, event.type().wireName());
     }
 
     private String plain(Event event) {

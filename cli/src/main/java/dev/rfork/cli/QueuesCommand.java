@@ -30,8 +30,7 @@ final class QueuesCommand implements Callable<Integer> {
     boolean json;
 
     /** One queue's counts. */
-    record QueueCounts(String name, long messages, long consumers, long added) {
-    }
+    record QueueCounts(String name, long messages, long consumers, long added) {}
 
     @Override
     public Integer call() throws Exception {
@@ -54,8 +53,8 @@ final class QueuesCommand implements Callable<Integer> {
     private static void print(List<QueueCounts> queues) {
         System.out.printf("%-40s %10s %10s %10s%n", "queue", "messages", "consumers", "added");
         for (QueueCounts queue : queues) {
-            System.out.printf("%-40s %10d %10d %10d%n", queue.name(), queue.messages(), queue.consumers(),
-                    queue.added());
+            System.out.printf(
+                    "%-40s %10d %10d %10d%n", queue.name(), queue.messages(), queue.consumers(), queue.added());
         }
     }
 
@@ -63,9 +62,15 @@ final class QueuesCommand implements Callable<Integer> {
     static List<QueueCounts> read(Settings settings) throws Exception {
         String url = ClientSettings.from(settings).brokerUrl();
         try (ServerLocator locator = ActiveMQClient.createServerLocator(url).setUseTopologyForLoadBalancing(false);
-             ClientSessionFactory factory = locator.createSessionFactory();
-             ClientSession session = factory.createSession(settings.get("worker.user", "worker"),
-                     settings.secret("worker.password"), false, true, true, false, 1)) {
+                ClientSessionFactory factory = locator.createSessionFactory();
+                ClientSession session = factory.createSession(
+                        settings.get("worker.user", "worker"),
+                        settings.secret("worker.password"),
+                        false,
+                        true,
+                        true,
+                        false,
+                        1)) {
             session.start();
             ClientRequestor requestor = new ClientRequestor(session, "activemq.management");
             Object[] names = (Object[]) attribute(session, requestor, ResourceNames.BROKER, "queueNames");
@@ -76,7 +81,9 @@ final class QueuesCommand implements Callable<Integer> {
                     continue;
                 }
                 String resource = ResourceNames.QUEUE + queue;
-                queues.add(new QueueCounts(queue, count(session, requestor, resource, "messageCount"),
+                queues.add(new QueueCounts(
+                        queue,
+                        count(session, requestor, resource, "messageCount"),
                         count(session, requestor, resource, "consumerCount"),
                         count(session, requestor, resource, "messagesAdded")));
             }

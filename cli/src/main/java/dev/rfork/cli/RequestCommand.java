@@ -28,7 +28,10 @@ abstract class RequestCommand implements Callable<Integer> {
     @Option(names = "--wait", description = "follow the request's events to its end; exit 0 only when restored")
     boolean await;
 
-    @Option(names = "--timeout", defaultValue = "60", description = "seconds to wait with --wait (default ${DEFAULT-VALUE})")
+    @Option(
+            names = "--timeout",
+            defaultValue = "60",
+            description = "seconds to wait with --wait (default ${DEFAULT-VALUE})")
     int timeoutSeconds;
 
     @Option(names = "--json", description = "print one JSON object (with --wait: the outcome) instead of text")
@@ -44,8 +47,12 @@ abstract class RequestCommand implements Callable<Integer> {
         try (RforkClient client = settings.connect()) {
             if (!await) {
                 client.submit(request);
-                out.println(json ? Messages.mapper().createObjectNode().put("requestId", request.requestId().toString())
-                        : request.requestId().toString());
+                out.println(
+                        json
+                                ? Messages.mapper()
+                                        .createObjectNode()
+                                        .put("requestId", request.requestId().toString())
+                                : request.requestId().toString());
                 return ExitCodes.OK;
             }
             // Under --json, stdout carries the one JSON object: the rest goes to stderr.

@@ -20,8 +20,10 @@ import picocli.CommandLine.Parameters;
  * How a request went, after the fact, from the events this node's worker recorded. Events are
  * cluster-wide, so any node can answer for any request made while its worker ran.
  */
-@Command(name = "status", description = "How a request went (restored, failed, in-progress), from the events "
-        + "this node's worker recorded; without an id, the latest requests.")
+@Command(
+        name = "status",
+        description = "How a request went (restored, failed, in-progress), from the events "
+                + "this node's worker recorded; without an id, the latest requests.")
 final class StatusCommand implements Callable<Integer> {
     private static final Duration QUIET = Duration.ofMinutes(10);
 
@@ -37,7 +39,10 @@ final class StatusCommand implements Callable<Integer> {
     @Option(names = "--events", description = "with REQUEST_ID: also print every event (JSON lines)")
     boolean allEvents;
 
-    @Option(names = "--last", defaultValue = "20", description = "without REQUEST_ID: how many (default ${DEFAULT-VALUE})")
+    @Option(
+            names = "--last",
+            defaultValue = "20",
+            description = "without REQUEST_ID: how many (default ${DEFAULT-VALUE})")
     int last;
 
     @Override
@@ -76,9 +81,11 @@ final class StatusCommand implements Callable<Integer> {
      */
     private static String stale(Event latest) {
         Duration quiet = Duration.between(latest.at(), Instant.now());
-        return quiet.compareTo(QUIET) < 0 ? "" : " (nothing heard for " + quiet.toMinutes() + " min: this node may "
-                + "have missed its end; ask 'rfork status' on " + (latest.childNode() != null ? latest.childNode()
-                : "the target node") + ")";
+        return quiet.compareTo(QUIET) < 0
+                ? ""
+                : " (nothing heard for " + quiet.toMinutes() + " min: this node may "
+                        + "have missed its end; ask 'rfork status' on "
+                        + (latest.childNode() != null ? latest.childNode() : "the target node") + ")";
     }
 
     private void print(PrintStream out, Outcome outcome) {
@@ -86,11 +93,12 @@ final class StatusCommand implements Callable<Integer> {
         Event latest = outcome.events().get(outcome.events().size() - 1);
         if (json) {
             out.println(OutcomeJson.of(outcome, first.mode(), first.pid())
-                    .put("lastEvent", latest.type().wireName()).put("lastEventAt", latest.at().toString()));
+                    .put("lastEvent", latest.type().wireName())
+                    .put("lastEventAt", latest.at().toString()));
             return;
         }
-        String what = (first.mode() == null ? "request" : first.mode().wireName()) + " of PID " + first.pid()
-                + " from " + first.node();
+        String what = (first.mode() == null ? "request" : first.mode().wireName()) + " of PID " + first.pid() + " from "
+                + first.node();
         String state = switch (outcome.status()) {
             case Outcome.RESTORED -> "restored: copy PID " + outcome.childPid() + " on " + outcome.node();
             case Outcome.FAILED -> "failed: " + outcome.reason() + ": " + outcome.detail();

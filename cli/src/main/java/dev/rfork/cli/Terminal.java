@@ -9,8 +9,7 @@ final class Terminal {
     static final int STDOUT = 1;
     static final int STDERR = 2;
 
-    private Terminal() {
-    }
+    private Terminal() {}
 
     /**
      * isatty(fd), as Linux answers it in /proc: a terminal is a pseudo-terminal, a virtual console or
@@ -19,7 +18,8 @@ final class Terminal {
      */
     static boolean is(int fd) {
         try {
-            String device = Files.readSymbolicLink(Path.of("/proc/self/fd/" + fd)).toString();
+            String device =
+                    Files.readSymbolicLink(Path.of("/proc/self/fd/" + fd)).toString();
             return device.startsWith("/dev/pts/") || device.startsWith("/dev/tty") || device.equals("/dev/console");
         } catch (IOException | UnsupportedOperationException e) {
             return fd == STDOUT && System.console() != null;

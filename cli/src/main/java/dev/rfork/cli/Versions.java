@@ -14,8 +14,12 @@ final class Versions implements IVersionProvider {
 
     @Override
     public String[] getVersion() {
-        return new String[] {"rfork " + rfork(), "CRIU: " + criu(), "Apache ActiveMQ Artemis: " + artemis(),
-            "Java: " + System.getProperty("java.vm.name") + " " + Runtime.version()};
+        return new String[] {
+            "rfork " + rfork(),
+            "CRIU: " + criu(),
+            "Apache ActiveMQ Artemis: " + artemis(),
+            "Java: " + System.getProperty("java.vm.name") + " " + Runtime.version()
+        };
     }
 
     static String rfork() {

@@ -23,7 +23,10 @@ final class WatchCommand implements Callable<Integer> {
     @Option(names = "--migrate", description = "with --request: the request is a migrate (it ends later)")
     boolean migrate;
 
-    @Option(names = "--timeout", defaultValue = "3600", description = "stop after this many seconds (default ${DEFAULT-VALUE})")
+    @Option(
+            names = "--timeout",
+            defaultValue = "3600",
+            description = "stop after this many seconds (default ${DEFAULT-VALUE})")
     int timeoutSeconds;
 
     @Override
@@ -31,7 +34,10 @@ final class WatchCommand implements Callable<Integer> {
         try (RforkClient client = ClientSettings.from(common.settings()).connect()) {
             Duration timeout = Duration.ofSeconds(timeoutSeconds);
             if (requestId != null) {
-                var outcome = client.follow(requestId, migrate ? Mode.MIGRATE : Mode.FORK, timeout,
+                var outcome = client.follow(
+                        requestId,
+                        migrate ? Mode.MIGRATE : Mode.FORK,
+                        timeout,
                         event -> System.out.println(Messages.toJson(event)));
                 return outcome.succeeded() ? ExitCodes.OK : ExitCodes.ERROR;
             }

@@ -37,11 +37,15 @@ final class WorkerCommand implements Callable<Integer> {
         WorkerConfig config = WorkerConfig.creatingSecrets(common.settings(overrides));
         Worker worker = Worker.start(config);
         CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            worker.close();
-            stopped.countDown();
-        }, "rfork-shutdown"));
-        System.out.println("rfork worker of node " + config.node() + " is ready (Ctrl-C stops it; restored copies keep running)");
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(
+                        () -> {
+                            worker.close();
+                            stopped.countDown();
+                        },
+                        "rfork-shutdown"));
+        System.out.println(
+                "rfork worker of node " + config.node() + " is ready (Ctrl-C stops it; restored copies keep running)");
         stopped.await();
         return ExitCodes.OK;
     }

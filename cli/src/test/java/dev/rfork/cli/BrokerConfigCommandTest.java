@@ -12,6 +12,7 @@ import picocli.CommandLine;
 class BrokerConfigCommandTest {
     @TempDir
     Path home;
+
     @TempDir
     Path etc;
 
@@ -26,7 +27,8 @@ class BrokerConfigCommandTest {
     void withANodeTheBrokerListensOnItsAddressAndOnLoopbackForTheNodesOwnClients() throws Exception {
         String xml = brokerXml("--home", home.toString(), "--node", "10.0.0.4", "--out", etc.toString());
 
-        assertThat(xml).doesNotContain("0.0.0.0")
+        assertThat(xml)
+                .doesNotContain("0.0.0.0")
                 .contains("<acceptor name=\"rfork\">tcp://10.0.0.4:61616?")
                 .contains("<acceptor name=\"rfork-local\">tcp://127.0.0.1:61616?");
     }

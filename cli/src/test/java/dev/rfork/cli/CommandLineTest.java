@@ -29,7 +29,10 @@ class CommandLineTest {
         Run run = run(name, "--help");
 
         assertThat(run.status).isZero();
-        assertThat(run.out).startsWith("Usage: rfork " + name).contains("Exit codes:").containsPattern("\\n  2 +a bad command line");
+        assertThat(run.out)
+                .startsWith("Usage: rfork " + name)
+                .contains("Exit codes:")
+                .containsPattern("\\n  2 +a bad command line");
         assertThat(run.err).isEmpty();
     }
 
@@ -38,7 +41,10 @@ class CommandLineTest {
         Run run = run("--version");
 
         assertThat(run.status).isZero();
-        assertThat(run.out).startsWith("rfork " + Versions.rfork()).contains("CRIU: ").contains("Artemis: 2.");
+        assertThat(run.out)
+                .startsWith("rfork " + Versions.rfork())
+                .contains("CRIU: ")
+                .contains("Artemis: 2.");
         assertThat(Versions.rfork()).matches("\\d+\\.\\d+\\.\\d+.*");
     }
 
@@ -56,8 +62,10 @@ class CommandLineTest {
         assertThat(run.status).isZero();
         Path script = Files.writeString(dir.resolve("rfork-completion.bash"), run.out);
 
-        Process bash = new ProcessBuilder("bash", "-c", "set -e; source \"$1\"; complete -p rfork", "bash",
-                script.toString()).redirectErrorStream(true).start();
+        Process bash = new ProcessBuilder(
+                        "bash", "-c", "set -e; source \"$1\"; complete -p rfork", "bash", script.toString())
+                .redirectErrorStream(true)
+                .start();
         String output = new String(bash.getInputStream().readAllBytes());
         assertThat(bash.waitFor(20, TimeUnit.SECONDS)).isTrue();
 
@@ -67,7 +75,14 @@ class CommandLineTest {
 
     @Test
     void aClientOnAMachineWhoseWorkerNeverRanMakesNoSecretAndSaysHowToGetOne() {
-        Run run = run("fork", "--pid", "4242", "--to", "127.0.0.1", "--home", dir.resolve("fresh").toString());
+        Run run = run(
+                "fork",
+                "--pid",
+                "4242",
+                "--to",
+                "127.0.0.1",
+                "--home",
+                dir.resolve("fresh").toString());
 
         assertThat(run.status).isEqualTo(ExitCodes.NOT_SET_UP);
         assertThat(run.err).contains("rfork worker").contains("RFORK_APP_PASSWORD");
@@ -79,8 +94,7 @@ class CommandLineTest {
         assertThat(run("completion", "fish").status).isEqualTo(ExitCodes.USAGE);
     }
 
-    private record Run(int status, String out, String err) {
-    }
+    private record Run(int status, String out, String err) {}
 
     private static Run run(String... args) {
         StringWriter out = new StringWriter();

@@ -41,32 +41,51 @@ class ForkProgressIT {
             while True:
                 time.sleep(0.2)
             """;
+
     private static final Pattern REQUEST = Pattern.compile("^request [0-9a-f-]{36}\\R");
     private static final Pattern PHASE = Pattern.compile("^\\[ *[0-9.]+s\\] ([a-z-]+) ");
     private static final Pattern COPY = Pattern.compile("now also runs as PID (\\d+)");
 
     @TempDir
     static Path home;
+
     static Worker worker;
 
     @TempDir
     Path work;
+
     private final List<Long> started = new ArrayList<>();
 
     @BeforeAll
     static void startWorker() throws Exception {
-        worker = Worker.start(WorkerConfig.from(Settings.load(Map.of("home", home.toString(), "node", "127.0.0.1",
-                "broker.port", freePort(), "ftp.port", freePort(), "ftp.passive-ports", "0", "metrics.port", "0",
-                // A copy to this very node goes through FTP, as to any other: there is an upload to watch.
-                "ship.local", "ftp"), Map.of())));
+        worker = Worker.start(WorkerConfig.from(Settings.load(
+                Map.of(
+                        "home",
+                        home.toString(),
+                        "node",
+                        "127.0.0.1",
+                        "broker.port",
+                        freePort(),
+                        "ftp.port",
+                        freePort(),
+                        "ftp.passive-ports",
+                        "0",
+                        "metrics.port",
+                        "0",
+                        // A copy to this very node goes through FTP, as to any other: there is an upload to watch.
+                        "ship.local",
+                        "ftp"),
+                Map.of())));
     }
 
     @AfterAll
     static void stopWorker() throws IOException {
         worker.close();
         try (var records = Files.list(worker.config().spool().resolve("inbox"))) {
-            for (Path record : records.filter(file -> file.toString().endsWith(".restored")).toList()) {
-                RestoredRecord.read(record).flatMap(copy -> ProcessHandle.of(copy.copyPid()))
+            for (Path record : records.filter(file -> file.toString().endsWith(".restored"))
+                    .toList()) {
+                RestoredRecord.read(record)
+                        .flatMap(copy -> ProcessHandle.of(copy.copyPid()))
                         .ifPresent(ProcessHandle::destroyForcibly);
             }
         }
@@ -74,8 +93,9 @@ class ForkProgressIT {
 
     @BeforeEach
     void checkScript() {
-        assertThat(Path.of("/usr/bin/script")).as("util-linux 'script' gives the CLI a terminal: apt-get install "
-                + "bsdutils").isExecutable();
+        assertThat(Path.of("/usr/bin/script"))
+                .as("util-linux 'script' gives the CLI a terminal: apt-get install " + "bsdutils")
+                .isExecutable();
     }
 
     @AfterEach
@@ -102,26 +122,50 @@ class ForkProgressIT {
         String output = run(cli(pid));
 
         assertThat(output).as(output).containsPattern(REQUEST).doesNotContain("\r");
-        List<String> phases = output.lines().map(PHASE::matcher).filter(Matcher::find).map(line -> line.group(1))
+        List<String> phases = output.lines()
+                .map(PHASE::matcher)
+                .filter(Matcher::find)
+                .map(line -> line.group(1))
                 .toList();
-        assertThat(phases).as(output).containsSubsequence("accepted", "dumped", "shipping", "shipped",
-                "restore-queued", "restored").containsOnlyOnce("shipping");
-        assertThat(output).containsPattern("shipping +on 127\\.0\\.0\\.1, [0-9.]+/[0-9.]+ MB +[0-9.]+ MB/s")
+        assertThat(phases)
+                .as(output)
+                .containsSubsequence("accepted", "dumped", "shipping", "shipped", "restore-queued", "restored")
+                .containsOnlyOnce("shipping");
+        assertThat(output)
+                .containsPattern("shipping +on 127\\.0\\.0\\.1, [0-9.]+/[0-9.]+ MB +[0-9.]+ MB/s")
                 .contains("restored: PID " + pid);
     }
 
     private List<String> cli(long pid) {
         String java = ProcessHandle.current().info().command().orElse("java");
-        return List.of(java, "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"), Main.class.getName(),
-                "fork", "--pid", Long.toString(pid), "--to", "127.0.0.1", "--wait", "--timeout", "120",
-                "--home", home.toString(), "--broker", "tcp://127.0.0.1:" + worker.config().brokerPort());
+        return List.of(
+                java,
+                "-XX:+UseSerialGC",
+                "-cp",
+                System.getProperty("java.class.path"),
+                Main.class.getName(),
+                "fork",
+                "--pid",
+                Long.toString(pid),
+                "--to",
+                "127.0.0.1",
+                "--wait",
+                "--timeout",
+                "120",
+                "--home",
+                home.toString(),
+                "--broker",
+                "tcp://127.0.0.1:" + worker.config().brokerPort());
     }
 
     /** Runs it to its end (stdin empty); returns what it printed, stdout and stderr together. */
     private String run(List<String> command) throws Exception {
         Path log = work.resolve("cli-" + System.nanoTime() + ".out");
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile())
-                .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile())).start();
+        Process process = new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
+                .start();
         if (!process.waitFor(150, TimeUnit.SECONDS)) {
             process.descendants().forEach(ProcessHandle::destroyForcibly);
             process.destroyForcibly();
@@ -138,20 +182,28 @@ class ForkProgressIT {
     /** The test process, in its own session with its descriptors closed, as a user's daemon runs. */
     private long startLarge() throws Exception {
         Path output = work.resolve("large.out");
-        Process process = new ProcessBuilder("setsid", "python3", "-c", LARGE).redirectOutput(output.toFile())
-                .redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
+        Process process = new ProcessBuilder("setsid", "python3", "-c", LARGE)
+                .redirectOutput(output.toFile())
+                .redirectErrorStream(true)
+                .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
                 .start();
         started.add(process.pid());
         long deadline = System.currentTimeMillis() + 30_000;
         while (!Files.readString(output).contains("ready")) {
-            assertThat(System.currentTimeMillis()).as("the test process is ready within 30 s").isLessThan(deadline);
+            assertThat(System.currentTimeMillis())
+                    .as("the test process is ready within 30 s")
+                    .isLessThan(deadline);
             Thread.sleep(50);
         }
         return process.pid();
     }
 
     private static String shellWords(List<String> words) {
-        return String.join(" ", words.stream().map(word -> "'" + word.replace("'", "'\\''") + "'").toList());
+        return String.join(
+                " ",
+                words.stream()
+                        .map(word -> "'" + word.replace("'", "'\\''") + "'")
+                        .toList());
     }
 
     private static String freePort() throws IOException {

@@ -27,6 +27,7 @@ class LauncherIT {
 
     @TempDir
     Path work;
+
     private final List<Process> started = new ArrayList<>();
 
     @AfterEach
@@ -43,32 +44,67 @@ class LauncherIT {
     @Test
     void aWorkerAndItsClientsStartedTogetherInAFreshCloneWorkTheFirstTime() throws Exception {
         Path clone = work.resolve("clone");
-        run(List.of("git", "clone", "--quiet", Path.of(System.getProperty("rfork.root")).toRealPath().toString(),
-                clone.toString()), work, Map.of(), 120);
-        Map<String, String> env = Map.of("RFORK_HOME", work.resolve("home").toString(),
-                "RFORK_BROKER_PORT", Integer.toString(freePort()), "RFORK_FTP_PORT", Integer.toString(freePort()),
-                "RFORK_FTP_PASSIVE_PORTS", "0");
+        run(
+                List.of(
+                        "git",
+                        "clone",
+                        "--quiet",
+                        Path.of(System.getProperty("rfork.root")).toRealPath().toString(),
+                        clone.toString()),
+                work,
+                Map.of(),
+                120);
+        Map<String, String> env = Map.of(
+                "RFORK_HOME",
+                work.resolve("home").toString(),
+                "RFORK_BROKER_PORT",
+                Integer.toString(freePort()),
+                "RFORK_FTP_PORT",
+                Integer.toString(freePort()),
+                "RFORK_FTP_PASSIVE_PORTS",
+                "0");
 
         Process worker = start(List.of("setsid", "./rfork", "worker"), clone, env, work.resolve("worker.log"));
         long deadline = System.currentTimeMillis() + DEADLINE_MILLIS;
         int doctorStatus;
         int attempts = 0;
         do {
-            assertThat(worker.isAlive()).as("the worker died:%n%s", Files.readString(work.resolve("worker.log")))
+            assertThat(worker.isAlive())
+                    .as("the worker died:%n%s", Files.readString(work.resolve("worker.log")))
                     .isTrue();
             doctorStatus = run(List.of("./rfork", "doctor"), clone, env, 300);
             attempts++;
         } while (doctorStatus != 0 && System.currentTimeMillis() < deadline && pause());
-        assertThat(doctorStatus).as("doctor after %d attempts; worker log:%n%s", attempts,
-                Files.readString(work.resolve("worker.log"))).isZero();
+        assertThat(doctorStatus)
+                .as("doctor after %d attempts; worker log:%n%s", attempts, Files.readString(work.resolve("worker.log")))
+                .isZero();
 
-        Process counter = start(List.of("setsid", "python3", "-c",
-                "import time\nn=0\nwhile True:\n    n+=1\n    print(n, flush=True)\n    time.sleep(0.1)"), work,
-                Map.of(), work.resolve("counter.out"));
-        int forkStatus = run(List.of("./rfork", "fork", "--pid", Long.toString(counter.pid()), "--to", "127.0.0.1",
-                "--wait", "--json"), clone, env, 300);
+        Process counter = start(
+                List.of(
+                        "setsid",
+                        "python3",
+                        "-c",
+                        "import time\nn=0\nwhile True:\n    n+=1\n    print(n, flush=True)\n    time.sleep(0.1)"),
+                work,
+                Map.of(),
+                work.resolve("counter.out"));
+        int forkStatus = run(
+                List.of(
+                        "./rfork",
+                        "fork",
+                        "--pid",
+                        Long.toString(counter.pid()),
+                        "--to",
+                        "127.0.0.1",
+                        "--wait",
+                        "--json"),
+                clone,
+                env,
+                300);
 
-        assertThat(forkStatus).as("fork --wait; output:%n%s", Files.readString(work.resolve("last.out"))).isZero();
+        assertThat(forkStatus)
+                .as("fork --wait; output:%n%s", Files.readString(work.resolve("last.out")))
+                .isZero();
         assertThat(Files.readString(work.resolve("last.out"))).contains("\"status\":\"restored\"");
         endCopy(Files.readString(work.resolve("last.out")));
     }
@@ -82,9 +118,11 @@ class LauncherIT {
     }
 
     private Process start(List<String> command, Path dir, Map<String, String> env, Path output) throws IOException {
-        ProcessBuilder builder = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
-                .redirectOutput(output.toFile()).redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null")
-                        .toFile()));
+        ProcessBuilder builder = new ProcessBuilder(command)
+                .directory(dir.toFile())
+                .redirectErrorStream(true)
+                .redirectOutput(output.toFile())
+                .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
         builder.environment().putAll(env);
         Process process = builder.start();
         started.add(process);
@@ -94,7 +132,9 @@ class LauncherIT {
     /** Runs a command to its end; its output goes to {@code last.out}. */
     private int run(List<String> command, Path dir, Map<String, String> env, int timeoutSeconds) throws Exception {
         Process process = start(command, dir, env, work.resolve("last.out"));
-        assertThat(process.waitFor(timeoutSeconds, TimeUnit.SECONDS)).as("%s finished", command).isTrue();
+        assertThat(process.waitFor(timeoutSeconds, TimeUnit.SECONDS))
+                .as("%s finished", command)
+                .isTrue();
         started.remove(process);
         return process.exitValue();
     }

@@ -43,8 +43,13 @@ class ProgressLineTest {
 
         String text = bytes.toString(StandardCharsets.UTF_8);
         assertThat(text).startsWith("\r[").endsWith("\n").containsOnlyOnce("\n");
-        assertThat(text).contains("\r[", "shipping", "200.0/300.0 MB  400.0 MB/s  ETA 0.3s",
-                "shipped         300.0 MB  428.6 MB/s", "restored");
+        assertThat(text)
+                .contains(
+                        "\r[",
+                        "shipping",
+                        "200.0/300.0 MB  400.0 MB/s  ETA 0.3s",
+                        "shipped         300.0 MB  428.6 MB/s",
+                        "restored");
     }
 
     @Test
@@ -54,7 +59,8 @@ class ProgressLineTest {
         String text = bytes.toString(StandardCharsets.UTF_8);
         assertThat(text).doesNotContain("\r");
         assertThat(text.lines()).hasSize(5);
-        assertThat(text.lines().filter(line -> line.contains("shipping"))).singleElement()
+        assertThat(text.lines().filter(line -> line.contains("shipping")))
+                .singleElement()
                 .satisfies(line -> assertThat(line).contains("1.0/300.0 MB", "MB/s"));
     }
 

@@ -29,8 +29,8 @@ import org.testcontainers.containers.wait.strategy.Wait;
  */
 final class Cluster implements AutoCloseable {
     static final String NET = ClusterNet.reserve();
-    static final Map<String, String> ADDRESSES = Map.of("node1", NET + ".11", "node2", NET + ".12",
-            "node3", NET + ".13");
+    static final Map<String, String> ADDRESSES =
+            Map.of("node1", NET + ".11", "node2", NET + ".12", "node3", NET + ".13");
     private static final int CONSOLE_PORT = 8161;
 
     private final ComposeContainer compose;
@@ -38,7 +38,8 @@ final class Cluster implements AutoCloseable {
 
     Cluster() {
         for (String name : List.of("APP", "WORKER", "FTP", "CLUSTER", "ADMIN")) {
-            secrets.put("RFORK_" + name + "_PASSWORD", UUID.randomUUID().toString().replace("-", ""));
+            secrets.put(
+                    "RFORK_" + name + "_PASSWORD", UUID.randomUUID().toString().replace("-", ""));
         }
         Map<String, String> env = new LinkedHashMap<>(secrets);
         env.put("RFORK_CLUSTER_NET", NET);
@@ -47,8 +48,12 @@ final class Cluster implements AutoCloseable {
             env.put("RFORK_METRICS_PORT" + i, "0");
         }
         // No registry here: the image is built locally (scripts/build-node-image.sh), never pulled.
-        ComposeContainer container = new ComposeContainer(new File(System.getProperty("rfork.compose.file",
-                "../compose.yaml"))).withLocalCompose(true).withEnv(env).withBuild(false).withPull(false);
+        ComposeContainer container = new ComposeContainer(
+                        new File(System.getProperty("rfork.compose.file", "../compose.yaml")))
+                .withLocalCompose(true)
+                .withEnv(env)
+                .withBuild(false)
+                .withPull(false);
         for (String node : ADDRESSES.keySet()) {
             container = container.waitingFor(node, Wait.forHealthcheck().withStartupTimeout(Duration.ofMinutes(5)));
         }
@@ -67,8 +72,9 @@ final class Cluster implements AutoCloseable {
     /** Runs a shell script in a node; fails the test when it exits non-zero. */
     String sh(String node, String script) {
         Container.ExecResult result = exec(node, script);
-        assertThat(result.getExitCode()).as("in %s: %s\nstdout: %s\nstderr: %s", node, script, result.getStdout(),
-                result.getStderr()).isZero();
+        assertThat(result.getExitCode())
+                .as("in %s: %s\nstdout: %s\nstderr: %s", node, script, result.getStdout(), result.getStderr())
+                .isZero();
         return result.getStdout().trim();
     }
 
@@ -82,36 +88,45 @@ final class Cluster implements AutoCloseable {
 
     /** Starts a counter (ten ticks a second on stdout, into /tmp/NAME.out) in its own session. */
     long startCounter(String node, String name) {
-        sh(node, "setsid python3 -c 'import time\nn = 0\nwhile True:\n    n += 1\n    print(\"tick\", n, flush=True)\n"
-                + "    time.sleep(0.1)' > /tmp/" + name + ".out 2>&1 < /dev/null & echo $! > /tmp/" + name + ".pid");
+        sh(
+                node,
+                "setsid python3 -c 'import time\nn = 0\nwhile True:\n    n += 1\n    print(\"tick\", n, flush=True)\n"
+                        + "    time.sleep(0.1)' > /tmp/" + name + ".out 2>&1 < /dev/null & echo $! > /tmp/" + name
+                        + ".pid");
         long pid = Long.parseLong(sh(node, "cat /tmp/" + name + ".pid"));
-        sh(node, "for i in $(seq 100); do [ \"$(wc -l < /tmp/" + name + ".out)\" -ge 5 ] && exit 0; sleep 0.1; done; exit 1");
+        sh(
+                node,
+                "for i in $(seq 100); do [ \"$(wc -l < /tmp/" + name
+                        + ".out)\" -ge 5 ] && exit 0; sleep 0.1; done; exit 1");
         return pid;
     }
 
     /** {@code rfork fork|migrate --wait --json} in {@code node}; returns the outcome object. */
     JsonNode request(String node, String mode, long pid, String target) {
-        Container.ExecResult result = exec(node, "rfork " + mode + " --pid " + pid + " --to " + target
-                + " --wait --json --timeout 120");
+        Container.ExecResult result =
+                exec(node, "rfork " + mode + " --pid " + pid + " --to " + target + " --wait --json --timeout 120");
         String[] lines = result.getStdout().trim().split("\n");
         try {
             return Messages.mapper().readTree(lines[lines.length - 1]);
         } catch (Exception e) {
-            throw new AssertionError("no JSON outcome from rfork " + mode + " in " + node + ": " + result.getStdout()
-                    + result.getStderr(), e);
+            throw new AssertionError(
+                    "no JSON outcome from rfork " + mode + " in " + node + ": " + result.getStdout()
+                            + result.getStderr(),
+                    e);
         }
     }
 
     /** Sends {@code request} to {@code source}'s broker from the host, as an application would, and follows it. */
     Outcome forkAndWait(String source, ForkRequest request, Duration timeout) {
         try (RforkClient client = RforkClient.connect(brokerUrl(source), "app", secret("APP"))) {
-            return client.forkAndWait(request, timeout, event -> { });
+            return client.forkAndWait(request, timeout, event -> {});
         }
     }
 
     boolean running(String node, long pid) {
         return exec(node, "s=$(awk '{print $3}' /proc/" + pid + "/stat 2>/dev/null); [ -n \"$s\" ] && [ \"$s\" != Z ]")
-                .getExitCode() == 0;
+                        .getExitCode()
+                == 0;
     }
 
     /** The ticks a process wrote, first and last. */
@@ -138,7 +153,9 @@ final class Cluster implements AutoCloseable {
     /** The one process of {@code node} whose command line matches {@code pattern} (pgrep -f). */
     long pid(String node, String pattern) {
         String out = sh(node, "pgrep -f '" + pattern + "' || true");
-        assertThat(out.split("\\s+")).as("processes matching %s in %s", pattern, node).hasSize(1);
+        assertThat(out.split("\\s+"))
+                .as("processes matching %s in %s", pattern, node)
+                .hasSize(1);
         return Long.parseLong(out);
     }
 
@@ -158,7 +175,8 @@ final class Cluster implements AutoCloseable {
     long awaitNewWorker(String node, long previous, Duration timeout) {
         String script = "for i in $(seq " + timeout.toSeconds() * 2 + "); do "
                 + "w=$(pgrep -f 'rfork.jar [w]orker$'); "
-                + "if [ -n \"$w\" ] && [ \"$w\" != " + previous + " ] && python3 /opt/rfork/node-healthcheck.py >/dev/null; "
+                + "if [ -n \"$w\" ] && [ \"$w\" != " + previous
+                + " ] && python3 /opt/rfork/node-healthcheck.py >/dev/null; "
                 + "then echo $w; exit 0; fi; sleep 0.5; done; python3 /opt/rfork/node-healthcheck.py; exit 1";
         return Long.parseLong(sh(node, script));
     }
@@ -171,7 +189,9 @@ final class Cluster implements AutoCloseable {
         String status = "";
         while (System.nanoTime() < deadline) {
             var state = docker.inspectContainerCmd(id).exec().getState();
-            status = state.getHealth() == null ? String.valueOf(state.getStatus()) : state.getHealth().getStatus();
+            status = state.getHealth() == null
+                    ? String.valueOf(state.getStatus())
+                    : state.getHealth().getStatus();
             if ("healthy".equals(status)) {
                 return;
             }
@@ -197,7 +217,11 @@ final class Cluster implements AutoCloseable {
 
     void stopNode(String node) {
         String id = container(node).getContainerId();
-        DockerClientFactory.instance().client().stopContainerCmd(id).withTimeout(10).exec();
+        DockerClientFactory.instance()
+                .client()
+                .stopContainerCmd(id)
+                .withTimeout(10)
+                .exec();
     }
 
     void startNode(String node) {
@@ -207,8 +231,14 @@ final class Cluster implements AutoCloseable {
 
     /** The host port of the node's web console (Docker picks it, and picks again when the node restarts). */
     int consolePort(String node) {
-        var bindings = DockerClientFactory.instance().client().inspectContainerCmd(container(node).getContainerId())
-                .exec().getNetworkSettings().getPorts().getBindings().get(ExposedPort.tcp(CONSOLE_PORT));
+        var bindings = DockerClientFactory.instance()
+                .client()
+                .inspectContainerCmd(container(node).getContainerId())
+                .exec()
+                .getNetworkSettings()
+                .getPorts()
+                .getBindings()
+                .get(ExposedPort.tcp(CONSOLE_PORT));
         if (bindings == null || bindings.length == 0) {
             throw new IllegalStateException(node + " does not publish its console port " + CONSOLE_PORT);
         }

@@ -24,8 +24,7 @@ final class ClusterNet {
     /** Kept open (and so locked) for the JVM's life. */
     private static final List<FileChannel> HELD = new ArrayList<>();
 
-    private ClusterNet() {
-    }
+    private ClusterNet() {}
 
     static synchronized String reserve() {
         String forced = System.getProperty(PROPERTY, System.getenv("RFORK_CLUSTER_NET"));
@@ -47,8 +46,8 @@ final class ClusterNet {
     private static boolean hold(String net) {
         try {
             Files.createDirectories(LOCKS);
-            FileChannel channel = FileChannel.open(LOCKS.resolve(net + ".lock"), StandardOpenOption.CREATE,
-                    StandardOpenOption.WRITE);
+            FileChannel channel =
+                    FileChannel.open(LOCKS.resolve(net + ".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
             FileLock lock = channel.tryLock();
             if (lock == null) {
                 channel.close();
@@ -64,7 +63,8 @@ final class ClusterNet {
     /** The IPv4 ranges of every Docker network, first and last address. */
     private static List<long[]> dockerSubnets() {
         List<long[]> ranges = new ArrayList<>();
-        for (Network network : DockerClientFactory.instance().client().listNetworksCmd().exec()) {
+        for (Network network :
+                DockerClientFactory.instance().client().listNetworksCmd().exec()) {
             if (network.getIpam() == null || network.getIpam().getConfig() == null) {
                 continue;
             }

@@ -55,19 +55,26 @@ final class Counters {
         if (result.getExitCode() != 0) {
             throw new IllegalStateException("cannot start counters in " + node + ": " + result.getStderr());
         }
-        List<Long> pids = Arrays.stream(result.getStdout().trim().split("\\s+")).map(Long::parseLong).toList();
+        List<Long> pids = Arrays.stream(result.getStdout().trim().split("\\s+"))
+                .map(Long::parseLong)
+                .toList();
         String list = pids.stream().map(String::valueOf).collect(Collectors.joining(" "));
-        cluster.sh(node, "for t in $(seq 300); do n=0; for p in " + list + "; do "
-                + "[ -s /proc/$p/fd/1 ] && n=$((n+1)); done; [ $n -eq " + count
-                + " ] && exit 0; sleep 0.1; done; exit 1");
+        cluster.sh(
+                node,
+                "for t in $(seq 300); do n=0; for p in " + list + "; do "
+                        + "[ -s /proc/$p/fd/1 ] && n=$((n+1)); done; [ $n -eq " + count
+                        + " ] && exit 0; sleep 0.1; done; exit 1");
         return pids;
     }
 
     /** The PIDs of every counter in {@code node}: originals and copies. */
     Set<Long> running(String node) {
-        String out = cluster.exec(node, "pgrep -f '" + MARKER_PATTERN + "' || true").getStdout().trim();
-        return out.isEmpty() ? Set.of() : Arrays.stream(out.split("\\s+")).map(Long::parseLong)
-                .collect(Collectors.toSet());
+        String out = cluster.exec(node, "pgrep -f '" + MARKER_PATTERN + "' || true")
+                .getStdout()
+                .trim();
+        return out.isEmpty()
+                ? Set.of()
+                : Arrays.stream(out.split("\\s+")).map(Long::parseLong).collect(Collectors.toSet());
     }
 
     /** How the copies restored in {@code node} are doing; their output is in the spool's inbox. */
@@ -75,7 +82,8 @@ final class Counters {
         if (copies.isEmpty()) {
             return List.of();
         }
-        String entries = copies.entrySet().stream().map(e -> e.getKey() + ":" + e.getValue())
+        String entries = copies.entrySet().stream()
+                .map(e -> e.getKey() + ":" + e.getValue())
                 .collect(Collectors.joining(" "));
         String script = "for e in " + entries + "; do id=${e%%:*}; pid=${e##*:}; "
                 + "s=$(awk '{print $3}' /proc/$pid/stat 2>/dev/null); "
@@ -85,8 +93,8 @@ final class Counters {
         List<Copy> seen = new ArrayList<>();
         for (String line : cluster.sh(node, script).split("\n")) {
             String[] f = line.trim().split("\\s+");
-            seen.add(new Copy(UUID.fromString(f[0]), Long.parseLong(f[1]), f[2], !f[3].equals("0"),
-                    Long.parseLong(f[4])));
+            seen.add(new Copy(
+                    UUID.fromString(f[0]), Long.parseLong(f[1]), f[2], !f[3].equals("0"), Long.parseLong(f[4])));
         }
         return seen;
     }
@@ -104,9 +112,13 @@ final class Counters {
         String snapshot = "for p in " + list + "; do s=$(awk '{print $3}' /proc/$p/stat 2>/dev/null); "
                 + "t=$(tail -n1 /proc/$p/fd/1 2>/dev/null | awk '$1 == \"tick\" {print $2}'); "
                 + "echo \"$p ${s:--} ${t:-0}\"; done";
-        String[] rounds = cluster.sh(node, snapshot + "; sleep 1.2; echo ==; " + snapshot).split("==");
+        String[] rounds =
+                cluster.sh(node, snapshot + "; sleep 1.2; echo ==; " + snapshot).split("==");
         Map<String, String> before = new HashMap<>();
-        rounds[0].lines().map(String::trim).filter(line -> !line.isEmpty())
+        rounds[0]
+                .lines()
+                .map(String::trim)
+                .filter(line -> !line.isEmpty())
                 .forEach(line -> before.put(line.split("\\s+")[0], line.split("\\s+")[2]));
         List<String> problems = new ArrayList<>();
         for (String line : rounds[1].trim().split("\n")) {

@@ -78,7 +78,8 @@ final class EventAudit implements AutoCloseable {
     private void record(String node, Map<UUID, List<Event>> events, Message message) {
         try {
             Event event = Messages.fromJson(((TextMessage) message).getText(), Event.class);
-            events.computeIfAbsent(event.requestId(), id -> new CopyOnWriteArrayList<>()).add(event);
+            events.computeIfAbsent(event.requestId(), id -> new CopyOnWriteArrayList<>())
+                    .add(event);
         } catch (JMSException | RuntimeException e) {
             unreadable.add(node + ": " + e);
         }
@@ -93,20 +94,26 @@ final class EventAudit implements AutoCloseable {
     }
 
     long count(String node, UUID requestId, EventType type) {
-        return events(node, requestId).stream().filter(event -> event.type() == type).count();
+        return events(node, requestId).stream()
+                .filter(event -> event.type() == type)
+                .count();
     }
 
     /** The first {@code restored} or {@code failed} any node saw for the request. */
     Optional<Event> end(UUID requestId) {
-        return byNode.keySet().stream().flatMap(node -> events(node, requestId).stream())
+        return byNode.keySet().stream()
+                .flatMap(node -> events(node, requestId).stream())
                 .filter(event -> event.type() == EventType.RESTORED || event.type() == EventType.FAILED)
                 .findFirst();
     }
 
     /** Requests of other tests or nobody's: ids seen that are not in {@code known}. */
     List<UUID> strangers(Collection<UUID> known) {
-        return byNode.values().stream().flatMap(events -> events.keySet().stream()).distinct()
-                .filter(id -> !known.contains(id)).toList();
+        return byNode.values().stream()
+                .flatMap(events -> events.keySet().stream())
+                .distinct()
+                .filter(id -> !known.contains(id))
+                .toList();
     }
 
     List<String> unreadable() {
@@ -129,8 +136,10 @@ final class EventAudit implements AutoCloseable {
     Optional<Event> await(UUID requestId, EventType type, Duration timeout) throws InterruptedException {
         Instant deadline = Instant.now().plus(timeout);
         while (true) {
-            Optional<Event> seen = byNode.keySet().stream().flatMap(node -> events(node, requestId).stream())
-                    .filter(event -> event.type() == type).findFirst();
+            Optional<Event> seen = byNode.keySet().stream()
+                    .flatMap(node -> events(node, requestId).stream())
+                    .filter(event -> event.type() == type)
+                    .findFirst();
             if (seen.isPresent() || Instant.now().isAfter(deadline)) {
                 return seen;
             }

@@ -43,13 +43,15 @@ class ForkAcrossNodesClusterIT {
     @Order(1)
     void eachNodesConsoleListsCheckpointAndItsRestoreQueue() throws Exception {
         HttpClient http = HttpClient.newHttpClient();
-        String auth = Base64.getEncoder().encodeToString(("admin:" + cluster.secret("ADMIN"))
-                .getBytes(StandardCharsets.UTF_8));
+        String auth = Base64.getEncoder()
+                .encodeToString(("admin:" + cluster.secret("ADMIN")).getBytes(StandardCharsets.UTF_8));
         for (String node : List.of("node1", "node2", "node3")) {
             String address = Cluster.ADDRESSES.get(node);
             HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + cluster.consolePort(node)
-                    + "/console/jolokia/read/org.apache.activemq.artemis:broker=*/QueueNames"))
-                    .header("Authorization", "Basic " + auth).header("Origin", "http://localhost").build();
+                            + "/console/jolokia/read/org.apache.activemq.artemis:broker=*/QueueNames"))
+                    .header("Authorization", "Basic " + auth)
+                    .header("Origin", "http://localhost")
+                    .build();
             HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
             assertThat(response.statusCode()).as(node + " console").isEqualTo(200);
             assertThat(response.body()).as(node + " queues").contains("checkpoint", "restore." + address);
@@ -66,7 +68,8 @@ class ForkAcrossNodesClusterIT {
         assertThat(outcome.path("status").asText()).as(outcome.toString()).isEqualTo("restored");
         assertThat(outcome.path("node").asText()).isEqualTo(NODE2);
         long child = outcome.path("childPid").asLong();
-        String childOutput = "/var/lib/rfork/spool/inbox/" + outcome.path("requestId").asText() + ".out";
+        String childOutput =
+                "/var/lib/rfork/spool/inbox/" + outcome.path("requestId").asText() + ".out";
         cluster.sh("node2", "sleep 1");
         long[] copyTicks = cluster.ticks("node2", childOutput);
         assertThat(copyTicks[0]).as("the copy starts where the parent was").isGreaterThan(5);
@@ -109,19 +112,26 @@ class ForkAcrossNodesClusterIT {
     @Test
     @Order(5)
     void aRedisServerWithDataForkedToAnotherNodeAnswersThereWithTheSameData() {
-        cluster.sh("node1", "redis-server --daemonize yes --save '' --appendonly no --protected-mode no "
-                + "--pidfile /tmp/redis.pid && for i in $(seq 50); do redis-cli ping && break; sleep 0.1; done");
-        cluster.sh("node1", "for i in $(seq 1 10000); do echo \"SET key:$i value-$i\"; done | redis-cli --pipe"
-                + " && redis-cli SET greeting 'hello from node1'");
+        cluster.sh(
+                "node1",
+                "redis-server --daemonize yes --save '' --appendonly no --protected-mode no "
+                        + "--pidfile /tmp/redis.pid && for i in $(seq 50); do redis-cli ping && break; sleep 0.1; done");
+        cluster.sh(
+                "node1",
+                "for i in $(seq 1 10000); do echo \"SET key:$i value-$i\"; done | redis-cli --pipe"
+                        + " && redis-cli SET greeting 'hello from node1'");
         long pid = Long.parseLong(cluster.sh("node1", "cat /tmp/redis.pid"));
 
         JsonNode outcome = cluster.request("node1", "fork", pid, NODE3);
 
         assertThat(outcome.path("status").asText()).as(outcome.toString()).isEqualTo("restored");
-        assertThat(cluster.sh("node1", "redis-cli -h " + NODE3 + " GET greeting")).isEqualTo("hello from node1");
+        assertThat(cluster.sh("node1", "redis-cli -h " + NODE3 + " GET greeting"))
+                .isEqualTo("hello from node1");
         assertThat(cluster.sh("node1", "redis-cli -h " + NODE3 + " DBSIZE")).isEqualTo("10001");
-        assertThat(cluster.sh("node1", "redis-cli -h " + NODE3 + " GET key:1234")).isEqualTo("value-1234");
-        assertThat(cluster.sh("node1", "redis-cli GET greeting")).as("the original answers too")
+        assertThat(cluster.sh("node1", "redis-cli -h " + NODE3 + " GET key:1234"))
+                .isEqualTo("value-1234");
+        assertThat(cluster.sh("node1", "redis-cli GET greeting"))
+                .as("the original answers too")
                 .isEqualTo("hello from node1");
     }
 
@@ -129,14 +139,20 @@ class ForkAcrossNodesClusterIT {
     @Order(6)
     void aJvmWithDefaultFlagsForksItselfToAnotherNode() {
         // The demo program: a plain `java` (perf data on, as by default) that calls SelfFork.fork.
-        cluster.sh("node1", "rm -f /root/rfork-demo.txt; setsid java -cp /opt/rfork/rfork.jar dev.rfork.cli.DemoProgram"
-                + " tcp://127.0.0.1:61616 app " + cluster.secret("APP") + " " + NODE2 + " "
-                + Cluster.ADDRESSES.get("node1") + " < /dev/null > /tmp/demo.log 2>&1 &");
+        cluster.sh(
+                "node1",
+                "rm -f /root/rfork-demo.txt; setsid java -cp /opt/rfork/rfork.jar dev.rfork.cli.DemoProgram"
+                        + " tcp://127.0.0.1:61616 app " + cluster.secret("APP") + " " + NODE2 + " "
+                        + Cluster.ADDRESSES.get("node1") + " < /dev/null > /tmp/demo.log 2>&1 &");
 
-        String child = cluster.sh("node2", "for i in $(seq 600); do grep -m1 'from the child' /root/rfork-demo.txt"
-                + " 2>/dev/null && exit 0; sleep 0.1; done; exit 1");
-        String parent = cluster.sh("node1", "for i in $(seq 100); do grep -m1 'from the parent' /root/rfork-demo.txt"
-                + " && exit 0; sleep 0.1; done; cat /tmp/demo.log; exit 1");
+        String child = cluster.sh(
+                "node2",
+                "for i in $(seq 600); do grep -m1 'from the child' /root/rfork-demo.txt"
+                        + " 2>/dev/null && exit 0; sleep 0.1; done; exit 1");
+        String parent = cluster.sh(
+                "node1",
+                "for i in $(seq 100); do grep -m1 'from the parent' /root/rfork-demo.txt"
+                        + " && exit 0; sleep 0.1; done; cat /tmp/demo.log; exit 1");
 
         assertThat(child).contains("a copy of PID").contains("from " + Cluster.ADDRESSES.get("node1"));
         assertThat(parent).contains("its child is PID").contains("on " + NODE2);
@@ -151,15 +167,20 @@ class ForkAcrossNodesClusterIT {
         JsonNode outcome = cluster.request("node1", "fork", pid, NODE2);
 
         String requestId = outcome.path("requestId").asText();
-        cluster.sh("node3", "for i in $(seq 100); do grep -q '\"requestId\":\"" + requestId
-                + "\".*\"type\":\"restored\"' /tmp/watch.out && exit 0; sleep 0.1; done; cat /tmp/watch.out; exit 1");
+        cluster.sh(
+                "node3",
+                "for i in $(seq 100); do grep -q '\"requestId\":\"" + requestId
+                        + "\".*\"type\":\"restored\"' /tmp/watch.out && exit 0; sleep 0.1; done; cat /tmp/watch.out; exit 1");
         // Later, on a node that neither forked nor restored it: 'rfork status' from node3's record.
-        String status = cluster.sh("node3", "for i in $(seq 30); do rfork status " + requestId
-                + " --json > /tmp/status.json 2>/tmp/status.err && break; sleep 0.5; done; cat /tmp/status.err >&2; cat /tmp/status.json");
+        String status = cluster.sh(
+                "node3",
+                "for i in $(seq 30); do rfork status " + requestId
+                        + " --json > /tmp/status.json 2>/tmp/status.err && break; sleep 0.5; done; cat /tmp/status.err >&2; cat /tmp/status.json");
         JsonNode recorded = Messages.mapper().readTree(status.substring(status.lastIndexOf('\n') + 1));
         assertThat(recorded.path("status").asText()).as(status).isEqualTo("restored");
         assertThat(recorded.path("node").asText()).isEqualTo(NODE2);
-        assertThat(recorded.path("childPid").asLong()).isEqualTo(outcome.path("childPid").asLong());
+        assertThat(recorded.path("childPid").asLong())
+                .isEqualTo(outcome.path("childPid").asLong());
         assertThat(recorded.path("pid").asLong()).isEqualTo(pid);
     }
 
@@ -174,7 +195,9 @@ class ForkAcrossNodesClusterIT {
             assertThat(outcome.path("status").asText()).as(outcome.toString()).isIn("restored", "failed");
             if (outcome.path("status").asText().equals("failed")) {
                 assertThat(outcome.path("reason").asText()).isNotBlank();
-                assertThat(cluster.running("node1", pid)).as("the original runs on").isTrue();
+                assertThat(cluster.running("node1", pid))
+                        .as("the original runs on")
+                        .isTrue();
                 long[] before = cluster.ticks("node1", "/tmp/stopped.out");
                 cluster.sh("node1", "sleep 1");
                 assertThat(cluster.ticks("node1", "/tmp/stopped.out")[1]).isGreaterThan(before[1]);
@@ -193,21 +216,32 @@ class ForkAcrossNodesClusterIT {
     @Order(9)
     void eachNodeServesItsMetricsToTheAdminOnly() throws Exception {
         HttpClient http = HttpClient.newHttpClient();
-        String auth = Base64.getEncoder().encodeToString(("admin:" + cluster.secret("ADMIN"))
-                .getBytes(StandardCharsets.UTF_8));
+        String auth = Base64.getEncoder()
+                .encodeToString(("admin:" + cluster.secret("ADMIN")).getBytes(StandardCharsets.UTF_8));
         for (String node : List.of("node1", "node2", "node3")) {
             // At the node's own address (the host reaches the compose network), as Prometheus would.
             URI metrics = URI.create("http://" + Cluster.ADDRESSES.get(node) + ":9464/metrics");
-            HttpResponse<String> scrape = awaitAnswer(http, HttpRequest.newBuilder(metrics)
-                    .header("Authorization", "Basic " + auth).build());
+            HttpResponse<String> scrape = awaitAnswer(
+                    http,
+                    HttpRequest.newBuilder(metrics)
+                            .header("Authorization", "Basic " + auth)
+                            .build());
             assertThat(scrape.statusCode()).as(node + " metrics").isEqualTo(200);
-            assertThat(scrape.body()).as(node).contains("# TYPE rfork_restore_seconds histogram",
-                    "rfork_queue_messages{queue=\"checkpoint\"}",
-                    "rfork_queue_messages{queue=\"restore." + Cluster.ADDRESSES.get(node) + "\"}");
-            assertThat(awaitAnswer(http, HttpRequest.newBuilder(metrics).build()).statusCode()).as(node).isEqualTo(401);
+            assertThat(scrape.body())
+                    .as(node)
+                    .contains(
+                            "# TYPE rfork_restore_seconds histogram",
+                            "rfork_queue_messages{queue=\"checkpoint\"}",
+                            "rfork_queue_messages{queue=\"restore." + Cluster.ADDRESSES.get(node) + "\"}");
+            assertThat(awaitAnswer(http, HttpRequest.newBuilder(metrics).build())
+                            .statusCode())
+                    .as(node)
+                    .isEqualTo(401);
             if (node.equals("node3")) {
-                assertThat(scrape.body()).as("node3 restored the redis copy").containsPattern(
-                        "rfork_requests_total\\{mode=\"fork\",outcome=\"restored\",reason=\"none\"\\} [1-9]");
+                assertThat(scrape.body())
+                        .as("node3 restored the redis copy")
+                        .containsPattern(
+                                "rfork_requests_total\\{mode=\"fork\",outcome=\"restored\",reason=\"none\"\\} [1-9]");
             }
         }
     }

@@ -82,16 +82,20 @@ final class Ledger {
     void assertNothingLeftBehind() {
         SoftAssertions soft = new SoftAssertions();
         for (String node : NODES) {
-            soft.assertThat(counters.running(node)).as("counters in %s: originals and reported copies, nothing else",
-                    node).containsExactlyInAnyOrderElementsOf(running.get(node));
-            soft.assertThat(counters.notCounting(node, running.get(node))).as("originals and copies that stopped counting")
+            soft.assertThat(counters.running(node))
+                    .as("counters in %s: originals and reported copies, nothing else", node)
+                    .containsExactlyInAnyOrderElementsOf(running.get(node));
+            soft.assertThat(counters.notCounting(node, running.get(node)))
+                    .as("originals and copies that stopped counting")
                     .isEmpty();
             soft.assertThat(list(node, "find " + SPOOL + "/outbox " + SPOOL + "/held -mindepth 1"))
-                    .as("dumps and held originals in %s", node).isEmpty();
+                    .as("dumps and held originals in %s", node)
+                    .isEmpty();
             List<String> inbox = list(node, "ls -A " + SPOOL + "/inbox");
             Set<String> allowed = new HashSet<>();
             copies.get(node).keySet().forEach(id -> allowed.addAll(List.of(id + ".restored", id + ".out")));
-            soft.assertThat(inbox).as("%s's inbox: only the records and output of its running copies", node)
+            soft.assertThat(inbox)
+                    .as("%s's inbox: only the records and output of its running copies", node)
                     .allMatch(allowed::contains);
         }
         soft.assertAll();

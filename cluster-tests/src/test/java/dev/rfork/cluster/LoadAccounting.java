@@ -19,8 +19,7 @@ import org.assertj.core.api.SoftAssertions;
 final class LoadAccounting {
     private static final int EVIDENCE_LIMIT = 5;
 
-    private LoadAccounting() {
-    }
+    private LoadAccounting() {}
 
     static LoadReport.Row row(Sent sent, EventAudit audit) {
         Outcome outcome = sent.outcome();
@@ -42,9 +41,20 @@ final class LoadAccounting {
         }
         Map<String, Long> timings = outcome == null ? Map.of() : outcome.timings();
         var plan = sent.plan();
-        return new LoadReport.Row(sent.requestId(), plan.producer(), plan.source(), plan.pid(), plan.target(), status,
-                reason, childPid, timings.get("requestToRunningMs"), queuedMs(outcome), timings.get("dumpMs"),
-                timings.get("shipMs"), timings.get("restoreMs"));
+        return new LoadReport.Row(
+                sent.requestId(),
+                plan.producer(),
+                plan.source(),
+                plan.pid(),
+                plan.target(),
+                status,
+                reason,
+                childPid,
+                timings.get("requestToRunningMs"),
+                queuedMs(outcome),
+                timings.get("dumpMs"),
+                timings.get("shipMs"),
+                timings.get("restoreMs"));
     }
 
     /** Send to {@code accepted}; the send is {@code restored} minus request-to-running. */
@@ -65,8 +75,13 @@ final class LoadAccounting {
         return outcome.events().stream().filter(event -> event.type() == type).findFirst();
     }
 
-    static void check(SoftAssertions soft, List<Sent> sent, List<LoadReport.Row> rows, EventAudit audit,
-            List<UUID> open, Cluster cluster) {
+    static void check(
+            SoftAssertions soft,
+            List<Sent> sent,
+            List<LoadReport.Row> rows,
+            EventAudit audit,
+            List<UUID> open,
+            Cluster cluster) {
         List<String> notEnded = new ArrayList<>();
         List<String> failedWithoutReason = new ArrayList<>();
         List<String> notRestored = new ArrayList<>();
@@ -95,18 +110,29 @@ final class LoadAccounting {
                 }
             }
             Optional<Event> end = audit.end(row.requestId());
-            if (row.restored() && (end.isEmpty() || !Cluster.ADDRESSES.get(row.target()).equals(end.get().childNode())
-                    || !end.get().childPid().equals(row.childPid()))) {
+            if (row.restored()
+                    && (end.isEmpty()
+                            || !Cluster.ADDRESSES
+                                    .get(row.target())
+                                    .equals(end.get().childNode())
+                            || !end.get().childPid().equals(row.childPid()))) {
                 inconsistent.add(what + ": producer saw PID " + row.childPid() + ", the stream " + end.orElse(null));
             }
         }
-        soft.assertThat(notEnded).as("requests lost: no restored or failed anywhere (%d still open in the stream)",
-                open.size()).isEmpty();
-        soft.assertThat(failedWithoutReason).as("requests failed without a reason").isEmpty();
-        soft.assertThat(notRestored).as("a healthy cluster restores every request").isEmpty();
-        soft.assertThat(restoredCounts).as("exactly one restored event per restored request, in every node's stream")
+        soft.assertThat(notEnded)
+                .as("requests lost: no restored or failed anywhere (%d still open in the stream)", open.size())
                 .isEmpty();
-        soft.assertThat(inconsistent).as("the copy the producer was told of is the one the stream reports, on its target")
+        soft.assertThat(failedWithoutReason)
+                .as("requests failed without a reason")
+                .isEmpty();
+        soft.assertThat(notRestored)
+                .as("a healthy cluster restores every request")
+                .isEmpty();
+        soft.assertThat(restoredCounts)
+                .as("exactly one restored event per restored request, in every node's stream")
+                .isEmpty();
+        soft.assertThat(inconsistent)
+                .as("the copy the producer was told of is the one the stream reports, on its target")
                 .isEmpty();
         soft.assertThat(audit.unreadable()).as("events that could not be read").isEmpty();
     }

@@ -48,10 +48,10 @@ class LoadAcrossNodesClusterIT {
     static Counters counters;
 
     /** One request to make: fork {@code pid} of {@code source} to {@code target}, sent by {@code producer}. */
-    record Plan(int index, int producer, String source, long pid, String target) { }
+    record Plan(int index, int producer, String source, long pid, String target) {}
 
     /** What the producer saw: the outcome it followed, or why it has none. */
-    record Sent(Plan plan, UUID requestId, Outcome outcome, String error) { }
+    record Sent(Plan plan, UUID requestId, Outcome outcome, String error) {}
 
     @BeforeAll
     static void up() {
@@ -93,15 +93,17 @@ class LoadAcrossNodesClusterIT {
                 Map<String, Set<Long>> strays = strays(originals, copies);
                 strays.forEach((node, pids) -> toStop.get(node).addAll(pids));
 
-                List<LoadReport.Row> rows = sent.stream().map(one -> LoadAccounting.row(one, audit)).toList();
+                List<LoadReport.Row> rows =
+                        sent.stream().map(one -> LoadAccounting.row(one, audit)).toList();
                 LoadReport report = new LoadReport(rows, wall, PRODUCERS);
-                Path file = report.write(Path.of(System.getProperty("rfork.load.report.dir", "target")),
-                        "load-across-nodes");
+                Path file = report.write(
+                        Path.of(System.getProperty("rfork.load.report.dir", "target")), "load-across-nodes");
                 System.out.println(report.summary() + "\nevents of requests not sent by this test: "
                         + audit.strangers(ids).size() + "\n(written to " + file.toAbsolutePath() + ")");
 
                 SoftAssertions soft = new SoftAssertions();
-                soft.assertThat(copies.values().stream().mapToLong(Map::size).sum()).as("copies reported")
+                soft.assertThat(copies.values().stream().mapToLong(Map::size).sum())
+                        .as("copies reported")
                         .isEqualTo(report.restored());
                 LoadAccounting.check(soft, sent, rows, audit, open, cluster);
                 checkCopies(soft, originals, copies, strays);
@@ -110,7 +112,8 @@ class LoadAcrossNodesClusterIT {
         } finally {
             leftovers = counters.stopAll(toStop);
         }
-        assertThat(leftovers).as("every test process and copy ends when asked, by PID, and its CRIU holder with it")
+        assertThat(leftovers)
+                .as("every test process and copy ends when asked, by PID, and its CRIU holder with it")
                 .isEmpty();
     }
 
@@ -123,7 +126,11 @@ class LoadAcrossNodesClusterIT {
             int producersHere = (PRODUCERS - source + NODES.size() - 1) / NODES.size();
             int producer = source + NODES.size() * (round % producersHere);
             List<Long> pids = originals.get(NODES.get(source));
-            plans.add(new Plan(k, producer, NODES.get(source), pids.get(round % pids.size()),
+            plans.add(new Plan(
+                    k,
+                    producer,
+                    NODES.get(source),
+                    pids.get(round % pids.size()),
                     NODES.get((source + round) % NODES.size())));
         }
         return plans;
@@ -140,7 +147,9 @@ class LoadAcrossNodesClusterIT {
             List<Future<List<Sent>>> results = new ArrayList<>();
             for (int p = 0; p < PRODUCERS; p++) {
                 int producer = p;
-                List<Plan> mine = plans.stream().filter(plan -> plan.producer() == producer).toList();
+                List<Plan> mine = plans.stream()
+                        .filter(plan -> plan.producer() == producer)
+                        .toList();
                 results.add(pool.submit(() -> producer(NODES.get(producer % NODES.size()), mine, go, deadline)));
             }
             go.countDown();
@@ -174,8 +183,8 @@ class LoadAcrossNodesClusterIT {
                     continue;
                 }
                 try {
-                    Outcome outcome = client.forkAndWait(request,
-                            left.compareTo(REQUEST_TIMEOUT) < 0 ? left : REQUEST_TIMEOUT, event -> { });
+                    Outcome outcome = client.forkAndWait(
+                            request, left.compareTo(REQUEST_TIMEOUT) < 0 ? left : REQUEST_TIMEOUT, event -> {});
                     sent.add(new Sent(plan, request.requestId(), outcome, null));
                 } catch (RuntimeException e) {
                     sent.add(new Sent(plan, request.requestId(), null, e.toString()));
@@ -195,7 +204,8 @@ class LoadAcrossNodesClusterIT {
             for (String node : audit.nodes()) {
                 for (Event event : audit.events(node, one.requestId())) {
                     if (event.type() == EventType.RESTORED && event.childPid() != null) {
-                        copies.get(nodeOf.getOrDefault(event.childNode(), one.plan().target()))
+                        copies.get(nodeOf.getOrDefault(
+                                        event.childNode(), one.plan().target()))
                                 .putIfAbsent(one.requestId(), event.childPid());
                     }
                 }
@@ -205,7 +215,8 @@ class LoadAcrossNodesClusterIT {
     }
 
     /** Counters running in a node that are neither an original nor a reported copy: unreported duplicates. */
-    private static Map<String, Set<Long>> strays(Map<String, List<Long>> originals, Map<String, Map<UUID, Long>> copies) {
+    private static Map<String, Set<Long>> strays(
+            Map<String, List<Long>> originals, Map<String, Map<UUID, Long>> copies) {
         Map<String, Set<Long>> strays = new LinkedHashMap<>();
         for (String node : NODES) {
             Set<Long> running = new HashSet<>(counters.running(node));
@@ -216,8 +227,12 @@ class LoadAcrossNodesClusterIT {
         return strays;
     }
 
-    private static void checkCopies(SoftAssertions soft, Map<String, List<Long>> originals,
-            Map<String, Map<UUID, Long>> copies, Map<String, Set<Long>> strays) throws InterruptedException {
+    private static void checkCopies(
+            SoftAssertions soft,
+            Map<String, List<Long>> originals,
+            Map<String, Map<UUID, Long>> copies,
+            Map<String, Set<Long>> strays)
+            throws InterruptedException {
         Map<String, List<Counters.Copy>> first = new LinkedHashMap<>();
         copies.forEach((node, byId) -> first.put(node, counters.inspect(node, byId)));
         Thread.sleep(1500);
@@ -225,15 +240,25 @@ class LoadAcrossNodesClusterIT {
             Map<UUID, Long> before = new HashMap<>();
             first.get(node).forEach(copy -> before.put(copy.requestId(), copy.lastTick()));
             List<Counters.Copy> now = counters.inspect(node, copies.get(node));
-            soft.assertThat(now).as("copies inspected in %s", node).hasSize(copies.get(node).size());
-            soft.assertThat(now).as("copies in %s that are gone, zombies or not our counter", node)
-                    .filteredOn(copy -> !copy.alive() || !copy.counter()).isEmpty();
-            soft.assertThat(now).as("copies in %s that did not count on over 1.5 s", node)
-                    .filteredOn(copy -> copy.lastTick() <= before.getOrDefault(copy.requestId(), 0L)).isEmpty();
-            soft.assertThat(copies.get(node).values()).as("copies' PIDs in %s", node).doesNotHaveDuplicates();
-            soft.assertThat(strays.get(node)).as("counters in %s that no request accounts for (duplicate copies)", node)
+            soft.assertThat(now)
+                    .as("copies inspected in %s", node)
+                    .hasSize(copies.get(node).size());
+            soft.assertThat(now)
+                    .as("copies in %s that are gone, zombies or not our counter", node)
+                    .filteredOn(copy -> !copy.alive() || !copy.counter())
                     .isEmpty();
-            soft.assertThat(counters.running(node)).as("originals in %s run on", node)
+            soft.assertThat(now)
+                    .as("copies in %s that did not count on over 1.5 s", node)
+                    .filteredOn(copy -> copy.lastTick() <= before.getOrDefault(copy.requestId(), 0L))
+                    .isEmpty();
+            soft.assertThat(copies.get(node).values())
+                    .as("copies' PIDs in %s", node)
+                    .doesNotHaveDuplicates();
+            soft.assertThat(strays.get(node))
+                    .as("counters in %s that no request accounts for (duplicate copies)", node)
+                    .isEmpty();
+            soft.assertThat(counters.running(node))
+                    .as("originals in %s run on", node)
                     .containsAll(originals.get(node));
         }
     }

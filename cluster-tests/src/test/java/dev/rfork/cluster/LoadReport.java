@@ -26,8 +26,20 @@ final class LoadReport {
      * @param requestToRunningMs the producer's send to the target's {@code restored} event
      * @param queuedMs           the producer's send to the source's {@code accepted} event (waiting in {@code checkpoint})
      */
-    record Row(UUID requestId, int producer, String source, long pid, String target, String status, String reason,
-            Long childPid, Long requestToRunningMs, Long queuedMs, Long dumpMs, Long shipMs, Long restoreMs) {
+    record Row(
+            UUID requestId,
+            int producer,
+            String source,
+            long pid,
+            String target,
+            String status,
+            String reason,
+            Long childPid,
+            Long requestToRunningMs,
+            Long queuedMs,
+            Long dumpMs,
+            Long shipMs,
+            Long restoreMs) {
         boolean restored() {
             return "restored".equals(status);
         }
@@ -58,15 +70,16 @@ final class LoadReport {
     String summary() {
         List<String> lines = new ArrayList<>();
         lines.add("Load across the cluster, " + LocalDateTime.now().truncatedTo(ChronoUnit.SECONDS));
-        lines.add(String.format("requests %d from %d producers; restored %d; ended otherwise %s", rows.size(), producers,
-                restored(), otherwise()));
-        lines.add(String.format("wall %.1f s (first send to last end); %.2f forks/s", wall.toMillis() / 1000.0,
-                forksPerSecond()));
+        lines.add(String.format(
+                "requests %d from %d producers; restored %d; ended otherwise %s",
+                rows.size(), producers, restored(), otherwise()));
+        lines.add(String.format(
+                "wall %.1f s (first send to last end); %.2f forks/s", wall.toMillis() / 1000.0, forksPerSecond()));
         lines.add("request->running ms, all      " + spread(Row::requestToRunningMs, row -> true));
         lines.add("request->running ms, same-node " + spread(Row::requestToRunningMs, Row::sameNode));
         lines.add("request->running ms, cross-node " + spread(Row::requestToRunningMs, row -> !row.sameNode()));
-        lines.add("request->running ms, to node3 (vsftpd) " + spread(Row::requestToRunningMs,
-                row -> row.target().equals("node3")));
+        lines.add("request->running ms, to node3 (vsftpd) "
+                + spread(Row::requestToRunningMs, row -> row.target().equals("node3")));
         lines.add("queued in checkpoint ms       " + spread(Row::queuedMs, row -> true));
         lines.add("dump ms " + spread(Row::dumpMs, row -> true) + "; ship ms " + spread(Row::shipMs, row -> true)
                 + "; restore ms " + spread(Row::restoreMs, row -> true));
@@ -75,28 +88,41 @@ final class LoadReport {
     }
 
     private String otherwise() {
-        Map<String, Long> ends = rows.stream().filter(row -> !row.restored())
-                .collect(Collectors.groupingBy(row -> row.status() + (row.reason() == null ? "" : " " + row.reason()),
-                        TreeMap::new, Collectors.counting()));
+        Map<String, Long> ends = rows.stream()
+                .filter(row -> !row.restored())
+                .collect(Collectors.groupingBy(
+                        row -> row.status() + (row.reason() == null ? "" : " " + row.reason()),
+                        TreeMap::new,
+                        Collectors.counting()));
         return ends.isEmpty() ? "none" : ends.toString();
     }
 
     private String pairs() {
-        Map<String, List<Row>> byPair = rows.stream().collect(Collectors.groupingBy(
-                row -> row.source() + ">" + row.target(), TreeMap::new, Collectors.toList()));
-        return byPair.entrySet().stream().map(e -> e.getKey() + " " + e.getValue().stream().filter(Row::restored).count()
-                + "/" + e.getValue().size()).collect(Collectors.joining(", "));
+        Map<String, List<Row>> byPair = rows.stream()
+                .collect(Collectors.groupingBy(
+                        row -> row.source() + ">" + row.target(), TreeMap::new, Collectors.toList()));
+        return byPair.entrySet().stream()
+                .map(e -> e.getKey() + " "
+                        + e.getValue().stream().filter(Row::restored).count() + "/"
+                        + e.getValue().size())
+                .collect(Collectors.joining(", "));
     }
 
     /** median / p95 / max of a figure over the restored rows that match. */
     private String spread(Function<Row, Long> figure, Predicate<Row> which) {
-        List<Long> values = rows.stream().filter(Row::restored).filter(which).map(figure).filter(Objects::nonNull)
-                .sorted().toList();
+        List<Long> values = rows.stream()
+                .filter(Row::restored)
+                .filter(which)
+                .map(figure)
+                .filter(Objects::nonNull)
+                .sorted()
+                .toList();
         if (values.isEmpty()) {
             return "n/a";
         }
-        return String.format("median %d, p95 %d, max %d (n=%d)", percentile(values, 50), percentile(values, 95),
-                values.get(values.size() - 1), values.size());
+        return String.format(
+                "median %d, p95 %d, max %d (n=%d)",
+                percentile(values, 50), percentile(values, 95), values.get(values.size() - 1), values.size());
     }
 
     /** Nearest rank: the smallest value with at least p% of the values at or below it. */
@@ -109,10 +135,23 @@ final class LoadReport {
         StringBuilder out = new StringBuilder("requestId,producer,source,pid,target,status,reason,childPid,"
                 + "requestToRunningMs,queuedMs,dumpMs,shipMs,restoreMs\n");
         for (Row row : rows) {
-            out.append(String.join(",", List.of(String.valueOf(row.requestId()), String.valueOf(row.producer()),
-                    row.source(), String.valueOf(row.pid()), row.target(), row.status(), text(row.reason()),
-                    text(row.childPid()), text(row.requestToRunningMs()), text(row.queuedMs()), text(row.dumpMs()),
-                    text(row.shipMs()), text(row.restoreMs())))).append('\n');
+            out.append(String.join(
+                            ",",
+                            List.of(
+                                    String.valueOf(row.requestId()),
+                                    String.valueOf(row.producer()),
+                                    row.source(),
+                                    String.valueOf(row.pid()),
+                                    row.target(),
+                                    row.status(),
+                                    text(row.reason()),
+                                    text(row.childPid()),
+                                    text(row.requestToRunningMs()),
+                                    text(row.queuedMs()),
+                                    text(row.dumpMs()),
+                                    text(row.shipMs()),
+                                    text(row.restoreMs()))))
+                    .append('\n');
         }
         return out.toString();
     }

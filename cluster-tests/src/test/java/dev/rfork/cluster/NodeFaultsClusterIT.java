@@ -65,7 +65,9 @@ class NodeFaultsClusterIT {
                 audit.close();
             }
             if (ledger != null) {
-                assertThat(ledger.stopAll()).as("every test process and copy ends when asked, by PID").isEmpty();
+                assertThat(ledger.stopAll())
+                        .as("every test process and copy ends when asked, by PID")
+                        .isEmpty();
             }
         } finally {
             if (cluster != null) {
@@ -78,7 +80,9 @@ class NodeFaultsClusterIT {
     @Order(1)
     void aForkToAStoppedNodeFailsTargetUnreachableAndTheNextForkIsServedOnceTheNodeIsBack() throws Exception {
         long original = ledger.original("node1");
-        assertThat(doctorOnNode1().failures()).as("doctor on node1 with every node up").isEmpty();
+        assertThat(doctorOnNode1().failures())
+                .as("doctor on node1 with every node up")
+                .isEmpty();
         cluster.stopNode("node3");
         Outcome outcome;
         Doctor stopped;
@@ -91,17 +95,22 @@ class NodeFaultsClusterIT {
             audit.resubscribe("node3");
         }
 
-        assertThat(stopped.failures()).as("doctor on node1 with node3 stopped").extracting(check -> check.get("name")
-                .asText()).containsExactly("peer " + NODE3 + " broker", "peer " + NODE3 + " FTP",
-                "peer " + NODE3 + " CRIU, CPU");
-        assertThat(stopped.failures()).allSatisfy(check -> assertThat(check.get("fix").asText())
-                .startsWith("start " + NODE3 + "'s"));
-        assertThat(stopped.checks()).as("node2 is still checked and fine").anySatisfy(check -> assertThat(
-                check.get("name").asText() + " " + check.get("ok").asBoolean()).isEqualTo("peer " + NODE2 + " FTP true"));
+        assertThat(stopped.failures())
+                .as("doctor on node1 with node3 stopped")
+                .extracting(check -> check.get("name").asText())
+                .containsExactly("peer " + NODE3 + " broker", "peer " + NODE3 + " FTP", "peer " + NODE3 + " CRIU, CPU");
+        assertThat(stopped.failures())
+                .allSatisfy(check -> assertThat(check.get("fix").asText()).startsWith("start " + NODE3 + "'s"));
+        assertThat(stopped.checks())
+                .as("node2 is still checked and fine")
+                .anySatisfy(check -> assertThat(check.get("name").asText() + " "
+                                + check.get("ok").asBoolean())
+                        .isEqualTo("peer " + NODE2 + " FTP true"));
         assertThat(outcome.status()).as(outcome.toString()).isEqualTo(Outcome.FAILED);
         assertThat(outcome.reason()).as(outcome.detail()).isEqualTo(Reason.TARGET_UNREACHABLE);
         assertThat(audit.count("node1", outcome.requestId(), EventType.RETRYING))
-                .as("the upload was tried again before the request failed").isPositive();
+                .as("the upload was tried again before the request failed")
+                .isPositive();
         ledger.assertNothingLeftBehind();
         ledger.served("node1", original, "node3", Mode.FORK);
     }
@@ -116,11 +125,15 @@ class NodeFaultsClusterIT {
         cluster.sh("node3", "kill -STOP " + worker);
         try {
             pending = requestAsync("node1", fork);
-            assertThat(audit.await(fork.requestId(), EventType.RESTORE_QUEUED, WAIT)).isPresent();
+            assertThat(audit.await(fork.requestId(), EventType.RESTORE_QUEUED, WAIT))
+                    .isPresent();
             String queue = Queues.restore(NodeAddress.parse(NODE3));
-            assertThat(awaitDepth("node3", queue, 1)).as("the restore request waits in " + queue).isEqualTo(1);
+            assertThat(awaitDepth("node3", queue, 1))
+                    .as("the restore request waits in " + queue)
+                    .isEqualTo(1);
             Thread.sleep(2000);
-            assertThat(audit.count("node3", fork.requestId(), EventType.RESTORED)).isZero();
+            assertThat(audit.count("node3", fork.requestId(), EventType.RESTORED))
+                    .isZero();
         } finally {
             cluster.sh("node3", "kill -CONT " + worker);
         }
@@ -131,21 +144,21 @@ class NodeFaultsClusterIT {
 
     @Test
     @Order(3)
-    void aMigrateWhoseTargetWorkerDiesAfterTheHandOffResumesTheOriginalAndTheNextMigrateIsServed()
-            throws Exception {
+    void aMigrateWhoseTargetWorkerDiesAfterTheHandOffResumesTheOriginalAndTheNextMigrateIsServed() throws Exception {
         // node3: its FTP server (vsftpd) takes the images while its worker is stopped; node2's is
         // the worker's own. A copy node3's worker restored (its child) must outlive that worker.
         ledger.served("node1", ledger.original("node1"), "node3", Mode.FORK);
         long original = ledger.original("node1");
         long worker = cluster.workerPid("node3");
-        ForkRequest migrate = ForkRequest.of(original, NODE3, Mode.MIGRATE)
-                .withRestoreTimeoutSeconds(SHORT_RESTORE_TIMEOUT_SECONDS);
+        ForkRequest migrate =
+                ForkRequest.of(original, NODE3, Mode.MIGRATE).withRestoreTimeoutSeconds(SHORT_RESTORE_TIMEOUT_SECONDS);
         // Stopped first, so that the restore request is certainly queued, not yet taken, at the kill.
         cluster.sh("node3", "kill -STOP " + worker);
         CompletableFuture<Outcome> pending;
         try {
             pending = requestAsync("node1", migrate);
-            assertThat(audit.await(migrate.requestId(), EventType.RESTORE_QUEUED, WAIT)).isPresent();
+            assertThat(audit.await(migrate.requestId(), EventType.RESTORE_QUEUED, WAIT))
+                    .isPresent();
         } finally {
             cluster.sh("node3", "kill -KILL " + worker);
         }
@@ -156,10 +169,11 @@ class NodeFaultsClusterIT {
         assertThat(outcome.events()).extracting(Event::type).contains(EventType.ROLLED_BACK);
         cluster.awaitNewWorker("node3", worker, WAIT);
         // Nor is the restore request lost: the next worker answers it, too late to restore.
-        Event late = audit.await(migrate.requestId(), EventType.RESTORE_FAILED, WAIT).orElseThrow(
-                () -> new AssertionError("no answer to the restore request from node3's next worker"));
+        Event late = audit.await(migrate.requestId(), EventType.RESTORE_FAILED, WAIT)
+                .orElseThrow(() -> new AssertionError("no answer to the restore request from node3's next worker"));
         assertThat(late.reason()).isEqualTo(Reason.DEADLINE_EXPIRED);
-        assertThat(audit.await(migrate.requestId(), EventType.RESTORED, Duration.ZERO)).isEmpty();
+        assertThat(audit.await(migrate.requestId(), EventType.RESTORED, Duration.ZERO))
+                .isEmpty();
         ledger.assertNothingLeftBehind();
         ledger.served("node1", original, "node3", Mode.MIGRATE);
         ledger.assertNothingLeftBehind();
@@ -186,13 +200,16 @@ class NodeFaultsClusterIT {
         cluster.awaitNewWorker("node1", worker, Duration.ofMinutes(3));
         audit.resubscribe("node1");
         List<UUID> ids = requests.stream().map(ForkRequest::requestId).toList();
-        assertThat(audit.awaitEnds(ids, Instant.now().plus(WAIT))).as("requests without an end").isEmpty();
+        assertThat(audit.awaitEnds(ids, Instant.now().plus(WAIT)))
+                .as("requests without an end")
+                .isEmpty();
         for (ForkRequest request : requests) {
             Event end = audit.end(request.requestId()).orElseThrow();
             assertThat(end.type()).as(end.toString()).isEqualTo(EventType.RESTORED);
             String target = request.target().equals(NODE2) ? "node2" : "node3";
             // node1's own stream missed what was published while its broker was down.
-            assertThat(audit.count(target, request.requestId(), EventType.RESTORED)).isEqualTo(1);
+            assertThat(audit.count(target, request.requestId(), EventType.RESTORED))
+                    .isEqualTo(1);
             ledger.copy(target, request.requestId(), end.childPid());
         }
         ledger.assertNothingLeftBehind();
@@ -206,26 +223,31 @@ class NodeFaultsClusterIT {
         long worker = cluster.workerPid("node1");
         // Inside node1: SIGKILL to the worker as soon as a data connection to node2's FTP server
         // (its passive ports) is open, i.e. while the images are being uploaded.
-        cluster.sh("node1", "cat > /tmp/upload-killer.sh <<'EOF'\n"
-                + "for i in $(seq 3000); do\n"
-                + "  if ss -Htn state established dst " + NODE2 + " | awk '{print $4}' | grep -q ':310[0-9][0-9]$'; then\n"
-                + "    kill -KILL " + worker + " && echo killed; exit 0\n"
-                + "  fi\n"
-                + "  sleep 0.01\n"
-                + "done\n"
-                + "echo no upload seen\n"
-                + "EOF\n"
-                + "setsid bash /tmp/upload-killer.sh > /tmp/upload-killer.out 2>&1 < /dev/null &");
+        cluster.sh(
+                "node1",
+                "cat > /tmp/upload-killer.sh <<'EOF'\n"
+                        + "for i in $(seq 3000); do\n"
+                        + "  if ss -Htn state established dst " + NODE2
+                        + " | awk '{print $4}' | grep -q ':310[0-9][0-9]$'; then\n"
+                        + "    kill -KILL " + worker + " && echo killed; exit 0\n"
+                        + "  fi\n"
+                        + "  sleep 0.01\n"
+                        + "done\n"
+                        + "echo no upload seen\n"
+                        + "EOF\n"
+                        + "setsid bash /tmp/upload-killer.sh > /tmp/upload-killer.out 2>&1 < /dev/null &");
         ForkRequest fork = ForkRequest.of(original, NODE2, Mode.FORK);
 
         Outcome outcome = request("node1", fork);
 
         assertThat(cluster.sh("node1", "cat /tmp/upload-killer.out")).isEqualTo("killed");
         ledger.restored(outcome, "node1", original, "node2");
-        assertThat(audit.count("node1", fork.requestId(), EventType.ACCEPTED)).as("served again after the kill")
+        assertThat(audit.count("node1", fork.requestId(), EventType.ACCEPTED))
+                .as("served again after the kill")
                 .isGreaterThanOrEqualTo(2);
         for (String node : audit.nodes()) {
-            assertThat(audit.count(node, fork.requestId(), EventType.RESTORED)).as("restored events in " + node)
+            assertThat(audit.count(node, fork.requestId(), EventType.RESTORED))
+                    .as("restored events in " + node)
                     .isEqualTo(1);
         }
         cluster.awaitNewWorker("node1", worker, WAIT);
@@ -235,7 +257,8 @@ class NodeFaultsClusterIT {
 
     /** {@code rfork doctor --json} in node1, as an operator runs it there; it exits 1 when a check fails. */
     private static Doctor doctorOnNode1() throws Exception {
-        JsonNode report = Messages.mapper().readTree(cluster.exec("node1", "rfork doctor --json").getStdout());
+        JsonNode report = Messages.mapper()
+                .readTree(cluster.exec("node1", "rfork doctor --json").getStdout());
         List<JsonNode> checks = new ArrayList<>();
         report.get("checks").forEach(checks::add);
         return new Doctor(checks);

@@ -2,7 +2,9 @@ package dev.rfork.address;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.util.Arrays;
 import java.util.Locale;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -46,7 +48,7 @@ public final class NodeAddress {
         return parseHostName(text, trimmed);
     }
 
-    private static NodeAddress parseIpv4(String text, java.util.regex.Matcher ipv4) {
+    private static NodeAddress parseIpv4(String text, Matcher ipv4) {
         StringBuilder canonical = new StringBuilder();
         for (int group = 1; group <= 4; group++) {
             int octet = Integer.parseInt(ipv4.group(group));
@@ -96,8 +98,8 @@ public final class NodeAddress {
         }
         for (String label : lower.split("\\.", -1)) {
             if (!HOST_LABEL.matcher(label).matches()) {
-                throw new InvalidNodeAddressException(text,
-                        "is neither an IP address nor a host name (label '" + label + "')");
+                throw new InvalidNodeAddressException(
+                        text, "is neither an IP address nor a host name (label '" + label + "')");
             }
         }
         if (lower.chars().allMatch(c -> Character.isDigit(c) || c == '.')) {
@@ -127,8 +129,8 @@ public final class NodeAddress {
         if (bestStart < 0) {
             return String.join(":", groups);
         }
-        String head = String.join(":", java.util.Arrays.copyOfRange(groups, 0, bestStart));
-        String tail = String.join(":", java.util.Arrays.copyOfRange(groups, bestStart + bestLength, groups.length));
+        String head = String.join(":", Arrays.copyOfRange(groups, 0, bestStart));
+        String tail = String.join(":", Arrays.copyOfRange(groups, bestStart + bestLength, groups.length));
         return head + "::" + tail;
     }
 

@@ -13,6 +13,7 @@ public final class Queues {
 
     /** Message properties every rfork message carries, for selectors and the console. */
     public static final String PROP_REQUEST_ID = "requestId";
+
     public static final String PROP_EVENT_TYPE = "eventType";
     public static final String PROP_REASON = "reason";
     /**
@@ -22,8 +23,7 @@ public final class Queues {
      */
     public static final String PROP_PROGRESS_OF = "progressOf";
 
-    private Queues() {
-    }
+    private Queues() {}
 
     /** The queue the given node's worker consumes restore requests from. */
     public static String restore(NodeAddress node) {

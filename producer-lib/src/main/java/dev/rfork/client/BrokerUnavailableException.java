@@ -3,8 +3,9 @@ package dev.rfork.client;
 /** The node's broker cannot be reached or refused the credentials. */
 public final class BrokerUnavailableException extends RuntimeException {
     public BrokerUnavailableException(String brokerUrl, Throwable cause) {
-        super("cannot connect to the broker at " + brokerUrl + ": " + cause.getMessage()
-                + " (is the worker running? start it with './rfork worker'; check --broker and the credentials)",
+        super(
+                "cannot connect to the broker at " + brokerUrl + ": " + cause.getMessage()
+                        + " (is the worker running? start it with './rfork worker'; check --broker and the credentials)",
                 cause);
     }
 }

@@ -9,10 +9,13 @@ import java.util.UUID;
  *                  by itself, in the copy: the copy keeps its PID inside its PID namespace)
  * @param childPid  the copy's PID on {@code childNode}'s host; null in the copy itself
  */
-public record ForkResult(Role role, UUID requestId, String parentNode, long parentPid, String childNode,
-        Long childPid) {
+public record ForkResult(
+        Role role, UUID requestId, String parentNode, long parentPid, String childNode, Long childPid) {
 
-    public enum Role { PARENT, CHILD }
+    public enum Role {
+        PARENT,
+        CHILD
+    }
 
     public boolean isParent() {
         return role == Role.PARENT;

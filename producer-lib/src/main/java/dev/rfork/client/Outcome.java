@@ -3,6 +3,7 @@ package dev.rfork.client;
 import dev.rfork.message.Event;
 import dev.rfork.message.EventType;
 import dev.rfork.message.Reason;
+import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -43,14 +44,25 @@ public record Outcome(
      */
     public static Outcome known(UUID requestId, List<Event> events) {
         Outcome outcome = from(requestId, null, events, false);
-        boolean ended = events.stream().anyMatch(event -> event.type() == EventType.RESTORED
-                || event.type() == EventType.FAILED || event.type() == EventType.ROLLED_BACK);
-        return ended ? outcome : new Outcome(requestId, IN_PROGRESS, outcome.node(), outcome.childPid(), null, null,
-                outcome.timings(), outcome.events());
+        boolean ended = events.stream()
+                .anyMatch(event -> event.type() == EventType.RESTORED
+                        || event.type() == EventType.FAILED
+                        || event.type() == EventType.ROLLED_BACK);
+        return ended
+                ? outcome
+                : new Outcome(
+                        requestId,
+                        IN_PROGRESS,
+                        outcome.node(),
+                        outcome.childPid(),
+                        null,
+                        null,
+                        outcome.timings(),
+                        outcome.events());
     }
 
     /** @param sentAt when the request was sent, for the request-to-running time; null when unknown */
-    static Outcome from(UUID requestId, java.time.Instant sentAt, List<Event> events, boolean timedOut) {
+    static Outcome from(UUID requestId, Instant sentAt, List<Event> events, boolean timedOut) {
         Map<String, Long> timings = new LinkedHashMap<>();
         String node = null;
         Long childPid = null;

@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.UUID;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 import org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory;
 
 /**
@@ -74,7 +75,8 @@ public final class RforkClient implements AutoCloseable {
     private Runnable prepare(ForkRequest request) {
         request.validate();
         String json = Messages.toJson(request);
-        var producer = context.createProducer().setProperty(Queues.PROP_REQUEST_ID, request.requestId().toString());
+        var producer = context.createProducer()
+                .setProperty(Queues.PROP_REQUEST_ID, request.requestId().toString());
         var checkpoint = context.createQueue(Queues.CHECKPOINT);
         return () -> producer.send(checkpoint, json);
     }
@@ -99,7 +101,7 @@ public final class RforkClient implements AutoCloseable {
 
     /** Follows the events of a request submitted elsewhere, until it ends or the timeout. */
     public Outcome follow(UUID requestId, Mode mode, Duration timeout, Consumer<Event> onEvent) {
-        return follow(requestId, mode, timeout, () -> { }, onEvent);
+        return follow(requestId, mode, timeout, () -> {}, onEvent);
     }
 
     /**
@@ -118,7 +120,7 @@ public final class RforkClient implements AutoCloseable {
      * Hands every event of every request to {@code handler} until it returns true or
      * {@code timeout} passes; returns whether the handler ended the watch.
      */
-    public boolean watchAll(Duration timeout, java.util.function.Predicate<Event> handler) {
+    public boolean watchAll(Duration timeout, Predicate<Event> handler) {
         try (JMSConsumer events = context.createConsumer(context.createTopic(Queues.EVENTS))) {
             Instant end = Instant.now().plus(timeout);
             while (Instant.now().isBefore(end)) {
@@ -138,8 +140,14 @@ public final class RforkClient implements AutoCloseable {
         return context.createConsumer(context.createTopic(Queues.EVENTS), selector);
     }
 
-    private Outcome collect(UUID requestId, Instant sentAt, Mode mode, JMSConsumer events, Duration timeout,
-            Consumer<Event> onEvent, BooleanSupplier giveUp) {
+    private Outcome collect(
+            UUID requestId,
+            Instant sentAt,
+            Mode mode,
+            JMSConsumer events,
+            Duration timeout,
+            Consumer<Event> onEvent,
+            BooleanSupplier giveUp) {
         List<Event> seen = new ArrayList<>();
         Instant end = Instant.now().plus(timeout);
         while (Instant.now().isBefore(end) && !giveUp.getAsBoolean()) {
@@ -184,13 +192,15 @@ public final class RforkClient implements AutoCloseable {
      * without talking to the broker: the session belongs to the original.
      */
     void abandon() {
-        Thread closer = new Thread(() -> {
-            try {
-                close();
-            } catch (RuntimeException ignored) {
-                // The socket is already closed; there is nothing left to release cleanly.
-            }
-        }, "rfork-abandon");
+        Thread closer = new Thread(
+                () -> {
+                    try {
+                        close();
+                    } catch (RuntimeException ignored) {
+                        // The socket is already closed; there is nothing left to release cleanly.
+                    }
+                },
+                "rfork-abandon");
         closer.setDaemon(true);
         closer.start();
     }

@@ -29,8 +29,7 @@ import java.util.Map;
 public final class SelfFork {
     private static final Path PID_NAMESPACE = Path.of("/proc/self/ns/pid");
 
-    private SelfFork() {
-    }
+    private SelfFork() {}
 
     /** Forks this JVM to {@code target}; returns in the original and in the copy. */
     public static ForkResult fork(ClientSettings settings, String target) {
@@ -53,7 +52,8 @@ public final class SelfFork {
         RforkClient client = settings.connect();
         Outcome outcome;
         try {
-            outcome = client.forkAndWait(request, timeout, event -> { }, () -> !pidNamespace().equals(namespace));
+            outcome = client.forkAndWait(
+                    request, timeout, event -> {}, () -> !pidNamespace().equals(namespace));
         } catch (RuntimeException e) {
             if (!pidNamespace().equals(namespace)) {
                 outcome = null;
@@ -68,14 +68,17 @@ public final class SelfFork {
         }
         client.close();
         if (outcome == null || !outcome.succeeded()) {
-            Event last = outcome == null || outcome.events().isEmpty() ? null
+            Event last = outcome == null || outcome.events().isEmpty()
+                    ? null
                     : outcome.events().get(outcome.events().size() - 1);
-            throw new SelfForkException(request.requestId(), outcome == null ? null : outcome.reason(),
+            throw new SelfForkException(
+                    request.requestId(),
+                    outcome == null ? null : outcome.reason(),
                     outcome == null ? "no outcome" : outcome.detail() == null ? outcome.status() : outcome.detail(),
                     last == null ? Map.of() : last.evidence());
         }
-        return new ForkResult(ForkResult.Role.PARENT, request.requestId(), source, pid, outcome.node(),
-                outcome.childPid());
+        return new ForkResult(
+                ForkResult.Role.PARENT, request.requestId(), source, pid, outcome.node(), outcome.childPid());
     }
 
     private static String pidNamespace() {

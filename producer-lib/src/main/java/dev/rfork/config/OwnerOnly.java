@@ -18,8 +18,7 @@ public final class OwnerOnly {
     private static final Set<PosixFilePermission> DIRECTORY = PosixFilePermissions.fromString("rwx------");
     private static final Set<PosixFilePermission> FILE = PosixFilePermissions.fromString("rw-------");
 
-    private OwnerOnly() {
-    }
+    private OwnerOnly() {}
 
     /** For {@code Files.createFile}, {@code createTempFile}, {@code newByteChannel}: mode 600. */
     public static FileAttribute<Set<PosixFilePermission>> fileMode() {

@@ -25,19 +25,20 @@ import java.util.Properties;
 public final class Secrets {
     public static final String FILE = "secrets.properties";
     /** Every secret a node uses; any of them may instead be set ({@code RFORK_APP_PASSWORD}...). */
-    public static final List<String> KEYS = List.of("app.password", "worker.password", "ftp.password",
-            "cluster.password", "admin.password");
+    public static final List<String> KEYS =
+            List.of("app.password", "worker.password", "ftp.password", "cluster.password", "admin.password");
+
     private static final String LOCK = ".secrets.lock";
 
-    private Secrets() {
-    }
+    private Secrets() {}
 
     /** Creates the secrets of this home that do not exist yet; a no-op when they all do. */
     public static void ensure(Path home) {
         try {
             OwnerOnly.directory(home);
-            try (FileChannel lockFile = FileChannel.open(home.resolve(LOCK), StandardOpenOption.CREATE,
-                    StandardOpenOption.WRITE); FileLock lock = lockFile.lock()) {
+            try (FileChannel lockFile =
+                            FileChannel.open(home.resolve(LOCK), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+                    FileLock lock = lockFile.lock()) {
                 Properties stored = read(home);
                 boolean added = false;
                 for (String key : KEYS) {
@@ -51,8 +52,10 @@ public final class Secrets {
                 }
             }
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot create the secrets in " + home.resolve(FILE)
-                    + "; set RFORK_HOME to a writable directory, or set the RFORK_*_PASSWORD variables", e);
+            throw new UncheckedIOException(
+                    "cannot create the secrets in " + home.resolve(FILE)
+                            + "; set RFORK_HOME to a writable directory, or set the RFORK_*_PASSWORD variables",
+                    e);
         }
     }
 

@@ -88,8 +88,8 @@ public final class Settings {
         try {
             return Integer.parseInt(value);
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("setting " + key + " (" + environmentName(key) + ") must be a number, got '"
-                    + value + "'");
+            throw new IllegalArgumentException(
+                    "setting " + key + " (" + environmentName(key) + ") must be a number, got '" + value + "'");
         }
     }
 
@@ -109,8 +109,10 @@ public final class Settings {
             }
             return value;
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + home.resolve(Secrets.FILE) + " for setting " + key
-                    + "; set " + environmentName(key) + " instead", e);
+            throw new UncheckedIOException(
+                    "cannot read " + home.resolve(Secrets.FILE) + " for setting " + key + "; set "
+                            + environmentName(key) + " instead",
+                    e);
         }
     }
 

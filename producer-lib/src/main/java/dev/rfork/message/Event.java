@@ -42,8 +42,8 @@ public record Event(
     }
 
     public static Event of(UUID requestId, EventType type, Mode mode, String node) {
-        return new Event(VERSION, requestId, type, mode, node, Instant.now(), null, null, null, null, null,
-                Map.of(), Map.of());
+        return new Event(
+                VERSION, requestId, type, mode, node, Instant.now(), null, null, null, null, null, Map.of(), Map.of());
     }
 
     public Event withPid(Long value) {
@@ -55,7 +55,10 @@ public record Event(
     }
 
     public Event withFailure(Reason why, String text, Map<String, String> proof) {
-        return edit().reason(why).detail(text).evidence(proof == null ? Map.of() : Map.copyOf(proof)).build();
+        return edit().reason(why)
+                .detail(text)
+                .evidence(proof == null ? Map.of() : Map.copyOf(proof))
+                .build();
     }
 
     public Event withDetail(String text) {
@@ -128,8 +131,20 @@ public record Event(
         }
 
         Event build() {
-            return new Event(from.version, from.requestId, from.type, from.mode, from.node, from.at, pid, childNode,
-                    childPid, reason, detail, evidence, stats);
+            return new Event(
+                    from.version,
+                    from.requestId,
+                    from.type,
+                    from.mode,
+                    from.node,
+                    from.at,
+                    pid,
+                    childNode,
+                    childPid,
+                    reason,
+                    detail,
+                    evidence,
+                    stats);
         }
     }
 

@@ -43,7 +43,8 @@ public record ForkRequest(
     /** Checks what can be checked without the machine; throws a {@link MessageException}. */
     public ForkRequest validate() {
         if (version != VERSION) {
-            throw new MessageException(Reason.UNSUPPORTED_VERSION,
+            throw new MessageException(
+                    Reason.UNSUPPORTED_VERSION,
                     "fork request version " + version + " is not supported; this worker reads version " + VERSION);
         }
         if (requestId == null) {
@@ -51,8 +52,8 @@ public record ForkRequest(
         }
         if (pid == 1) {
             // A valid PID, but init's: freezing it would freeze the node (docs/reasons.md).
-            throw new MessageException(Reason.FORBIDDEN, "PID 1 is init; it may not be forked",
-                    Map.of("pid", "1"), null);
+            throw new MessageException(
+                    Reason.FORBIDDEN, "PID 1 is init; it may not be forked", Map.of("pid", "1"), null);
         }
         if (pid < 2 || pid > 4_194_304) {
             throw new MessageException(Reason.INVALID_REQUEST, "pid " + pid + " is not a forkable PID (2..4194304)");
@@ -65,7 +66,8 @@ public record ForkRequest(
         }
         if (restoreTimeoutSeconds != null
                 && (restoreTimeoutSeconds < 1 || restoreTimeoutSeconds > MAX_RESTORE_TIMEOUT_SECONDS)) {
-            throw new MessageException(Reason.INVALID_REQUEST,
+            throw new MessageException(
+                    Reason.INVALID_REQUEST,
                     "restoreTimeoutSeconds " + restoreTimeoutSeconds + " is outside 1.." + MAX_RESTORE_TIMEOUT_SECONDS);
         }
         return this;

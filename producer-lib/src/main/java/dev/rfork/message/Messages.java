@@ -33,20 +33,21 @@ public final class Messages {
             // 123.9 is not a PID: truncating it would fork process 123.
             .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
             // Jackson reads any scalar as text even then: refuse numbers and booleans there too.
-            .withCoercionConfig(LogicalType.Textual, text -> text
-                    .setCoercion(CoercionInputShape.Integer, CoercionAction.Fail)
-                    .setCoercion(CoercionInputShape.Float, CoercionAction.Fail)
-                    .setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail))
+            .withCoercionConfig(
+                    LogicalType.Textual,
+                    text -> text.setCoercion(CoercionInputShape.Integer, CoercionAction.Fail)
+                            .setCoercion(CoercionInputShape.Float, CoercionAction.Fail)
+                            .setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail))
             .build();
 
-    private Messages() {
-    }
+    private Messages() {}
 
     public static String toJson(Object message) {
         try {
             return MAPPER.writeValueAsString(message);
         } catch (JsonProcessingException e) {
-            throw new IllegalStateException("cannot serialise " + message.getClass().getSimpleName(), e);
+            throw new IllegalStateException(
+                    "cannot serialise " + message.getClass().getSimpleName(), e);
         }
     }
 
@@ -56,21 +57,27 @@ public final class Messages {
             throw new MessageException(Reason.MALFORMED_MESSAGE, "the message has no text body");
         }
         if (json.length() > MAX_MESSAGE_CHARS) {
-            throw new MessageException(Reason.MALFORMED_MESSAGE,
+            throw new MessageException(
+                    Reason.MALFORMED_MESSAGE,
                     "the message is " + json.length() + " characters long; at most " + MAX_MESSAGE_CHARS);
         }
         try {
             T message = MAPPER.readValue(json, type);
             if (message == null) {
                 // The JSON literal null reads as no object at all; callers expect one or an exception.
-                throw new MessageException(Reason.MALFORMED_MESSAGE, "not a valid " + type.getSimpleName()
-                        + ": the body is JSON null", Map.of("body", abbreviate(json, 200)), null);
+                throw new MessageException(
+                        Reason.MALFORMED_MESSAGE,
+                        "not a valid " + type.getSimpleName() + ": the body is JSON null",
+                        Map.of("body", abbreviate(json, 200)),
+                        null);
             }
             return message;
         } catch (JsonProcessingException e) {
-            throw new MessageException(Reason.MALFORMED_MESSAGE,
+            throw new MessageException(
+                    Reason.MALFORMED_MESSAGE,
                     "not a valid " + type.getSimpleName() + ": " + e.getOriginalMessage(),
-                    Map.of("body", abbreviate(json, 200)), e);
+                    Map.of("body", abbreviate(json, 200)),
+                    e);
         }
     }
 

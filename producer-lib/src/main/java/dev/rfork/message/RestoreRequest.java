@@ -31,19 +31,28 @@ public record RestoreRequest(
     public static final int VERSION = 1;
 
     /** Without {@code acceptedAt}, as sources before it was added wrote it. */
-    public RestoreRequest(int version, UUID requestId, String source, String target, Mode mode, long pid,
-            String manifestSha256, Instant deadline, Instant createdAt) {
+    public RestoreRequest(
+            int version,
+            UUID requestId,
+            String source,
+            String target,
+            Mode mode,
+            long pid,
+            String manifestSha256,
+            Instant deadline,
+            Instant createdAt) {
         this(version, requestId, source, target, mode, pid, manifestSha256, deadline, createdAt, null);
     }
 
     public RestoreRequest validate() {
         if (version != VERSION) {
-            throw new MessageException(Reason.UNSUPPORTED_VERSION,
+            throw new MessageException(
+                    Reason.UNSUPPORTED_VERSION,
                     "restore request version " + version + " is not supported; this worker reads version " + VERSION);
         }
         if (requestId == null || source == null || target == null || mode == null || deadline == null) {
-            throw new MessageException(Reason.INVALID_REQUEST,
-                    "requestId, source, target, mode and deadline are required");
+            throw new MessageException(
+                    Reason.INVALID_REQUEST, "requestId, source, target, mode and deadline are required");
         }
         if (manifestSha256 == null || !manifestSha256.matches("[0-9a-f]{64}")) {
             throw new MessageException(Reason.INVALID_REQUEST, "manifestSha256 must be 64 lower-case hex digits");

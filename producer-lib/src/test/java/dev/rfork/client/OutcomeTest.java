@@ -21,8 +21,11 @@ class OutcomeTest {
 
     @Test
     void aRequestWithoutAnEndingEventIsInProgress() {
-        Outcome outcome = Outcome.known(ID, List.of(event(EventType.ACCEPTED, Mode.FORK),
-                event(EventType.DUMPED, Mode.FORK).withStats(Map.of("dumpMs", 12L))));
+        Outcome outcome = Outcome.known(
+                ID,
+                List.of(
+                        event(EventType.ACCEPTED, Mode.FORK),
+                        event(EventType.DUMPED, Mode.FORK).withStats(Map.of("dumpMs", 12L))));
 
         assertThat(outcome.status()).isEqualTo(Outcome.IN_PROGRESS);
         assertThat(outcome.reason()).isNull();
@@ -33,8 +36,9 @@ class OutcomeTest {
     void progressAndEventTypesOfLaterVersionsAreNeitherAnEndNorTimings() {
         Event shipping = event(EventType.SHIPPING, Mode.FORK)
                 .withStats(Map.of("shippedBytes", 5L, "totalBytes", 10L, "shipMs", 1L));
-        Event later = Messages.fromJson("{\"version\":1,\"requestId\":\"" + ID + "\",\"type\":\"compressing\","
-                + "\"mode\":\"fork\",\"node\":\"n\",\"at\":\"2025-06-01T10:15:30Z\",\"stats\":{\"ratio\":2}}",
+        Event later = Messages.fromJson(
+                "{\"version\":1,\"requestId\":\"" + ID + "\",\"type\":\"compressing\","
+                        + "\"mode\":\"fork\",\"node\":\"n\",\"at\":\"2025-06-01T10:15:30Z\",\"stats\":{\"ratio\":2}}",
                 Event.class);
 
         assertThat(later.type()).isEqualTo(EventType.UNKNOWN);
@@ -47,8 +51,11 @@ class OutcomeTest {
 
     @Test
     void aRestoredEventGivesTheCopysNodeAndPid() {
-        Outcome outcome = Outcome.known(ID, List.of(event(EventType.ACCEPTED, Mode.FORK),
-                event(EventType.RESTORED, Mode.FORK).withChild("127.0.0.2", 777L)));
+        Outcome outcome = Outcome.known(
+                ID,
+                List.of(
+                        event(EventType.ACCEPTED, Mode.FORK),
+                        event(EventType.RESTORED, Mode.FORK).withChild("127.0.0.2", 777L)));
 
         assertThat(outcome.status()).isEqualTo(Outcome.RESTORED);
         assertThat(outcome.node()).isEqualTo("127.0.0.2");
@@ -58,7 +65,8 @@ class OutcomeTest {
     @Test
     void aRetryIsNotAnEndButAFailureIs() {
         Event retrying = event(EventType.RETRYING, Mode.FORK).withFailure(Reason.TARGET_UNREACHABLE, "down", Map.of());
-        Event failed = event(EventType.FAILED, Mode.FORK).withFailure(Reason.TARGET_UNREACHABLE, "still down", Map.of());
+        Event failed =
+                event(EventType.FAILED, Mode.FORK).withFailure(Reason.TARGET_UNREACHABLE, "still down", Map.of());
 
         assertThat(Outcome.known(ID, List.of(retrying)).status()).isEqualTo(Outcome.IN_PROGRESS);
         Outcome outcome = Outcome.known(ID, List.of(retrying, failed));
@@ -68,9 +76,13 @@ class OutcomeTest {
 
     @Test
     void aMigrateRolledBackAfterItsRestoreFailedHasFailed() {
-        Outcome outcome = Outcome.known(ID, List.of(event(EventType.RESTORE_FAILED, Mode.MIGRATE)
-                        .withFailure(Reason.CRIU_RESTORE_FAILED, "no", Map.of()),
-                event(EventType.ROLLED_BACK, Mode.MIGRATE).withFailure(Reason.CRIU_RESTORE_FAILED, "resumed", Map.of())));
+        Outcome outcome = Outcome.known(
+                ID,
+                List.of(
+                        event(EventType.RESTORE_FAILED, Mode.MIGRATE)
+                                .withFailure(Reason.CRIU_RESTORE_FAILED, "no", Map.of()),
+                        event(EventType.ROLLED_BACK, Mode.MIGRATE)
+                                .withFailure(Reason.CRIU_RESTORE_FAILED, "resumed", Map.of())));
 
         assertThat(outcome.status()).isEqualTo(Outcome.FAILED);
         assertThat(outcome.reason()).isEqualTo(Reason.CRIU_RESTORE_FAILED);

@@ -24,7 +24,8 @@ class OwnerOnlyTest {
 
     @Test
     void narrowsAnExistingDirectory() throws Exception {
-        Path dir = Files.createDirectory(root.resolve("wide"),
+        Path dir = Files.createDirectory(
+                root.resolve("wide"),
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxrwxrwx"));
 

@@ -34,17 +34,19 @@ class SettingsTest {
 
     /** Each row says which sources set ftp.port; the highest one present must win. */
     @ParameterizedTest(name = "override={0} env={1} file={2} -> {3}")
-    @CsvSource(nullValues = "-", value = {
-        "2121, 2221, 2321, 2121",
-        "2121, -,    2321, 2121",
-        "2121, -,    -,    2121",
-        "-,    2221, 2321, 2221",
-        "-,    2221, -,    2221",
-        "-,    -,    2321, 2321",
-        "-,    -,    -,    2021",
-    })
-    void overrideBeatsEnvironmentBeatsFileBeatsDefault(String override, String environment, String file,
-            int expected) throws IOException {
+    @CsvSource(
+            nullValues = "-",
+            value = {
+                "2121, 2221, 2321, 2121",
+                "2121, -,    2321, 2121",
+                "2121, -,    -,    2121",
+                "-,    2221, 2321, 2221",
+                "-,    2221, -,    2221",
+                "-,    -,    2321, 2321",
+                "-,    -,    -,    2021",
+            })
+    void overrideBeatsEnvironmentBeatsFileBeatsDefault(String override, String environment, String file, int expected)
+            throws IOException {
         if (file != null) {
             writeFile("ftp.port=" + file);
         }
@@ -73,7 +75,8 @@ class SettingsTest {
         Map<String, String> overrides = new HashMap<>();
         overrides.put("ftp.port", null);
 
-        assertThat(load(overrides, Map.of("RFORK_FTP_PORT", "2221")).get("ftp.port", "2021")).isEqualTo("2221");
+        assertThat(load(overrides, Map.of("RFORK_FTP_PORT", "2221")).get("ftp.port", "2021"))
+                .isEqualTo("2221");
     }
 
     @Test
@@ -132,15 +135,18 @@ class SettingsTest {
         Secrets.ensure(home);
 
         Path file = home.resolve(Settings.SECRETS_FILE);
-        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file))).isEqualTo("rw-------");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file)))
+                .isEqualTo("rw-------");
     }
 
     @Test
     void aClientNeverMakesASecretAndSaysHowToGetOne() {
         Settings settings = load(Map.of(), Map.of());
 
-        assertThatThrownBy(() -> settings.secret("app.password")).isInstanceOf(MissingSecretException.class)
-                .hasMessageContaining("rfork worker").hasMessageContaining("RFORK_APP_PASSWORD");
+        assertThatThrownBy(() -> settings.secret("app.password"))
+                .isInstanceOf(MissingSecretException.class)
+                .hasMessageContaining("rfork worker")
+                .hasMessageContaining("RFORK_APP_PASSWORD");
         assertThat(home.resolve(Settings.SECRETS_FILE)).doesNotExist();
     }
 
@@ -149,8 +155,14 @@ class SettingsTest {
         List<Process> makers = new ArrayList<>();
         String java = ProcessHandle.current().info().command().orElse("java");
         for (int i = 0; i < 6; i++) {
-            makers.add(new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), MakeSecrets.class.getName(),
-                    home.toString()).redirectErrorStream(true).start());
+            makers.add(new ProcessBuilder(
+                            java,
+                            "-cp",
+                            System.getProperty("java.class.path"),
+                            MakeSecrets.class.getName(),
+                            home.toString())
+                    .redirectErrorStream(true)
+                    .start());
         }
         List<String> seen = new ArrayList<>();
         for (Process maker : makers) {
@@ -166,7 +178,8 @@ class SettingsTest {
         public static void main(String[] args) {
             Path home = Path.of(args[0]);
             Secrets.ensure(home);
-            System.out.println(Settings.load(Map.of("home", home.toString()), Map.of()).secret("app.password"));
+            System.out.println(
+                    Settings.load(Map.of("home", home.toString()), Map.of()).secret("app.password"));
         }
     }
 
@@ -185,7 +198,8 @@ class SettingsTest {
         Secrets.ensure(nested);
 
         assertThat(nested.resolve(Settings.SECRETS_FILE)).isRegularFile();
-        assertThat(Settings.load(Map.of("home", nested.toString()), Map.of()).secret("app.password")).isNotBlank();
+        assertThat(Settings.load(Map.of("home", nested.toString()), Map.of()).secret("app.password"))
+                .isNotBlank();
     }
 
     private Properties stored() {

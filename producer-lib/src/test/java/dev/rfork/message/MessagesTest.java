@@ -4,7 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.InstanceOfAssertFactories.type;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Instant;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
@@ -19,7 +23,7 @@ class MessagesTest {
 
     /** A valid fork request with one field replaced by {@code field} (a JSON member, or "" for none). */
     private static String forkRequest(String field) {
-        Map<String, String> members = new java.util.LinkedHashMap<>();
+        Map<String, String> members = new LinkedHashMap<>();
         members.put("version", "1");
         members.put("requestId", "\"" + ID + "\"");
         members.put("pid", "4242");
@@ -35,7 +39,10 @@ class MessagesTest {
         }
         StringBuilder json = new StringBuilder("{");
         members.forEach((key, value) -> json.append(json.length() > 1 ? "," : "")
-                .append('"').append(key).append("\":").append(value));
+                .append('"')
+                .append(key)
+                .append("\":")
+                .append(value));
         return json.append('}').toString();
     }
 
@@ -43,7 +50,8 @@ class MessagesTest {
     void forkRequestSurvivesARoundTrip() {
         ForkRequest request = new ForkRequest(1, ID, 4242, "fd00::5", Mode.MIGRATE, 90, CREATED);
 
-        assertThat(Messages.fromJson(Messages.toJson(request), ForkRequest.class)).isEqualTo(request);
+        assertThat(Messages.fromJson(Messages.toJson(request), ForkRequest.class))
+                .isEqualTo(request);
     }
 
     @Test
@@ -58,10 +66,11 @@ class MessagesTest {
 
     @Test
     void restoreRequestSurvivesARoundTrip() {
-        RestoreRequest request = new RestoreRequest(1, ID, "10.0.0.4", "10.0.0.5", Mode.FORK, 4242, DIGEST,
-                CREATED.plusSeconds(120), CREATED);
+        RestoreRequest request = new RestoreRequest(
+                1, ID, "10.0.0.4", "10.0.0.5", Mode.FORK, 4242, DIGEST, CREATED.plusSeconds(120), CREATED);
 
-        assertThat(Messages.fromJson(Messages.toJson(request), RestoreRequest.class)).isEqualTo(request);
+        assertThat(Messages.fromJson(Messages.toJson(request), RestoreRequest.class))
+                .isEqualTo(request);
     }
 
     @Test
@@ -118,7 +127,8 @@ class MessagesTest {
     void missingBodyIsAMalformedMessage() {
         assertThatThrownBy(() -> Messages.fromJson(null, ForkRequest.class))
                 .asInstanceOf(type(MessageException.class))
-                .extracting(MessageException::reason).isEqualTo(Reason.MALFORMED_MESSAGE);
+                .extracting(MessageException::reason)
+                .isEqualTo(Reason.MALFORMED_MESSAGE);
     }
 
     @Test
@@ -127,7 +137,8 @@ class MessagesTest {
 
         assertThatThrownBy(() -> Messages.fromJson(body, ForkRequest.class))
                 .asInstanceOf(type(MessageException.class))
-                .satisfies(e -> assertThat(e.evidence().get("body")).hasSize(203).endsWith("..."));
+                .satisfies(
+                        e -> assertThat(e.evidence().get("body")).hasSize(203).endsWith("..."));
     }
 
     /**
@@ -135,27 +146,29 @@ class MessagesTest {
      * MALFORMED_MESSAGE, not the INVALID_REQUEST that {@code validate()} gives for a missing text field.
      */
     @ParameterizedTest(name = "{0} -> {1}")
-    @CsvSource(delimiter = '|', value = {
-        "pid:<absent>                  | MALFORMED_MESSAGE",
-        "version:<absent>              | MALFORMED_MESSAGE",
-        "pid:null                      | MALFORMED_MESSAGE",
-        "mode:\"copy\"                 | MALFORMED_MESSAGE",
-        "mode:\"FORK\"                 | MALFORMED_MESSAGE",
-        "requestId:\"not-a-uuid\"      | MALFORMED_MESSAGE",
-        "createdAt:\"yesterday\"       | MALFORMED_MESSAGE",
-        "version:2                     | UNSUPPORTED_VERSION",
-        "version:0                     | UNSUPPORTED_VERSION",
-        "pid:0                         | INVALID_REQUEST",
-        "pid:1                         | FORBIDDEN",
-        "pid:-5                        | INVALID_REQUEST",
-        "pid:4194305                   | INVALID_REQUEST",
-        "requestId:<absent>            | INVALID_REQUEST",
-        "target:<absent>               | INVALID_REQUEST",
-        "target:\"  \"                 | INVALID_REQUEST",
-        "mode:<absent>                 | INVALID_REQUEST",
-        "restoreTimeoutSeconds:0       | INVALID_REQUEST",
-        "restoreTimeoutSeconds:3601    | INVALID_REQUEST",
-    })
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "pid:<absent>                  | MALFORMED_MESSAGE",
+                "version:<absent>              | MALFORMED_MESSAGE",
+                "pid:null                      | MALFORMED_MESSAGE",
+                "mode:\"copy\"                 | MALFORMED_MESSAGE",
+                "mode:\"FORK\"                 | MALFORMED_MESSAGE",
+                "requestId:\"not-a-uuid\"      | MALFORMED_MESSAGE",
+                "createdAt:\"yesterday\"       | MALFORMED_MESSAGE",
+                "version:2                     | UNSUPPORTED_VERSION",
+                "version:0                     | UNSUPPORTED_VERSION",
+                "pid:0                         | INVALID_REQUEST",
+                "pid:1                         | FORBIDDEN",
+                "pid:-5                        | INVALID_REQUEST",
+                "pid:4194305                   | INVALID_REQUEST",
+                "requestId:<absent>            | INVALID_REQUEST",
+                "target:<absent>               | INVALID_REQUEST",
+                "target:\"  \"                 | INVALID_REQUEST",
+                "mode:<absent>                 | INVALID_REQUEST",
+                "restoreTimeoutSeconds:0       | INVALID_REQUEST",
+                "restoreTimeoutSeconds:3601    | INVALID_REQUEST",
+            })
     void badForkRequestIsRefusedWithAStableReason(String field, Reason expected) {
         String json = forkRequest(field);
 
@@ -172,38 +185,48 @@ class MessagesTest {
      * without a fraction, text is JSON text. A lenient reader would fork PID 123 for "123.9".
      */
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {
-        "version:\"1\"",
-        "version:1.0",
-        "version:true",
-        "pid:\"123\"",
-        "pid:123.9",
-        "pid:123.0",
-        "pid:1.23e2",
-        "pid:true",
-        "pid:[123]",
-        "pid:99999999999999999999",
-        "restoreTimeoutSeconds:\"60\"",
-        "restoreTimeoutSeconds:60.5",
-        "target:123",
-        "target:true",
-        "mode:0",
-        "requestId:123",
-        "createdAt:1748772930",
-        "createdAt:1748772930.5",
-        "createdAt:\"1748772930\"",
-    })
+    @ValueSource(
+            strings = {
+                "version:\"1\"",
+                "version:1.0",
+                "version:true",
+                "pid:\"123\"",
+                "pid:123.9",
+                "pid:123.0",
+                "pid:1.23e2",
+                "pid:true",
+                "pid:[123]",
+                "pid:99999999999999999999",
+                "restoreTimeoutSeconds:\"60\"",
+                "restoreTimeoutSeconds:60.5",
+                "target:123",
+                "target:true",
+                "mode:0",
+                "requestId:123",
+                "createdAt:1748772930",
+                "createdAt:1748772930.5",
+                "createdAt:\"1748772930\"",
+            })
     void lenientInputIsAMalformedMessage(String field) {
         String json = forkRequest(field);
 
         assertThatThrownBy(() -> Messages.fromJson(json, ForkRequest.class).validate())
                 .asInstanceOf(type(MessageException.class))
-                .extracting(MessageException::reason).isEqualTo(Reason.MALFORMED_MESSAGE);
+                .extracting(MessageException::reason)
+                .isEqualTo(Reason.MALFORMED_MESSAGE);
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"pid:2", "pid:4194304", "restoreTimeoutSeconds:1", "restoreTimeoutSeconds:3600",
-        "mode:\"migrate\"", "target:\"[fd00::5]\"", "createdAt:\"2025-06-01T12:15:30.5+02:00\""})
+    @ValueSource(
+            strings = {
+                "pid:2",
+                "pid:4194304",
+                "restoreTimeoutSeconds:1",
+                "restoreTimeoutSeconds:3600",
+                "mode:\"migrate\"",
+                "target:\"[fd00::5]\"",
+                "createdAt:\"2025-06-01T12:15:30.5+02:00\""
+            })
     void boundaryValuesAreAccepted(String field) {
         ForkRequest request = Messages.fromJson(forkRequest(field), ForkRequest.class);
 
@@ -277,27 +300,30 @@ class MessagesTest {
 
         assertThatThrownBy(() -> Messages.fromJson(json, Event.class))
                 .asInstanceOf(type(MessageException.class))
-                .extracting(MessageException::reason).isEqualTo(Reason.MALFORMED_MESSAGE);
+                .extracting(MessageException::reason)
+                .isEqualTo(Reason.MALFORMED_MESSAGE);
     }
 
     @ParameterizedTest(name = "{0}")
-    @CsvSource(delimiter = '|', value = {
-        "version:2                  | UNSUPPORTED_VERSION",
-        "manifestSha256:\"ABC\"     | INVALID_REQUEST",
-        "manifestSha256:<absent>    | INVALID_REQUEST",
-        "deadline:<absent>          | INVALID_REQUEST",
-        "source:<absent>            | INVALID_REQUEST",
-        "pid:<absent>               | MALFORMED_MESSAGE",
-        "pid:\"4242\"               | MALFORMED_MESSAGE",
-        "pid:4242.5                 | MALFORMED_MESSAGE",
-        "version:\"1\"              | MALFORMED_MESSAGE",
-    })
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "version:2                  | UNSUPPORTED_VERSION",
+                "manifestSha256:\"ABC\"     | INVALID_REQUEST",
+                "manifestSha256:<absent>    | INVALID_REQUEST",
+                "deadline:<absent>          | INVALID_REQUEST",
+                "source:<absent>            | INVALID_REQUEST",
+                "pid:<absent>               | MALFORMED_MESSAGE",
+                "pid:\"4242\"               | MALFORMED_MESSAGE",
+                "pid:4242.5                 | MALFORMED_MESSAGE",
+                "version:\"1\"              | MALFORMED_MESSAGE",
+            })
     void badRestoreRequestIsRefusedWithAStableReason(String field, Reason expected) {
-        RestoreRequest good = new RestoreRequest(1, ID, "10.0.0.4", "10.0.0.5", Mode.FORK, 4242, DIGEST,
-                CREATED.plusSeconds(120), CREATED);
+        RestoreRequest good = new RestoreRequest(
+                1, ID, "10.0.0.4", "10.0.0.5", Mode.FORK, 4242, DIGEST, CREATED.plusSeconds(120), CREATED);
         var node = Messages.mapper().valueToTree(good);
         String[] parts = field.split(":", 2);
-        var object = (com.fasterxml.jackson.databind.node.ObjectNode) node;
+        var object = (ObjectNode) node;
         if (parts[1].equals("<absent>")) {
             object.remove(parts[0]);
         } else {
@@ -307,13 +333,14 @@ class MessagesTest {
 
         assertThatThrownBy(() -> Messages.fromJson(json, RestoreRequest.class).validate())
                 .asInstanceOf(type(MessageException.class))
-                .extracting(MessageException::reason).isEqualTo(expected);
+                .extracting(MessageException::reason)
+                .isEqualTo(expected);
     }
 
-    private static com.fasterxml.jackson.databind.JsonNode readTree(String json) {
+    private static JsonNode readTree(String json) {
         try {
             return Messages.mapper().readTree(json);
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+        } catch (JsonProcessingException e) {
             throw new IllegalArgumentException(json, e);
         }
     }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.networknt.schema.InputFormat;
 import com.networknt.schema.JsonSchema;
 import com.networknt.schema.JsonSchemaFactory;
 import com.networknt.schema.SchemaLocation;
@@ -35,8 +36,8 @@ class SchemaTest {
     private static final String DIGEST = "0123456789abcdef".repeat(4);
 
     // Formats are only annotations in 2020-12 by default; tools that check them must agree with us.
-    private static final SchemaValidatorsConfig CONFIG = SchemaValidatorsConfig.builder()
-            .formatAssertionsEnabled(true).build();
+    private static final SchemaValidatorsConfig CONFIG =
+            SchemaValidatorsConfig.builder().formatAssertionsEnabled(true).build();
     private static final JsonSchemaFactory FACTORY = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012);
 
     static final JsonSchema FORK_REQUEST = load("fork-request");
@@ -48,32 +49,59 @@ class SchemaTest {
     }
 
     private static Set<ValidationMessage> errors(JsonSchema schema, Object message) {
-        return schema.validate(Messages.toJson(message), com.networknt.schema.InputFormat.JSON);
+        return schema.validate(Messages.toJson(message), InputFormat.JSON);
     }
 
     static Stream<Arguments> messagesTheCodecWrites() {
-        Event accepted = Event.of(ID, EventType.ACCEPTED, Mode.FORK, "10.0.0.4").withPid(4242L).withDetail("attempt 1");
+        Event accepted = Event.of(ID, EventType.ACCEPTED, Mode.FORK, "10.0.0.4")
+                .withPid(4242L)
+                .withDetail("attempt 1");
         return Stream.of(
-                Arguments.of("fork request, minimal", FORK_REQUEST,
+                Arguments.of(
+                        "fork request, minimal",
+                        FORK_REQUEST,
                         new ForkRequest(1, ID, 4242, "10.0.0.5", Mode.FORK, null, null)),
                 Arguments.of("fork request, from of()", FORK_REQUEST, ForkRequest.of(4242, "node2", Mode.MIGRATE)),
-                Arguments.of("fork request, every field", FORK_REQUEST,
+                Arguments.of(
+                        "fork request, every field",
+                        FORK_REQUEST,
                         new ForkRequest(1, ID, 4194304, "[fd00::5]", Mode.MIGRATE, 3600, AT)),
-                Arguments.of("restore request", RESTORE_REQUEST,
+                Arguments.of(
+                        "restore request",
+                        RESTORE_REQUEST,
                         new RestoreRequest(1, ID, "10.0.0.4", "fd00::5", Mode.FORK, 4242, DIGEST, AT, AT)),
-                Arguments.of("restore request without createdAt", RESTORE_REQUEST,
+                Arguments.of(
+                        "restore request without createdAt",
+                        RESTORE_REQUEST,
                         new RestoreRequest(1, ID, "10.0.0.4", "node2", Mode.MIGRATE, 2, DIGEST, AT, null)),
                 Arguments.of("accepted", EVENT, accepted),
-                Arguments.of("dumped with stats", EVENT, accepted.withStats(Map.of("dumpMs", 120L, "pagesWritten", -1L))),
-                Arguments.of("restored", EVENT, Event.of(ID, EventType.RESTORED, Mode.FORK, "10.0.0.5")
-                        .withPid(4242L).withChild("10.0.0.5", 31337L)),
-                Arguments.of("rolled back", EVENT, Event.of(ID, EventType.ROLLED_BACK, Mode.MIGRATE, "10.0.0.4")
-                        .withPid(4242L).withDetail("the original was resumed")),
-                Arguments.of("failed with evidence", EVENT, Event.of(ID, EventType.FAILED, Mode.MIGRATE, "10.0.0.4")
-                        .withFailure(Reason.CRIU_DUMP_FAILED, "criu dump failed",
-                                Map.of("exitStatus", "1", "logTail", "Error (criu/cr-dump.c:1)"))),
-                Arguments.of("failed for an unreadable message", EVENT, Event.of(null, EventType.FAILED, null, "n")
-                        .withFailure(Reason.MALFORMED_MESSAGE, "not json", Map.of("body", "{"))));
+                Arguments.of(
+                        "dumped with stats", EVENT, accepted.withStats(Map.of("dumpMs", 120L, "pagesWritten", -1L))),
+                Arguments.of(
+                        "restored",
+                        EVENT,
+                        Event.of(ID, EventType.RESTORED, Mode.FORK, "10.0.0.5")
+                                .withPid(4242L)
+                                .withChild("10.0.0.5", 31337L)),
+                Arguments.of(
+                        "rolled back",
+                        EVENT,
+                        Event.of(ID, EventType.ROLLED_BACK, Mode.MIGRATE, "10.0.0.4")
+                                .withPid(4242L)
+                                .withDetail("the original was resumed")),
+                Arguments.of(
+                        "failed with evidence",
+                        EVENT,
+                        Event.of(ID, EventType.FAILED, Mode.MIGRATE, "10.0.0.4")
+                                .withFailure(
+                                        Reason.CRIU_DUMP_FAILED,
+                                        "criu dump failed",
+                                        Map.of("exitStatus", "1", "logTail", "Error (criu/cr-dump.c:1)"))),
+                Arguments.of(
+                        "failed for an unreadable message",
+                        EVENT,
+                        Event.of(null, EventType.FAILED, null, "n")
+                                .withFailure(Reason.MALFORMED_MESSAGE, "not json", Map.of("body", "{"))));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -93,7 +121,8 @@ class SchemaTest {
     @Test
     void everyEventTypeIsValid() {
         for (EventType type : written()) {
-            Event event = Event.of(ID, type, Mode.MIGRATE, "n").withChild("n", 5L)
+            Event event = Event.of(ID, type, Mode.MIGRATE, "n")
+                    .withChild("n", 5L)
                     .withFailure(Reason.INTERNAL_ERROR, "x", Map.of());
             assertThat(errors(EVENT, event)).as(type.wireName()).isEmpty();
         }
@@ -101,14 +130,17 @@ class SchemaTest {
 
     /** Every type a worker writes: UNKNOWN is only what a reader makes of a type it does not know. */
     private static List<EventType> written() {
-        return Arrays.stream(EventType.values()).filter(type -> type != EventType.UNKNOWN).toList();
+        return Arrays.stream(EventType.values())
+                .filter(type -> type != EventType.UNKNOWN)
+                .toList();
     }
 
     @Test
     void schemaEnumsListExactlyTheJavaEnums() throws IOException {
         JsonNode event = read("event");
         assertThat(strings(event.at("/properties/reason/enum")))
-                .containsExactly(Arrays.stream(Reason.values()).map(Reason::code).toArray(String[]::new));
+                .containsExactly(
+                        Arrays.stream(Reason.values()).map(Reason::code).toArray(String[]::new));
         assertThat(strings(event.at("/properties/type/enum")))
                 .containsExactly(written().stream().map(EventType::wireName).toArray(String[]::new));
         String[] modes = Arrays.stream(Mode.values()).map(Mode::wireName).toArray(String[]::new);
@@ -123,7 +155,8 @@ class SchemaTest {
         assertThat(fork.at("/properties/version/const").asInt()).isEqualTo(ForkRequest.VERSION);
         assertThat(fork.at("/properties/restoreTimeoutSeconds/maximum").asInt())
                 .isEqualTo(ForkRequest.MAX_RESTORE_TIMEOUT_SECONDS);
-        assertThat(read("restore-request").at("/properties/version/const").asInt()).isEqualTo(RestoreRequest.VERSION);
+        assertThat(read("restore-request").at("/properties/version/const").asInt())
+                .isEqualTo(RestoreRequest.VERSION);
         assertThat(read("event").at("/properties/version/const").asInt()).isEqualTo(Event.VERSION);
     }
 
@@ -134,50 +167,64 @@ class SchemaTest {
         JsonNode written = Messages.mapper().valueToTree(message);
         JsonNode declared = read(schemaName).get("properties");
 
-        assertThat(written.fieldNames()).toIterable().allSatisfy(field -> assertThat(declared.has(field))
-                .as("%s is declared in %s.schema.json", field, schemaName).isTrue());
-        assertThat(declared.fieldNames()).toIterable().allSatisfy(field -> assertThat(written.has(field))
-                .as("%s in %s.schema.json is written by the codec", field, schemaName).isTrue());
+        assertThat(written.fieldNames())
+                .toIterable()
+                .allSatisfy(field -> assertThat(declared.has(field))
+                        .as("%s is declared in %s.schema.json", field, schemaName)
+                        .isTrue());
+        assertThat(declared.fieldNames())
+                .toIterable()
+                .allSatisfy(field -> assertThat(written.has(field))
+                        .as("%s in %s.schema.json is written by the codec", field, schemaName)
+                        .isTrue());
     }
 
     static Stream<Arguments> fullyPopulatedMessages() {
         return Stream.of(
                 Arguments.of("fork-request", new ForkRequest(1, ID, 4242, "10.0.0.5", Mode.FORK, 60, AT)),
-                Arguments.of("restore-request",
+                Arguments.of(
+                        "restore-request",
                         new RestoreRequest(1, ID, "10.0.0.4", "10.0.0.5", Mode.FORK, 4242, DIGEST, AT, AT, AT)),
-                Arguments.of("event", Event.of(ID, EventType.FAILED, Mode.MIGRATE, "10.0.0.4").withPid(4242L)
-                        .withChild("10.0.0.5", 31337L).withStats(Map.of("restoreMs", 5L))
-                        .withFailure(Reason.CRIU_RESTORE_FAILED, "criu restore failed", Map.of("exitStatus", "1"))));
+                Arguments.of(
+                        "event",
+                        Event.of(ID, EventType.FAILED, Mode.MIGRATE, "10.0.0.4")
+                                .withPid(4242L)
+                                .withChild("10.0.0.5", 31337L)
+                                .withStats(Map.of("restoreMs", 5L))
+                                .withFailure(
+                                        Reason.CRIU_RESTORE_FAILED, "criu restore failed", Map.of("exitStatus", "1"))));
     }
 
     /** Each row changes one member of a valid fork request; the schema must refuse the result. */
     @ParameterizedTest(name = "{0}")
-    @CsvSource(delimiter = '|', value = {
-        "pid:<absent>",
-        "target:<absent>",
-        "mode:<absent>",
-        "requestId:<absent>",
-        "version:<absent>",
-        "version:2",
-        "pid:1",
-        "pid:0",
-        "pid:4194305",
-        "pid:\"4242\"",
-        "pid:123.9",
-        "version:\"1\"",
-        "target:\"10.0.0.5\\u0000\"",
-        "target:\"node2\\n\"",
-        "mode:\"copy\"",
-        "mode:\"FORK\"",
-        "target:\"\"",
-        "target:\"   \"",
-        "requestId:\"not-a-uuid\"",
-        "restoreTimeoutSeconds:0",
-        "restoreTimeoutSeconds:3601",
-        "restoreTimeoutSeconds:1.5",
-        "createdAt:\"yesterday\"",
-        "createdAt:1748772930",
-    })
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "pid:<absent>",
+                "target:<absent>",
+                "mode:<absent>",
+                "requestId:<absent>",
+                "version:<absent>",
+                "version:2",
+                "pid:1",
+                "pid:0",
+                "pid:4194305",
+                "pid:\"4242\"",
+                "pid:123.9",
+                "version:\"1\"",
+                "target:\"10.0.0.5\\u0000\"",
+                "target:\"node2\\n\"",
+                "mode:\"copy\"",
+                "mode:\"FORK\"",
+                "target:\"\"",
+                "target:\"   \"",
+                "requestId:\"not-a-uuid\"",
+                "restoreTimeoutSeconds:0",
+                "restoreTimeoutSeconds:3601",
+                "restoreTimeoutSeconds:1.5",
+                "createdAt:\"yesterday\"",
+                "createdAt:1748772930",
+            })
     void invalidForkRequestIsRefused(String change) {
         ForkRequest good = new ForkRequest(1, ID, 4242, "10.0.0.5", Mode.FORK, 60, AT);
 
@@ -185,14 +232,16 @@ class SchemaTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @CsvSource(delimiter = '|', value = {
-        "manifestSha256:\"ABCDEF\"",
-        "manifestSha256:<absent>",
-        "deadline:<absent>",
-        "source:<absent>",
-        "pid:<absent>",
-        "deadline:\"soon\"",
-    })
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "manifestSha256:\"ABCDEF\"",
+                "manifestSha256:<absent>",
+                "deadline:<absent>",
+                "source:<absent>",
+                "pid:<absent>",
+                "deadline:\"soon\"",
+            })
     void invalidRestoreRequestIsRefused(String change) {
         RestoreRequest good = new RestoreRequest(1, ID, "10.0.0.4", "10.0.0.5", Mode.FORK, 4242, DIGEST, AT, AT);
 
@@ -200,17 +249,19 @@ class SchemaTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @CsvSource(delimiter = '|', value = {
-        "type:\"exploded\"",
-        "type:<absent>",
-        "node:<absent>",
-        "at:<absent>",
-        "reason:\"OOPS\"",
-        "reason:<absent>",
-        "stats:{\"dumpMs\":\"fast\"}",
-        "evidence:{\"exitStatus\":1}",
-        "terminal:\"yes\"",
-    })
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "type:\"exploded\"",
+                "type:<absent>",
+                "node:<absent>",
+                "at:<absent>",
+                "reason:\"OOPS\"",
+                "reason:<absent>",
+                "stats:{\"dumpMs\":\"fast\"}",
+                "evidence:{\"exitStatus\":1}",
+                "terminal:\"yes\"",
+            })
     void invalidEventIsRefused(String change) {
         Event good = Event.of(ID, EventType.FAILED, Mode.FORK, "10.0.0.4")
                 .withFailure(Reason.CRIU_DUMP_FAILED, "criu dump failed", Map.of("exitStatus", "1"));

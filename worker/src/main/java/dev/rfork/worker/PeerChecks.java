@@ -43,7 +43,8 @@ final class PeerChecks {
     static List<Check> of(WorkerConfig config) {
         List<Check> checks = new ArrayList<>();
         PeerChecks peers = new PeerChecks(config, NodeInfo.of(config.node().canonical(), criuVersion(config)));
-        config.nodes().stream().filter(peer -> !peer.equals(config.node()))
+        config.nodes().stream()
+                .filter(peer -> !peer.equals(config.node()))
                 .sorted((a, b) -> a.canonical().compareTo(b.canonical()))
                 .forEach(peer -> {
                     checks.add(peers.broker(peer));
@@ -56,19 +57,28 @@ final class PeerChecks {
     private Check broker(NodeAddress peer) {
         String name = "peer " + peer + " broker";
         String url = "tcp://" + peer.hostForUri() + ":" + config.brokerPort() + "?initialConnectAttempts=1"
-                + "&reconnectAttempts=0&connectTimeoutMillis=" + TIMEOUT.toMillis() + "&callTimeout=" + TIMEOUT.toMillis();
+                + "&reconnectAttempts=0&connectTimeoutMillis=" + TIMEOUT.toMillis() + "&callTimeout="
+                + TIMEOUT.toMillis();
         try (ActiveMQConnectionFactory factory = new ActiveMQConnectionFactory(url);
                 JMSContext context = factory.createContext(config.clusterUser(), config.clusterPassword())) {
             context.start();
-            return new Check(name, true, url.substring(0, url.indexOf('?')) + " accepts the cluster's user "
-                    + config.clusterUser(), "");
+            return new Check(
+                    name,
+                    true,
+                    url.substring(0, url.indexOf('?')) + " accepts the cluster's user " + config.clusterUser(),
+                    "");
         } catch (RuntimeException e) {
             boolean refused = String.valueOf(e.getMessage()).contains("AMQ229031")
                     || String.valueOf(e.getMessage()).toLowerCase().contains("security");
-            return new Check(name, false, url.substring(0, url.indexOf('?')) + ": " + describe(e), refused
-                    ? "the cluster's password (RFORK_CLUSTER_PASSWORD) must be the same on every node"
-                    : "start " + peer + "'s broker (docker compose start NODE, or systemctl start rfork-broker on it) "
-                            + "and open " + config.brokerPort() + "/tcp from this node to it (docs/deploy.md)");
+            return new Check(
+                    name,
+                    false,
+                    url.substring(0, url.indexOf('?')) + ": " + describe(e),
+                    refused
+                            ? "the cluster's password (RFORK_CLUSTER_PASSWORD) must be the same on every node"
+                            : "start " + peer
+                                    + "'s broker (docker compose start NODE, or systemctl start rfork-broker on it) "
+                                    + "and open " + config.brokerPort() + "/tcp from this node to it (docs/deploy.md)");
         }
     }
 
@@ -77,7 +87,8 @@ final class PeerChecks {
         String server = peer + ":" + config.ftp().port();
         try {
             new FtpTransport(config.ftp()).checkLogin(peer);
-            return new Check(name, true, server + " accepts user " + config.ftp().user(), "");
+            return new Check(
+                    name, true, server + " accepts user " + config.ftp().user(), "");
         } catch (MessageException e) {
             String fix = e.reason() == Reason.TARGET_UNREACHABLE
                     ? "start " + peer + "'s worker (it runs the FTP server) or its vsftpd, and open "
@@ -92,38 +103,63 @@ final class PeerChecks {
         String name = "peer " + peer + " CRIU, CPU";
         int port = config.metricsPort() != 0 ? config.metricsPort() : 9464;
         URI uri = URI.create("http://" + peer.hostForUri() + ":" + port + NodeInfo.PATH);
-        String login = Base64.getEncoder().encodeToString((WorkerConfig.ADMIN_USER + ":" + config.adminPassword())
-                .getBytes(StandardCharsets.UTF_8));
+        String login = Base64.getEncoder()
+                .encodeToString(
+                        (WorkerConfig.ADMIN_USER + ":" + config.adminPassword()).getBytes(StandardCharsets.UTF_8));
         HttpResponse<String> response;
         try {
-            response = HttpClient.newBuilder().connectTimeout(TIMEOUT).build().send(HttpRequest.newBuilder(uri)
-                    .timeout(TIMEOUT).header("Authorization", "Basic " + login).build(), HttpResponse.BodyHandlers.ofString());
+            response = HttpClient.newBuilder()
+                    .connectTimeout(TIMEOUT)
+                    .build()
+                    .send(
+                            HttpRequest.newBuilder(uri)
+                                    .timeout(TIMEOUT)
+                                    .header("Authorization", "Basic " + login)
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {
-            return new Check(name, false, uri + ": " + describe(e), "start " + peer + "'s worker (it answers at " + uri
-                    + "; metrics.port must not be 0 there) and open " + port + "/tcp from this node to it");
+            return new Check(
+                    name,
+                    false,
+                    uri + ": " + describe(e),
+                    "start " + peer + "'s worker (it answers at " + uri
+                            + "; metrics.port must not be 0 there) and open " + port + "/tcp from this node to it");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return new Check(name, false, uri + ": interrupted", "run rfork doctor again");
         }
         if (response.statusCode() == 401) {
-            return new Check(name, false, uri + " refused the admin's login",
+            return new Check(
+                    name,
+                    false,
+                    uri + " refused the admin's login",
                     "the admin password (RFORK_ADMIN_PASSWORD) must be the same on every node");
         }
         if (response.statusCode() != 200) {
-            return new Check(name, false, uri + " answered HTTP " + response.statusCode(),
+            return new Check(
+                    name,
+                    false,
+                    uri + " answered HTTP " + response.statusCode(),
                     "run the same rfork version on every node");
         }
         NodeInfo there;
         try {
             there = Messages.mapper().readValue(response.body(), NodeInfo.class);
         } catch (IOException e) {
-            return new Check(name, false, uri + " answered what is not a node's description: " + e.getMessage(),
+            return new Check(
+                    name,
+                    false,
+                    uri + " answered what is not a node's description: " + e.getMessage(),
                     "run the same rfork version on every node");
         }
         List<String> missing = here.missingOn(there);
-        String detail = there.criu() + " on Linux " + there.kernel() + ", " + there.cpuFlags().size() + " CPU flags";
+        String detail = there.criu() + " on Linux " + there.kernel() + ", "
+                + there.cpuFlags().size() + " CPU flags";
         if (!missing.isEmpty()) {
-            return new Check(name, false, detail + "; lacks CPU features this node has: " + String.join(" ", missing),
+            return new Check(
+                    name,
+                    false,
+                    detail + "; lacks CPU features this node has: " + String.join(" ", missing),
                     "a process forked from here may use them and crash there: fork between nodes with the same CPU "
                             + "model, or start the programs you fork with those features off");
         }
@@ -137,8 +173,10 @@ final class PeerChecks {
             root = root.getCause();
         }
         String outer = failure.getMessage() == null ? failure.getClass().getSimpleName() : failure.getMessage();
-        return root == failure ? outer : outer + " (" + root.getClass().getSimpleName()
-                + (root.getMessage() == null ? "" : ": " + root.getMessage()) + ")";
+        return root == failure
+                ? outer
+                : outer + " (" + root.getClass().getSimpleName()
+                        + (root.getMessage() == null ? "" : ": " + root.getMessage()) + ")";
     }
 
     private static String criuVersion(WorkerConfig config) {

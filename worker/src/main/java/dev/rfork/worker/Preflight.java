@@ -26,11 +26,9 @@ import java.util.List;
 public final class Preflight {
 
     /** One check: what, whether it holds, what was seen, and how to fix it. */
-    public record Check(String name, boolean ok, String detail, String fix) {
-    }
+    public record Check(String name, boolean ok, String detail, String fix) {}
 
-    private Preflight() {
-    }
+    private Preflight() {}
 
     public static List<Check> run(WorkerConfig config, boolean portsMustBeFree) {
         List<Check> checks = new ArrayList<>();
@@ -46,7 +44,10 @@ public final class Preflight {
             checks.add(port("FTP port", config.node().canonical(), config.ftp().port(), "RFORK_FTP_PORT"));
         }
         if (portsMustBeFree && config.metricsPort() != 0) {
-            checks.add(port("metrics port", config.node().canonical(), config.metricsPort(),
+            checks.add(port(
+                    "metrics port",
+                    config.node().canonical(),
+                    config.metricsPort(),
                     "RFORK_METRICS_PORT (0 turns the endpoint off)"));
         }
         return checks;
@@ -71,7 +72,10 @@ public final class Preflight {
             String version = new CriuProcess(config.criu()).version();
             return new Check("CRIU", true, version + " (" + String.join(" ", config.criu()) + ")", "");
         } catch (RuntimeException e) {
-            return new Check("CRIU", false, "cannot run '" + String.join(" ", config.criu()) + "': " + e.getMessage(),
+            return new Check(
+                    "CRIU",
+                    false,
+                    "cannot run '" + String.join(" ", config.criu()) + "': " + e.getMessage(),
                     "run scripts/install-criu.sh as root (installs a CRIU that works on this kernel), "
                             + "or set RFORK_CRIU to a working criu");
         }
@@ -81,7 +85,10 @@ public final class Preflight {
         try {
             return new Check("criu check", true, new CriuProcess(config.criu()).check(), "");
         } catch (RuntimeException e) {
-            return new Check("criu check", false, e.getMessage(),
+            return new Check(
+                    "criu check",
+                    false,
+                    e.getMessage(),
                     "CRIU does not work on this kernel: run scripts/install-criu.sh as root");
         }
     }
@@ -90,7 +97,10 @@ public final class Preflight {
         try (RforkClient client = settings.connect()) {
             return new Check("broker", true, settings.brokerUrl() + " accepts user " + settings.user(), "");
         } catch (RuntimeException e) {
-            return new Check("broker", false, e.getMessage(),
+            return new Check(
+                    "broker",
+                    false,
+                    e.getMessage(),
                     "start the worker with './rfork worker', or point --broker / RFORK_BROKER_URL at it");
         }
     }
@@ -99,7 +109,8 @@ public final class Preflight {
         String server = config.node() + ":" + config.ftp().port();
         try {
             new FtpTransport(config.ftp()).checkLogin(config.node());
-            return new Check("FTP", true, server + " accepts user " + config.ftp().user(), "");
+            return new Check(
+                    "FTP", true, server + " accepts user " + config.ftp().user(), "");
         } catch (MessageException e) {
             String fix = e.reason() == Reason.TARGET_UNREACHABLE
                     ? "start the worker with './rfork worker' (it runs the FTP server), or set RFORK_FTP_PORT"
@@ -110,7 +121,10 @@ public final class Preflight {
 
     private static Check root() {
         boolean root = "root".equals(System.getProperty("user.name"));
-        return new Check("privileges", root, root ? "running as root" : "running as " + System.getProperty("user.name"),
+        return new Check(
+                "privileges",
+                root,
+                root ? "running as root" : "running as " + System.getProperty("user.name"),
                 "CRIU needs root (or CAP_CHECKPOINT_RESTORE and CAP_SYS_ADMIN): run the worker as root");
     }
 
@@ -130,7 +144,10 @@ public final class Preflight {
             Files.delete(probe);
             return new Check("spool", true, spool + " is writable", "");
         } catch (IOException e) {
-            return new Check("spool", false, spool + " is not writable: " + e.getMessage(),
+            return new Check(
+                    "spool",
+                    false,
+                    spool + " is not writable: " + e.getMessage(),
                     "set RFORK_SPOOL to a writable directory (a tmpfs is fastest)");
         }
     }
@@ -141,7 +158,10 @@ public final class Preflight {
             socket.bind(new InetSocketAddress(InetAddress.getByName(host), port));
             return new Check(name, true, host + ":" + port + " is free", "");
         } catch (IOException e) {
-            return new Check(name, false, host + ":" + port + " cannot be used: " + e.getMessage(),
+            return new Check(
+                    name,
+                    false,
+                    host + ":" + port + " cannot be used: " + e.getMessage(),
                     "stop what listens there (is a worker already running? 'ss -ltnp | grep " + port
                             + "'), or choose another port with " + setting);
         }

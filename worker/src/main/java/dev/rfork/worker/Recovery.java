@@ -3,11 +3,9 @@ package dev.rfork.worker;
 import dev.rfork.message.EventType;
 import dev.rfork.message.Mode;
 import dev.rfork.message.Reason;
-import dev.rfork.worker.criu.ProcFs;
 import dev.rfork.worker.dump.HeldOriginal;
 import dev.rfork.worker.events.EventPublisher;
 import dev.rfork.worker.events.RequestEvents;
-import dev.rfork.worker.spool.RestoredRecord;
 import dev.rfork.worker.spool.Spool;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -25,14 +23,15 @@ import org.slf4j.LoggerFactory;
 final class Recovery {
     private static final Logger LOG = LoggerFactory.getLogger(Recovery.class);
 
-    private Recovery() {
-    }
+    private Recovery() {}
 
     static void run(Spool spool, EventPublisher events) throws IOException {
         try (var markers = Files.list(spool.held())) {
             for (Path marker : markers.toList()) {
                 HeldOriginal held = HeldOriginal.read(marker);
-                LOG.warn("resuming the original {} of migrate {} held by a previous worker", held.pids(),
+                LOG.warn(
+                        "resuming the original {} of migrate {} held by a previous worker",
+                        held.pids(),
                         marker.getFileName());
                 held.resumeAfterCrash();
                 report(events.about(requestId(marker), Mode.MIGRATE, null), held);
@@ -53,9 +52,13 @@ final class Recovery {
     private static void report(RequestEvents events, HeldOriginal held) {
         Map<String, String> evidence = Map.of("pids", held.pids().toString());
         if (held.handedOffTo().isEmpty()) {
-            events.publish(EventType.RETRYING, event -> event.withFailure(Reason.INTERNAL_ERROR,
-                    "the worker restarted during the migrate; the original was resumed and the request will be "
-                            + "served again", evidence));
+            events.publish(
+                    EventType.RETRYING,
+                    event -> event.withFailure(
+                            Reason.INTERNAL_ERROR,
+                            "the worker restarted during the migrate; the original was resumed and the request will be "
+                                    + "served again",
+                            evidence));
             return;
         }
         String target = held.handedOffTo().get();

@@ -104,22 +104,43 @@ public final class Worker implements AutoCloseable {
         criu = new CriuProcess(config.criu());
         JMSContext listening = context(factory, JMSContext.AUTO_ACKNOWLEDGE);
         RequestClaims claims = new RequestClaims(config.home().resolve("claims"));
-        CheckpointHandler checkpoint = new CheckpointHandler(new RequestValidator(config), claims,
+        CheckpointHandler checkpoint = new CheckpointHandler(
+                new RequestValidator(config),
+                claims,
                 new DumpStep(criu, spool),
-                new ShipStep(new FtpTransport(config.ftp()), config.shipLocalByMove() ? new LocalTransport(spool) : null,
+                new ShipStep(
+                        new FtpTransport(config.ftp()),
+                        config.shipLocalByMove() ? new LocalTransport(spool) : null,
                         config.node()),
-                new HandoffStep(node, config.restoreTimeout()), events, listening);
+                new HandoffStep(node, config.restoreTimeout()),
+                events,
+                listening);
         serve(Queues.CHECKPOINT, context(factory, JMSContext.SESSION_TRANSACTED), checkpoint, events);
-        serve(Queues.restore(config.node()), context(factory, JMSContext.SESSION_TRANSACTED),
-                new RestoreHandler(criu, spool, events, config.node(), received), events);
-        metrics.countQueues(brokerUrl, config.workerUser(), config.workerPassword(),
+        serve(
+                Queues.restore(config.node()),
+                context(factory, JMSContext.SESSION_TRANSACTED),
+                new RestoreHandler(criu, spool, events, config.node(), received),
+                events);
+        metrics.countQueues(
+                brokerUrl,
+                config.workerUser(),
+                config.workerPassword(),
                 List.of(Queues.CHECKPOINT, Queues.restore(config.node())));
         if (config.metricsPort() != 0) {
-            metricsPort = metrics.serve(node, config.metricsPort(), WorkerConfig.ADMIN_USER, config.adminPassword(),
+            metricsPort = metrics.serve(
+                    node,
+                    config.metricsPort(),
+                    WorkerConfig.ADMIN_USER,
+                    config.adminPassword(),
                     NodeInfo.of(node, criu.version()));
         }
-        LOG.info("worker of node {} ready in {} ms: {}, consuming {} and {}", node,
-                (System.nanoTime() - start) / 1_000_000, config, Queues.CHECKPOINT, Queues.restore(config.node()));
+        LOG.info(
+                "worker of node {} ready in {} ms: {}, consuming {} and {}",
+                node,
+                (System.nanoTime() - start) / 1_000_000,
+                config,
+                Queues.CHECKPOINT,
+                Queues.restore(config.node()));
     }
 
     /** The embedded broker's in-VM URL, or the standalone broker this node uses. */
@@ -138,8 +159,7 @@ public final class Worker implements AutoCloseable {
         return context;
     }
 
-    private void serve(String queue, JMSContext transaction, Handler handler,
-            EventPublisher events) {
+    private void serve(String queue, JMSContext transaction, Handler handler, EventPublisher events) {
         ServeLoop loop = new ServeLoop(queue, transaction, handler, events, config.maxAttempts());
         Thread thread = new Thread(loop, "serve-" + queue);
         loops.add(loop);

@@ -8,9 +8,10 @@ public final class WorkerStartException extends RuntimeException {
     private final List<Preflight.Check> failed;
 
     public WorkerStartException(List<Preflight.Check> failed) {
-        super("the worker cannot start:\n" + failed.stream()
-                .map(check -> "  - " + check.name() + ": " + check.detail() + "\n    fix: " + check.fix())
-                .collect(Collectors.joining("\n")));
+        super("the worker cannot start:\n"
+                + failed.stream()
+                        .map(check -> "  - " + check.name() + ": " + check.detail() + "\n    fix: " + check.fix())
+                        .collect(Collectors.joining("\n")));
         this.failed = List.copyOf(failed);
     }
 

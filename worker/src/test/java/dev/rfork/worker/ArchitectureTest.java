@@ -18,30 +18,53 @@ import org.junit.jupiter.api.Test;
 class ArchitectureTest {
     private static final String ROOT = "dev.rfork.worker";
     private static final List<String> ORDER = List.of(
-            "config", "criu", "spool", "events", "metrics", "serve", "broker",
-            "intake", "dump", "ship", "ftp.client", "handoff", "checkpoint",
-            "ftp.server", "restore");
+            "config",
+            "criu",
+            "spool",
+            "events",
+            "metrics",
+            "serve",
+            "broker",
+            "intake",
+            "dump",
+            "ship",
+            "ftp.client",
+            "handoff",
+            "checkpoint",
+            "ftp.server",
+            "restore");
 
     private final JavaClasses worker = new ClassFileImporter()
-            .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS).importPackages(ROOT);
+            .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+            .importPackages(ROOT);
 
     @Test
     void noPackageUsesOneThatComesLaterInTheFlow() {
         for (int i = 0; i < ORDER.size(); i++) {
             List<String> later = new ArrayList<>(ORDER.subList(i + 1, ORDER.size()).stream()
-                    .map(name -> ROOT + "." + name).toList());
+                    .map(name -> ROOT + "." + name)
+                    .toList());
             later.add(ROOT);
-            noClasses().that().resideInAPackage(ROOT + "." + ORDER.get(i))
-                    .should().dependOnClassesThat().resideInAnyPackage(later.toArray(String[]::new))
-                    .because("docs/architecture.md places " + ORDER.get(i) + " before them").check(worker);
+            noClasses()
+                    .that()
+                    .resideInAPackage(ROOT + "." + ORDER.get(i))
+                    .should()
+                    .dependOnClassesThat()
+                    .resideInAnyPackage(later.toArray(String[]::new))
+                    .because("docs/architecture.md places " + ORDER.get(i) + " before them")
+                    .check(worker);
         }
     }
 
     @Test
     void everyPackageHasItsPlaceInTheOrder() {
-        List<String> known = new ArrayList<>(ORDER.stream().map(name -> ROOT + "." + name).toList());
+        List<String> known =
+                new ArrayList<>(ORDER.stream().map(name -> ROOT + "." + name).toList());
         known.add(ROOT);
-        classes().should().resideInAnyPackage(known.toArray(String[]::new))
-                .because("a new package is placed in ArchitectureTest.ORDER and docs/architecture.md").check(worker);
+        classes()
+                .should()
+                .resideInAnyPackage(known.toArray(String[]::new))
+                .because("a new package is placed in ArchitectureTest.ORDER and docs/architecture.md")
+                .check(worker);
     }
 }

@@ -9,8 +9,7 @@ import java.util.concurrent.Callable;
 
 /** Waiting for a condition with a deadline, the only way tests here wait (never a bare sleep). */
 final class Await {
-    private Await() {
-    }
+    private Await() {}
 
     static void until(String what, Duration timeout, Callable<Boolean> condition) throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();
@@ -29,8 +28,12 @@ final class Await {
     static Outcome ended(Path home, UUID requestId, Duration timeout) throws Exception {
         RequestLog log = new RequestLog(home);
         try {
-            until("request " + requestId + " ends", timeout,
-                    () -> !Outcome.known(requestId, log.events(requestId)).status().equals(Outcome.IN_PROGRESS));
+            until(
+                    "request " + requestId + " ends",
+                    timeout,
+                    () -> !Outcome.known(requestId, log.events(requestId))
+                            .status()
+                            .equals(Outcome.IN_PROGRESS));
         } catch (AssertionError e) {
             throw new AssertionError(e.getMessage() + "; its events: " + log.events(requestId), e);
         }

@@ -13,7 +13,6 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -29,13 +28,22 @@ class CriuFaultsIT extends OneNodeTest {
         int brokerPort = TestNode.freePort();
         int ftpPort = TestNode.freePort();
 
-        assertThatThrownBy(() -> TestNode.start(work.resolve("home"), Map.of("criu", "/nonexistent/criu",
-                "broker.port", Integer.toString(brokerPort), "ftp.port", Integer.toString(ftpPort))))
+        assertThatThrownBy(() -> TestNode.start(
+                        work.resolve("home"),
+                        Map.of(
+                                "criu",
+                                "/nonexistent/criu",
+                                "broker.port",
+                                Integer.toString(brokerPort),
+                                "ftp.port",
+                                Integer.toString(ftpPort))))
                 .isInstanceOfSatisfying(WorkerStartException.class, e -> {
                     assertThat(e.failed()).singleElement().satisfies(check -> {
                         assertThat(check.name()).isEqualTo("CRIU");
                         assertThat(check.detail()).contains("/nonexistent/criu");
-                        assertThat(check.fix()).contains("scripts/install-criu.sh").contains("RFORK_CRIU");
+                        assertThat(check.fix())
+                                .contains("scripts/install-criu.sh")
+                                .contains("RFORK_CRIU");
                     });
                     assertThat(e.getMessage()).contains("fix: ");
                 });
@@ -51,9 +59,10 @@ class CriuFaultsIT extends OneNodeTest {
 
         Outcome outcome;
         try (RforkClient client = node.client()) {
-            CompletableFuture<Outcome> answer = CompletableFuture.supplyAsync(
-                    () -> client.forkAndWait(request, WAIT, event -> { }));
-            Await.until("criu seizes PID " + pid, WAIT, () -> ProcFs.tracerPid(pid).orElse(0) != 0);
+            CompletableFuture<Outcome> answer =
+                    CompletableFuture.supplyAsync(() -> client.forkAndWait(request, WAIT, event -> {}));
+            Await.until(
+                    "criu seizes PID " + pid, WAIT, () -> ProcFs.tracerPid(pid).orElse(0) != 0);
             ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
             outcome = answer.get(WAIT.toSeconds(), TimeUnit.SECONDS);
         }

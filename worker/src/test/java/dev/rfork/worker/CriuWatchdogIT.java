@@ -31,8 +31,10 @@ class CriuWatchdogIT {
 
     @TempDir
     Path home;
+
     @TempDir
     Path work;
+
     private Path criu;
 
     @BeforeEach
@@ -50,26 +52,33 @@ class CriuWatchdogIT {
     @Test
     void aDumpThatHangsAfterItsProcessWasKilledIsEndedAndTheNextRequestIsServed() throws Exception {
         try (TestNode node = TestNode.start(home, Map.of("criu", criu.toString()));
-             TestProcesses processes = new TestProcesses(work);
-             RforkClient client = node.client()) {
+                TestProcesses processes = new TestProcesses(work);
+                RforkClient client = node.client()) {
             long victim = processes.startCounter(work.resolve("victim.out"));
             Files.createFile(work.resolve("hang-" + victim));
-            CompletableFuture<Outcome> hung = CompletableFuture.supplyAsync(() -> client.forkAndWait(
-                    ForkRequest.of(victim, "127.0.0.1", Mode.FORK), WAIT, event -> { }));
+            CompletableFuture<Outcome> hung = CompletableFuture.supplyAsync(
+                    () -> client.forkAndWait(ForkRequest.of(victim, "127.0.0.1", Mode.FORK), WAIT, event -> {}));
             awaitFile(work.resolve("criu-" + victim + ".pid"));
             ProcessHandle.of(victim).ifPresent(ProcessHandle::destroyForcibly);
 
             Outcome outcome = hung.get(WAIT.toSeconds(), TimeUnit.SECONDS);
             assertThat(outcome.reason()).as(outcome.detail()).isEqualTo(Reason.CRIU_DUMP_FAILED);
-            assertThat(outcome.events().get(outcome.events().size() - 1).evidence().get("output"))
+            assertThat(outcome.events()
+                            .get(outcome.events().size() - 1)
+                            .evidence()
+                            .get("output"))
                     .contains("ended during its dump");
-            assertThat(ProcFs.isRunning(criuPid(victim))).as("the hung criu was ended").isFalse();
+            assertThat(ProcFs.isRunning(criuPid(victim)))
+                    .as("the hung criu was ended")
+                    .isFalse();
 
             Path output = work.resolve("next.out");
             long next = processes.startCounter(output);
             TestProcesses.awaitTicks(output, 2);
-            Outcome served = client.forkAndWait(ForkRequest.of(next, "127.0.0.1", Mode.FORK), WAIT, event -> { });
-            assertThat(served.status()).as("%s: %s", served.reason(), served.detail()).isEqualTo(Outcome.RESTORED);
+            Outcome served = client.forkAndWait(ForkRequest.of(next, "127.0.0.1", Mode.FORK), WAIT, event -> {});
+            assertThat(served.status())
+                    .as("%s: %s", served.reason(), served.detail())
+                    .isEqualTo(Outcome.RESTORED);
             processes.track(served.childPid());
         }
     }
@@ -87,14 +96,17 @@ class CriuWatchdogIT {
             }
             node.close();
 
-            assertThat(ProcFs.isRunning(criuPid(original))).as("no criu outlives the worker").isFalse();
+            assertThat(ProcFs.isRunning(criuPid(original)))
+                    .as("no criu outlives the worker")
+                    .isFalse();
             int tick = TestProcesses.lastTick(output);
             TestProcesses.awaitTicks(output, tick + 2);
         }
     }
 
     private long criuPid(long victim) throws Exception {
-        return Long.parseLong(Files.readString(work.resolve("criu-" + victim + ".pid")).trim());
+        return Long.parseLong(
+                Files.readString(work.resolve("criu-" + victim + ".pid")).trim());
     }
 
     private static void awaitFile(Path file) throws InterruptedException {

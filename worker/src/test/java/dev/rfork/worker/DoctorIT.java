@@ -22,8 +22,9 @@ class DoctorIT extends OneNodeTest {
         List<Preflight.Check> checks = Preflight.doctor(node.config(), client());
 
         assertThat(checks).extracting(Preflight.Check::name).contains("CRIU", "criu check", "broker", "FTP");
-        assertThat(Preflight.failures(checks)).extracting(Preflight.Check::name).containsExactly(
-                "peer 127.0.0.2 broker", "peer 127.0.0.2 FTP", "peer 127.0.0.2 CRIU, CPU");
+        assertThat(Preflight.failures(checks))
+                .extracting(Preflight.Check::name)
+                .containsExactly("peer 127.0.0.2 broker", "peer 127.0.0.2 FTP", "peer 127.0.0.2 CRIU, CPU");
         assertThat(Preflight.failures(checks)).allSatisfy(check -> {
             assertThat(check.detail()).contains("127.0.0.2");
             assertThat(check.fix()).startsWith("start 127.0.0.2's").contains("/tcp from this node");
@@ -34,34 +35,62 @@ class DoctorIT extends OneNodeTest {
     void aPeerThatServesPassesItsBrokerFtpAndCpuChecks() {
         // Seen from a node 127.0.0.3 of the same cluster (same secrets), the running node is a peer.
         WorkerConfig config = node.config();
-        WorkerConfig neighbour = WorkerConfig.from(Settings.load(Map.of("home", home.toString(), "node", "127.0.0.3",
-                "nodes", "127.0.0.1", "broker.port", Integer.toString(config.brokerPort()),
-                "ftp.port", Integer.toString(config.ftp().port()), "metrics.port", Integer.toString(node.metricsUrl().getPort()),
-                "cluster.password", config.clusterPassword()), Map.of()));
+        WorkerConfig neighbour = WorkerConfig.from(Settings.load(
+                Map.of(
+                        "home",
+                        home.toString(),
+                        "node",
+                        "127.0.0.3",
+                        "nodes",
+                        "127.0.0.1",
+                        "broker.port",
+                        Integer.toString(config.brokerPort()),
+                        "ftp.port",
+                        Integer.toString(config.ftp().port()),
+                        "metrics.port",
+                        Integer.toString(node.metricsUrl().getPort()),
+                        "cluster.password",
+                        config.clusterPassword()),
+                Map.of()));
 
         List<Preflight.Check> peer = Preflight.doctor(neighbour, client()).stream()
-                .filter(check -> check.name().startsWith("peer ")).toList();
+                .filter(check -> check.name().startsWith("peer "))
+                .toList();
 
-        assertThat(peer).extracting(Preflight.Check::name).containsExactly(
-                "peer 127.0.0.1 broker", "peer 127.0.0.1 FTP", "peer 127.0.0.1 CRIU, CPU");
-        assertThat(peer).allSatisfy(check -> assertThat(check.ok()).as(check.toString()).isTrue());
+        assertThat(peer)
+                .extracting(Preflight.Check::name)
+                .containsExactly("peer 127.0.0.1 broker", "peer 127.0.0.1 FTP", "peer 127.0.0.1 CRIU, CPU");
+        assertThat(peer)
+                .allSatisfy(check -> assertThat(check.ok()).as(check.toString()).isTrue());
         assertThat(peer.get(2).detail()).contains("has every CPU feature this node has");
     }
 
     @Test
     void aWrongFtpPasswordFailsTheFtpCheckWithTheFix() {
-        WorkerConfig wrong = WorkerConfig.from(Settings.load(Map.of("home", home.toString(), "node", "127.0.0.1",
-                "broker.port", Integer.toString(node.config().brokerPort()),
-                "ftp.port", Integer.toString(node.config().ftp().port()), "ftp.password", "not-the-password"),
+        WorkerConfig wrong = WorkerConfig.from(Settings.load(
+                Map.of(
+                        "home",
+                        home.toString(),
+                        "node",
+                        "127.0.0.1",
+                        "broker.port",
+                        Integer.toString(node.config().brokerPort()),
+                        "ftp.port",
+                        Integer.toString(node.config().ftp().port()),
+                        "ftp.password",
+                        "not-the-password"),
                 Map.of()));
 
         List<Preflight.Check> failed = Preflight.failures(Preflight.doctor(wrong, client()));
 
-        assertThat(failed).filteredOn(check -> !check.name().startsWith("peer ")).singleElement().satisfies(check -> {
-            assertThat(check.name()).isEqualTo("FTP");
-            assertThat(check.detail()).contains("refused the login");
-            assertThat(check.fix()).contains("RFORK_FTP_PASSWORD");
-        });
+        assertThat(failed)
+                .filteredOn(check -> !check.name().startsWith("peer "))
+                .singleElement()
+                .satisfies(check -> {
+                    assertThat(check.name()).isEqualTo("FTP");
+                    assertThat(check.detail()).contains("refused the login");
+                    assertThat(check.fix()).contains("RFORK_FTP_PASSWORD");
+                });
     }
 
     @Test
@@ -70,6 +99,9 @@ class DoctorIT extends OneNodeTest {
 
         List<Preflight.Check> failed = Preflight.failures(Preflight.doctor(node.config(), wrong));
 
-        assertThat(failed).filteredOn(check -> !check.name().startsWith("peer ")).singleElement().satisfies(check -> assertThat(check.name()).isEqualTo("broker"));
+        assertThat(failed)
+                .filteredOn(check -> !check.name().startsWith("peer "))
+                .singleElement()
+                .satisfies(check -> assertThat(check.name()).isEqualTo("broker"));
     }
 }

@@ -33,15 +33,27 @@ class DurableRequestsIT {
 
     @TempDir
     Path home;
+
     @TempDir
     Path work;
 
     @Test
     void requestsQueuedWhenTheNodeDiesAreServedAfterTheRestartHoweverTheyWereSent() throws Exception {
-        Map<String, String> settings = Map.of("home", home.toString(), "node", "127.0.0.1",
-                "nodes", TestNode.SILENT_NODE, "broker.port", Integer.toString(TestNode.freePort()),
-                "ftp.port", Integer.toString(TestNode.freePort()), "ftp.passive-ports", "0",
-                "cluster.password", "test-secret");
+        Map<String, String> settings = Map.of(
+                "home",
+                home.toString(),
+                "node",
+                "127.0.0.1",
+                "nodes",
+                TestNode.SILENT_NODE,
+                "broker.port",
+                Integer.toString(TestNode.freePort()),
+                "ftp.port",
+                Integer.toString(TestNode.freePort()),
+                "ftp.passive-ports",
+                "0",
+                "cluster.password",
+                "test-secret");
         WorkerConfig config = WorkerConfig.creatingSecrets(Settings.load(settings, Map.of()));
         RequestLog log = new RequestLog(home);
         try (TestProcesses processes = new TestProcesses(work)) {
@@ -59,20 +71,28 @@ class DurableRequestsIT {
                         stomp.send(Queues.CHECKPOINT, Map.of(), Messages.toJson(request));
                     }
                 }
-                sendNonPersistent(new JmsConnectionFactory(config.appUser(), config.appPassword(),
-                        "amqp://127.0.0.1:" + config.brokerPort()), requests.get(3));
-                sendNonPersistent(new ActiveMQConnectionFactory("tcp://127.0.0.1:" + config.brokerPort(),
-                        config.appUser(), config.appPassword()), requests.get(4));
+                sendNonPersistent(
+                        new JmsConnectionFactory(
+                                config.appUser(), config.appPassword(), "amqp://127.0.0.1:" + config.brokerPort()),
+                        requests.get(3));
+                sendNonPersistent(
+                        new ActiveMQConnectionFactory(
+                                "tcp://127.0.0.1:" + config.brokerPort(), config.appUser(), config.appPassword()),
+                        requests.get(4));
                 first.kill();
-                servedBeforeTheKill = requests.stream().filter(r -> ended(log, r)).count();
+                servedBeforeTheKill =
+                        requests.stream().filter(r -> ended(log, r)).count();
             }
-            assertThat(servedBeforeTheKill).as("requests still queued when the node died").isLessThan(REQUESTS);
+            assertThat(servedBeforeTheKill)
+                    .as("requests still queued when the node died")
+                    .isLessThan(REQUESTS);
 
             try (WorkerProcess second = WorkerProcess.start(settings, work.resolve("worker-2.log"))) {
                 for (ForkRequest request : requests) {
                     Outcome outcome = awaitEnd(log, request);
-                    assertThat(outcome.status()).as("%s: %s %s", request.requestId(), outcome.reason(),
-                            outcome.detail()).isEqualTo(Outcome.RESTORED);
+                    assertThat(outcome.status())
+                            .as("%s: %s %s", request.requestId(), outcome.reason(), outcome.detail())
+                            .isEqualTo(Outcome.RESTORED);
                     processes.track(outcome.childPid());
                     assertThat(TestProcesses.state(outcome.childPid())).isIn("S", "R");
                 }
@@ -82,14 +102,16 @@ class DurableRequestsIT {
 
     private static void sendNonPersistent(ConnectionFactory factory, ForkRequest request) {
         try (JMSContext context = factory.createContext()) {
-            context.createProducer().setDeliveryMode(DeliveryMode.NON_PERSISTENT)
+            context.createProducer()
+                    .setDeliveryMode(DeliveryMode.NON_PERSISTENT)
                     .send(context.createQueue(Queues.CHECKPOINT), Messages.toJson(request));
         }
     }
 
     private static boolean ended(RequestLog log, ForkRequest request) {
         try {
-            return !Outcome.known(request.requestId(), log.events(request.requestId())).status()
+            return !Outcome.known(request.requestId(), log.events(request.requestId()))
+                    .status()
                     .equals(Outcome.IN_PROGRESS);
         } catch (Exception e) {
             throw new IllegalStateException(e);

@@ -15,20 +15,20 @@ import dev.rfork.message.RestoreRequest;
 import dev.rfork.worker.criu.ProcFs;
 import dev.rfork.worker.spool.Manifest;
 import jakarta.jms.JMSContext;
+import jakarta.jms.JMSException;
 import jakarta.jms.Message;
 import jakarta.jms.TextMessage;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
-import java.nio.file.attribute.FileTime;
-import java.io.UncheckedIOException;
-import java.io.IOException;
-import jakarta.jms.JMSException;
 
 /** Every failure is an answer: a failed event with a stable reason and evidence; the worker serves on. */
 class FailuresIT extends OneNodeTest {
@@ -40,7 +40,7 @@ class FailuresIT extends OneNodeTest {
         String garbage = "{\"version\": 1, \"pid\": oops";
         Outcome outcome;
         try (RforkClient client = node.client()) {
-            outcome = client.follow(requestId, Mode.FORK, WAIT, () -> sendOverStomp(requestId, garbage), e -> { });
+            outcome = client.follow(requestId, Mode.FORK, WAIT, () -> sendOverStomp(requestId, garbage), e -> {});
         }
 
         assertThat(outcome.status()).isEqualTo(Outcome.FAILED);
@@ -69,16 +69,20 @@ class FailuresIT extends OneNodeTest {
         assertThat(first.status()).isEqualTo(Outcome.RESTORED);
 
         // Another message, over another protocol, names the same id for a request that would fail.
-        ForkRequest reuse = new ForkRequest(ForkRequest.VERSION, first.requestId(), 4_000_000, "127.0.0.1",
-                Mode.FORK, null, Instant.now());
+        ForkRequest reuse = new ForkRequest(
+                ForkRequest.VERSION, first.requestId(), 4_000_000, "127.0.0.1", Mode.FORK, null, Instant.now());
         sendOverStomp(first.requestId(), Messages.toJson(reuse));
         // And one naming it only in its requestId property, with a body that cannot be read.
         sendOverStomp(first.requestId(), "{ not json");
 
         long deadline = System.currentTimeMillis() + 30_000;
-        while (node.deadLetters().stream().filter(message -> detailOf(message).contains(first.requestId() + " is already used"))
-                .count() < 2) {
-            assertThat(System.currentTimeMillis()).as("dead letter of the reused id").isLessThan(deadline);
+        while (node.deadLetters().stream()
+                        .filter(message -> detailOf(message).contains(first.requestId() + " is already used"))
+                        .count()
+                < 2) {
+            assertThat(System.currentTimeMillis())
+                    .as("dead letter of the reused id")
+                    .isLessThan(deadline);
             Thread.sleep(50);
         }
         Thread.sleep(500);
@@ -133,8 +137,8 @@ class FailuresIT extends OneNodeTest {
 
     @Test
     void initIsForbidden() throws Exception {
-        ForkRequest init = new ForkRequest(ForkRequest.VERSION, UUID.randomUUID(), 1, "127.0.0.1", Mode.FORK, null,
-                Instant.now());
+        ForkRequest init =
+                new ForkRequest(ForkRequest.VERSION, UUID.randomUUID(), 1, "127.0.0.1", Mode.FORK, null, Instant.now());
 
         Outcome outcome = sendAndWait(init);
 
@@ -168,7 +172,8 @@ class FailuresIT extends OneNodeTest {
         Outcome outcome = sendAndWait(ForkRequest.of(tid, "127.0.0.1", Mode.FORK));
 
         assertFailed(outcome, Reason.NO_SUCH_PROCESS);
-        assertThat(outcome.events().get(0).evidence()).containsEntry("pid", Long.toString(tid))
+        assertThat(outcome.events().get(0).evidence())
+                .containsEntry("pid", Long.toString(tid))
                 .containsEntry("tgid", Long.toString(pid));
         int before = TestProcesses.lastTick(output);
         TestProcesses.awaitTicks(output, before + 3);
@@ -179,8 +184,12 @@ class FailuresIT extends OneNodeTest {
     /** Sent as it is, past the client's own checks, as any client in any language could. */
     private Outcome sendAndWait(ForkRequest request) {
         try (RforkClient client = node.client()) {
-            return client.follow(request.requestId(), request.mode(), WAIT,
-                    () -> sendOverStomp(request.requestId(), Messages.toJson(request)), e -> { });
+            return client.follow(
+                    request.requestId(),
+                    request.mode(),
+                    WAIT,
+                    () -> sendOverStomp(request.requestId(), Messages.toJson(request)),
+                    e -> {});
         }
     }
 
@@ -218,7 +227,8 @@ class FailuresIT extends OneNodeTest {
         Outcome outcome = fork(ForkRequest.of(traced, "127.0.0.1", Mode.MIGRATE));
 
         assertFailed(outcome, Reason.CRIU_DUMP_FAILED);
-        Map<String, String> evidence = outcome.events().get(outcome.events().size() - 1).evidence();
+        Map<String, String> evidence =
+                outcome.events().get(outcome.events().size() - 1).evidence();
         assertThat(evidence).containsEntry("exitStatus", "1").containsKey("logTail");
         assertThat(evidence.get("logTail")).contains("Dumping FAILED");
         assertThat(TestProcesses.state(traced)).isNotIn("T", "Z", "");
@@ -259,7 +269,8 @@ class FailuresIT extends OneNodeTest {
         assertFailed(outcome, Reason.TARGET_UNREACHABLE);
         assertThat(outcome.events()).extracting(Event::type).contains(EventType.RETRYING);
         assertThat(outcome.events().get(outcome.events().size() - 1).evidence())
-                .containsEntry("host", TestNode.SILENT_NODE).containsKey("error");
+                .containsEntry("host", TestNode.SILENT_NODE)
+                .containsKey("error");
         int before = TestProcesses.lastTick(output);
         TestProcesses.awaitTicks(output, before + 3);
         assertThat(TestProcesses.state(pid)).isNotEqualTo("T");
@@ -272,18 +283,34 @@ class FailuresIT extends OneNodeTest {
         Files.createDirectories(upload);
         Files.writeString(upload.resolve("pages-1.img"), "not what was dumped");
         Files.writeString(upload.resolve("rfork-manifest.json"), "{}");
-        RestoreRequest forged = new RestoreRequest(RestoreRequest.VERSION, requestId, "127.0.0.1", "127.0.0.1",
-                Mode.FORK, 1234, "0".repeat(64), Instant.now().plusSeconds(60), Instant.now());
+        RestoreRequest forged = new RestoreRequest(
+                RestoreRequest.VERSION,
+                requestId,
+                "127.0.0.1",
+                "127.0.0.1",
+                Mode.FORK,
+                1234,
+                "0".repeat(64),
+                Instant.now().plusSeconds(60),
+                Instant.now());
 
         Outcome outcome;
-        try (RforkClient client = node.client(); JMSContext worker = node.workerConnections().createContext()) {
-            outcome = client.follow(requestId, Mode.FORK, WAIT, () -> worker.createProducer()
-                    .setProperty(Queues.PROP_REQUEST_ID, requestId.toString())
-                    .send(worker.createQueue("restore.127.0.0.1"), Messages.toJson(forged)), e -> { });
+        try (RforkClient client = node.client();
+                JMSContext worker = node.workerConnections().createContext()) {
+            outcome = client.follow(
+                    requestId,
+                    Mode.FORK,
+                    WAIT,
+                    () -> worker.createProducer()
+                            .setProperty(Queues.PROP_REQUEST_ID, requestId.toString())
+                            .send(worker.createQueue("restore.127.0.0.1"), Messages.toJson(forged)),
+                    e -> {});
         }
 
         assertFailed(outcome, Reason.IMAGE_VERIFICATION_FAILED);
-        assertThat(outcome.events().get(0).evidence()).containsEntry("expected", "0".repeat(64)).containsKey("actual");
+        assertThat(outcome.events().get(0).evidence())
+                .containsEntry("expected", "0".repeat(64))
+                .containsKey("actual");
     }
 
     /**
@@ -293,21 +320,37 @@ class FailuresIT extends OneNodeTest {
     @Test
     void anUnlistedFileNamedLikeCriusOwnOutputIsStillRefused() throws Exception {
         UUID requestId = UUID.randomUUID();
-        Path upload = Files.createDirectories(node.config().spool().resolve("inbox").resolve(requestId.toString()));
+        Path upload =
+                Files.createDirectories(node.config().spool().resolve("inbox").resolve(requestId.toString()));
         Path image = Files.writeString(upload.resolve("core-1.img"), "an image");
-        Manifest manifest = new Manifest(Manifest.VERSION, requestId,
+        Manifest manifest = new Manifest(
+                Manifest.VERSION,
+                requestId,
                 List.of(new Manifest.Entry("core-1.img", Files.size(image), Manifest.sha256(image))));
         Files.write(upload.resolve(Manifest.FILE_NAME), manifest.toBytes());
         Files.writeString(upload.resolve("stats-restore"), "planted by the sender");
-        RestoreRequest request = new RestoreRequest(RestoreRequest.VERSION, requestId, TestNode.SILENT_NODE,
-                "127.0.0.1", Mode.FORK, 1234, Manifest.sha256(manifest.toBytes()), Instant.now().plusSeconds(60),
+        RestoreRequest request = new RestoreRequest(
+                RestoreRequest.VERSION,
+                requestId,
+                TestNode.SILENT_NODE,
+                "127.0.0.1",
+                Mode.FORK,
+                1234,
+                Manifest.sha256(manifest.toBytes()),
+                Instant.now().plusSeconds(60),
                 Instant.now());
 
         Outcome outcome;
-        try (RforkClient client = node.client(); JMSContext worker = node.workerConnections().createContext()) {
-            outcome = client.follow(requestId, Mode.FORK, WAIT, () -> worker.createProducer()
-                    .setProperty(Queues.PROP_REQUEST_ID, requestId.toString())
-                    .send(worker.createQueue("restore.127.0.0.1"), Messages.toJson(request)), e -> { });
+        try (RforkClient client = node.client();
+                JMSContext worker = node.workerConnections().createContext()) {
+            outcome = client.follow(
+                    requestId,
+                    Mode.FORK,
+                    WAIT,
+                    () -> worker.createProducer()
+                            .setProperty(Queues.PROP_REQUEST_ID, requestId.toString())
+                            .send(worker.createQueue("restore.127.0.0.1"), Messages.toJson(request)),
+                    e -> {});
         }
 
         assertFailed(outcome, Reason.IMAGE_VERIFICATION_FAILED);
@@ -315,7 +358,10 @@ class FailuresIT extends OneNodeTest {
     }
 
     private void sendOverStomp(UUID requestId, String body) {
-        try (Stomp stomp = new Stomp(node.config().brokerPort(), node.config().appUser(), node.config().appPassword())) {
+        try (Stomp stomp = new Stomp(
+                node.config().brokerPort(),
+                node.config().appUser(),
+                node.config().appPassword())) {
             stomp.send(Queues.CHECKPOINT, Map.of(Queues.PROP_REQUEST_ID, requestId.toString()), body);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -324,7 +370,7 @@ class FailuresIT extends OneNodeTest {
 
     private Outcome fork(ForkRequest request) {
         try (RforkClient client = node.client()) {
-            return client.forkAndWait(request, WAIT, event -> { });
+            return client.forkAndWait(request, WAIT, event -> {});
         }
     }
 

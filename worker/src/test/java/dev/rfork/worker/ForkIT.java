@@ -30,10 +30,16 @@ class ForkIT extends OneNodeTest {
         long copy = outcome.childPid();
         processes.track(copy);
         assertThat(copy).isNotEqualTo(pid);
-        assertThat(outcome.events()).extracting(event -> event.type()).containsExactly(EventType.ACCEPTED,
-                EventType.DUMPED, EventType.SHIPPED, EventType.RESTORE_QUEUED, EventType.RESTORED);
-        assertThat(outcome.timings()).containsKeys("dumpMs", "frozenMs", "shipMs", "restoreMs", "imageBytes",
-                "requestToRunningMs");
+        assertThat(outcome.events())
+                .extracting(event -> event.type())
+                .containsExactly(
+                        EventType.ACCEPTED,
+                        EventType.DUMPED,
+                        EventType.SHIPPED,
+                        EventType.RESTORE_QUEUED,
+                        EventType.RESTORED);
+        assertThat(outcome.timings())
+                .containsKeys("dumpMs", "frozenMs", "shipMs", "restoreMs", "imageBytes", "requestToRunningMs");
 
         Path copyOutput = node.childOutput(outcome.requestId());
         TestProcesses.awaitTicks(copyOutput, parentTickAtRestore + 5);
@@ -51,8 +57,14 @@ class ForkIT extends OneNodeTest {
         Outcome recorded = node.recorded(outcome.requestId());
         assertThat(recorded.status()).as("what 'rfork status' reads").isEqualTo(Outcome.RESTORED);
         assertThat(recorded.childPid()).isEqualTo(copy);
-        assertThat(recorded.events()).extracting(event -> event.type()).containsExactly(EventType.ACCEPTED,
-                EventType.DUMPED, EventType.SHIPPED, EventType.RESTORE_QUEUED, EventType.RESTORED);
+        assertThat(recorded.events())
+                .extracting(event -> event.type())
+                .containsExactly(
+                        EventType.ACCEPTED,
+                        EventType.DUMPED,
+                        EventType.SHIPPED,
+                        EventType.RESTORE_QUEUED,
+                        EventType.RESTORED);
     }
 
     @Test
@@ -82,8 +94,9 @@ class ForkIT extends OneNodeTest {
 
         assertThat(outcome.status()).isEqualTo(Outcome.RESTORED);
         processes.track(outcome.childPid());
-        assertThat(outcome.events()).extracting(event -> event.type()).endsWith(EventType.RESTORED,
-                EventType.ORIGINAL_ENDED);
+        assertThat(outcome.events())
+                .extracting(event -> event.type())
+                .endsWith(EventType.RESTORED, EventType.ORIGINAL_ENDED);
         awaitGone(pid);
         Path copyOutput = node.childOutput(outcome.requestId());
         TestProcesses.awaitTicks(copyOutput, TestProcesses.lastTick(copyOutput) + 3);
@@ -115,7 +128,7 @@ class ForkIT extends OneNodeTest {
 
     private Outcome fork(long pid, Mode mode) {
         try (RforkClient client = node.client()) {
-            return client.forkAndWait(ForkRequest.of(pid, "127.0.0.1", mode), WAIT, event -> { });
+            return client.forkAndWait(ForkRequest.of(pid, "127.0.0.1", mode), WAIT, event -> {});
         }
     }
 

@@ -23,6 +23,7 @@ class FullInboxIT {
 
     @TempDir
     Path home;
+
     @TempDir
     Path work;
 
@@ -30,20 +31,22 @@ class FullInboxIT {
     void aForkWhoseImagesDoNotFitOnTheTargetFailsAndLeavesItRoomForTheNext() throws Exception {
         Path spool = home.resolve("spool");
         try (Tmpfs inbox = Tmpfs.mount(spool.resolve("inbox"), "16m");
-             TestNode node = TestNode.start(home.resolve("node"), Map.of("spool", spool.toString(), "ship.local", "ftp"));
-             TestProcesses processes = new TestProcesses(work);
-             RforkClient client = node.client()) {
+                TestNode node =
+                        TestNode.start(home.resolve("node"), Map.of("spool", spool.toString(), "ship.local", "ftp"));
+                TestProcesses processes = new TestProcesses(work);
+                RforkClient client = node.client()) {
             Path output = work.resolve("large.out");
             long large = processes.start(TestProcesses.holding(32), output);
             TestProcesses.awaitTicks(output, 2);
 
-            Outcome failed = client.forkAndWait(ForkRequest.of(large, "127.0.0.1", Mode.FORK), WAIT, event -> { });
+            Outcome failed = client.forkAndWait(ForkRequest.of(large, "127.0.0.1", Mode.FORK), WAIT, event -> {});
 
             assertThat(failed.status()).as("%s", failed).isEqualTo(Outcome.FAILED);
             // Redelivered until the attempts ran out: the target might have made room meanwhile.
             assertThat(failed.reason()).isEqualTo(Reason.SHIP_FAILED);
             assertThat(failed.detail()).contains("pages-");
-            assertThat(failed.events().get(failed.events().size() - 1).evidence()).containsEntry("attempt", "3");
+            assertThat(failed.events().get(failed.events().size() - 1).evidence())
+                    .containsEntry("attempt", "3");
             TestProcesses.awaitTicks(output, TestProcesses.lastTick(output) + 3);
             assertThat(TestProcesses.state(large)).isIn("S", "R");
             Leftovers.assertNone(spool, failed.requestId());

@@ -31,12 +31,14 @@ class FullSpoolIT {
 
     @TempDir
     static Path home;
+
     static Path spool;
     static Tmpfs tmpfs;
     static TestNode node;
 
     @TempDir
     Path work;
+
     TestProcesses processes;
 
     @BeforeAll
@@ -82,10 +84,13 @@ class FullSpoolIT {
 
         assertThat(failed.status()).as("status of %s", failed).isEqualTo(Outcome.FAILED);
         assertThat(failed.reason()).isEqualTo(Reason.CRIU_DUMP_FAILED);
-        assertThat(failed.events().get(failed.events().size() - 1).evidence()).containsKey("logTail")
+        assertThat(failed.events().get(failed.events().size() - 1).evidence())
+                .containsKey("logTail")
                 .doesNotContainKey("logFile");
         assertStillCounting(large, output);
-        assertThat(Leftovers.entries(spool.resolve("outbox"))).as("the outbox after the failed dump").isEmpty();
+        assertThat(Leftovers.entries(spool.resolve("outbox")))
+                .as("the outbox after the failed dump")
+                .isEmpty();
 
         Path smallOutput = work.resolve("small.out");
         long small = processes.startCounter(smallOutput);
@@ -106,8 +111,12 @@ class FullSpoolIT {
         assertThat(failed.status()).as("status of %s", failed).isEqualTo(Outcome.FAILED);
         assertThat(failed.reason()).isEqualTo(Reason.CRIU_DUMP_FAILED);
         assertStillCounting(large, output);
-        assertThat(Leftovers.entries(spool.resolve("outbox"))).as("the outbox after the failed dump").isEmpty();
-        assertThat(Leftovers.entries(spool.resolve("held"))).as("no original is held any more").isEmpty();
+        assertThat(Leftovers.entries(spool.resolve("outbox")))
+                .as("the outbox after the failed dump")
+                .isEmpty();
+        assertThat(Leftovers.entries(spool.resolve("held")))
+                .as("no original is held any more")
+                .isEmpty();
     }
 
     private static void assertStillCounting(long pid, Path output) throws Exception {
@@ -118,7 +127,7 @@ class FullSpoolIT {
 
     private static Outcome fork(long pid, Mode mode) {
         try (RforkClient client = node.client()) {
-            return client.forkAndWait(ForkRequest.of(pid, "127.0.0.1", mode), WAIT, event -> { });
+            return client.forkAndWait(ForkRequest.of(pid, "127.0.0.1", mode), WAIT, event -> {});
         }
     }
 }

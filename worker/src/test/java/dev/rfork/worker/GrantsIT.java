@@ -12,13 +12,13 @@ import dev.rfork.message.Mode;
 import dev.rfork.message.Reason;
 import dev.rfork.worker.criu.ProcFs;
 import jakarta.jms.JMSContext;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
-import org.junit.jupiter.api.Test;
 import org.apache.qpid.jms.JmsConnectionFactory;
-import java.io.UncheckedIOException;
-import java.io.IOException;
+import org.junit.jupiter.api.Test;
 
 /**
  * Who may fork what: the broker says which account sent a request, the node's grants decide.
@@ -34,14 +34,15 @@ class GrantsIT extends OneNodeTest {
 
         Outcome outcome;
         try (RforkClient app = node.client()) {
-            outcome = app.forkAndWait(ForkRequest.of(pid, "127.0.0.1", Mode.FORK), WAIT, event -> { });
+            outcome = app.forkAndWait(ForkRequest.of(pid, "127.0.0.1", Mode.FORK), WAIT, event -> {});
         }
 
         assertThat(outcome.status()).isEqualTo(Outcome.FAILED);
         assertThat(outcome.reason()).isEqualTo(Reason.FORBIDDEN);
         assertThat(outcome.detail()).contains("'app'").contains("RFORK_FORK_GRANTS");
         assertThat(outcome.events().get(outcome.events().size() - 1).evidence())
-                .containsEntry("user", "app").containsEntry("uid", Long.toString(ProcFs.uid(pid).orElseThrow()));
+                .containsEntry("user", "app")
+                .containsEntry("uid", Long.toString(ProcFs.uid(pid).orElseThrow()));
         assertThat(TestProcesses.state(pid)).isIn("S", "R");
     }
 
@@ -52,12 +53,14 @@ class GrantsIT extends OneNodeTest {
         TestProcesses.awaitTicks(output, 2);
 
         Outcome outcome;
-        try (RforkClient worker = RforkClient.connect(node.brokerUrl(), node.config().workerUser(),
-                node.config().workerPassword())) {
-            outcome = worker.forkAndWait(ForkRequest.of(pid, "127.0.0.1", Mode.FORK), WAIT, event -> { });
+        try (RforkClient worker = RforkClient.connect(
+                node.brokerUrl(), node.config().workerUser(), node.config().workerPassword())) {
+            outcome = worker.forkAndWait(ForkRequest.of(pid, "127.0.0.1", Mode.FORK), WAIT, event -> {});
         }
 
-        assertThat(outcome.status()).as("%s: %s", outcome.reason(), outcome.detail()).isEqualTo(Outcome.RESTORED);
+        assertThat(outcome.status())
+                .as("%s: %s", outcome.reason(), outcome.detail())
+                .isEqualTo(Outcome.RESTORED);
         processes.track(outcome.childPid());
     }
 
@@ -68,18 +71,31 @@ class GrantsIT extends OneNodeTest {
 
         Outcome outcome;
         try (RforkClient app = node.client()) {
-            outcome = app.follow(request.requestId(), Mode.FORK, WAIT, () -> {
-                JmsConnectionFactory amqp = new JmsConnectionFactory(node.config().appUser(),
-                        node.config().appPassword(), "amqp://127.0.0.1:" + node.config().brokerPort());
-                try (JMSContext context = amqp.createContext()) {
-                    context.createProducer().setProperty(Queues.PROP_REQUEST_ID, request.requestId().toString())
-                            .setProperty(SenderStamp.PROPERTY, node.config().workerUser())
-                            .send(context.createQueue(Queues.CHECKPOINT), Messages.toJson(request));
-                }
-            }, event -> { });
+            outcome = app.follow(
+                    request.requestId(),
+                    Mode.FORK,
+                    WAIT,
+                    () -> {
+                        JmsConnectionFactory amqp = new JmsConnectionFactory(
+                                node.config().appUser(),
+                                node.config().appPassword(),
+                                "amqp://127.0.0.1:" + node.config().brokerPort());
+                        try (JMSContext context = amqp.createContext()) {
+                            context.createProducer()
+                                    .setProperty(
+                                            Queues.PROP_REQUEST_ID,
+                                            request.requestId().toString())
+                                    .setProperty(
+                                            SenderStamp.PROPERTY, node.config().workerUser())
+                                    .send(context.createQueue(Queues.CHECKPOINT), Messages.toJson(request));
+                        }
+                    },
+                    event -> {});
         }
 
-        assertThat(outcome.reason()).as("%s: %s", outcome.status(), outcome.detail()).isEqualTo(Reason.FORBIDDEN);
+        assertThat(outcome.reason())
+                .as("%s: %s", outcome.status(), outcome.detail())
+                .isEqualTo(Reason.FORBIDDEN);
         assertThat(outcome.events().get(outcome.events().size() - 1).evidence()).containsEntry("user", "app");
     }
 
@@ -90,20 +106,36 @@ class GrantsIT extends OneNodeTest {
 
         Outcome outcome;
         try (RforkClient app = node.client()) {
-            outcome = app.follow(request.requestId(), Mode.FORK, WAIT, () -> {
-                try (Stomp stomp = new Stomp(node.config().brokerPort(), node.config().appUser(),
-                        node.config().appPassword())) {
-                    // The broker overwrites this header with the account that really logged in.
-                    stomp.send(Queues.CHECKPOINT, Map.of(Queues.PROP_REQUEST_ID, request.requestId().toString(),
-                            SenderStamp.PROPERTY, node.config().workerUser(),
-                            "_AMQ_VALIDATED_USER", node.config().workerUser()), Messages.toJson(request));
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            }, event -> { });
+            outcome = app.follow(
+                    request.requestId(),
+                    Mode.FORK,
+                    WAIT,
+                    () -> {
+                        try (Stomp stomp = new Stomp(
+                                node.config().brokerPort(),
+                                node.config().appUser(),
+                                node.config().appPassword())) {
+                            // The broker overwrites this header with the account that really logged in.
+                            stomp.send(
+                                    Queues.CHECKPOINT,
+                                    Map.of(
+                                            Queues.PROP_REQUEST_ID,
+                                            request.requestId().toString(),
+                                            SenderStamp.PROPERTY,
+                                            node.config().workerUser(),
+                                            "_AMQ_VALIDATED_USER",
+                                            node.config().workerUser()),
+                                    Messages.toJson(request));
+                        } catch (IOException e) {
+                            throw new UncheckedIOException(e);
+                        }
+                    },
+                    event -> {});
         }
 
-        assertThat(outcome.reason()).as("%s: %s", outcome.status(), outcome.detail()).isEqualTo(Reason.FORBIDDEN);
+        assertThat(outcome.reason())
+                .as("%s: %s", outcome.status(), outcome.detail())
+                .isEqualTo(Reason.FORBIDDEN);
         assertThat(outcome.events().get(outcome.events().size() - 1).evidence()).containsEntry("user", "app");
     }
 }

@@ -24,6 +24,7 @@ class KilledDuringUploadIT {
 
     @TempDir
     Path sourceHome;
+
     @TempDir
     Path targetHome;
     /** Kept when the test fails: the workers' logs are in it. */
@@ -35,19 +36,44 @@ class KilledDuringUploadIT {
         String brokerPort = Integer.toString(TestNode.freePort());
         String ftpPort = Integer.toString(TestNode.freePort());
         // One cluster, one set of secrets: every node gets the same.
-        String[] shared = {"broker.port=" + brokerPort, "ftp.port=" + ftpPort, "ftp.password=ftp-secret",
-            "app.password=app-secret", "worker.password=worker-secret", "cluster.password=cluster-secret"};
+        String[] shared = {
+            "broker.port=" + brokerPort,
+            "ftp.port=" + ftpPort,
+            "ftp.password=ftp-secret",
+            "app.password=app-secret",
+            "worker.password=worker-secret",
+            "cluster.password=cluster-secret"
+        };
         Map<String, String> source = WorkerProcess.settings(sourceHome, shared);
         source.put("nodes", TARGET);
         try (TestProcesses processes = new TestProcesses(work);
-             TestNode target = TestNode.start(targetHome, Map.of("node", TARGET, "nodes", "127.0.0.1",
-                     "broker.port", brokerPort, "ftp.port", ftpPort, "ftp.password", "ftp-secret",
-                     "app.password", "app-secret", "worker.password", "worker-secret", "cluster.password", "cluster-secret"))) {
+                TestNode target = TestNode.start(
+                        targetHome,
+                        Map.of(
+                                "node",
+                                TARGET,
+                                "nodes",
+                                "127.0.0.1",
+                                "broker.port",
+                                brokerPort,
+                                "ftp.port",
+                                ftpPort,
+                                "ftp.password",
+                                "ftp-secret",
+                                "app.password",
+                                "app-secret",
+                                "worker.password",
+                                "worker-secret",
+                                "cluster.password",
+                                "cluster-secret"))) {
             Path output = work.resolve("original.out");
             long original = processes.start(TestProcesses.holding(512), output);
             TestProcesses.awaitTicks(output, 2);
             ForkRequest request = ForkRequest.of(original, TARGET, Mode.FORK);
-            Path upload = target.config().spool().resolve("inbox").resolve(request.requestId().toString());
+            Path upload = target.config()
+                    .spool()
+                    .resolve("inbox")
+                    .resolve(request.requestId().toString());
 
             try (WorkerProcess first = WorkerProcess.start(source, work.resolve("source-1.log"))) {
                 try (RforkClient client = first.client()) {
@@ -56,12 +82,15 @@ class KilledDuringUploadIT {
                 Await.until("the upload of the memory to " + TARGET + " has begun", WAIT, () -> uploading(upload));
                 first.kill();
             }
-            assertThat(upload.resolve("rfork-manifest.json")).as("killed before the upload ended").doesNotExist();
+            assertThat(upload.resolve("rfork-manifest.json"))
+                    .as("killed before the upload ended")
+                    .doesNotExist();
 
             try (WorkerProcess second = WorkerProcess.start(source, work.resolve("source-2.log"))) {
                 Outcome outcome = Await.ended(sourceHome, request.requestId(), WAIT);
 
-                assertThat(outcome.status()).as("%s: %s", outcome.reason(), outcome.detail())
+                assertThat(outcome.status())
+                        .as("%s: %s", outcome.reason(), outcome.detail())
                         .isEqualTo(Outcome.RESTORED);
                 assertThat(outcome.node()).isEqualTo(TARGET);
                 processes.track(outcome.childPid());
@@ -84,7 +113,8 @@ class KilledDuringUploadIT {
             return false;
         }
         try (var files = Files.list(upload)) {
-            return files.anyMatch(file -> file.getFileName().toString().startsWith("pages-") && file.toFile().length() > 0);
+            return files.anyMatch(file -> file.getFileName().toString().startsWith("pages-")
+                    && file.toFile().length() > 0);
         }
     }
 }

@@ -35,6 +35,7 @@ class KilledWorkerIT {
     /** Kept when the test fails: the workers' logs are in it. */
     @TempDir(cleanup = CleanupMode.ON_SUCCESS)
     Path work;
+
     TestProcesses processes;
     /** The worker started again after the kill. */
     WorkerProcess worker;
@@ -72,8 +73,10 @@ class KilledWorkerIT {
 
         Outcome outcome = servedAfterAKillDuringTheDump(ForkRequest.of(original, "127.0.0.1", Mode.MIGRATE), output);
 
-        assertThat(outcome.events()).filteredOn(event -> event.type() == EventType.RETRYING)
-                .extracting(Event::detail).anySatisfy(detail -> assertThat(detail).contains("resumed"));
+        assertThat(outcome.events())
+                .filteredOn(event -> event.type() == EventType.RETRYING)
+                .extracting(Event::detail)
+                .anySatisfy(detail -> assertThat(detail).contains("resumed"));
         assertCounting(outcome.childPid(), copyOutput(outcome));
         // The copy goes on from where the original was when it was moved: not from scratch.
         assertThat(TestProcesses.ticks(copyOutput(outcome)).get(0)).isGreaterThan(2);
@@ -91,7 +94,8 @@ class KilledWorkerIT {
                 [ "$CRTOOLS_SCRIPT_ACTION" = post-dump ] && sleep 10
                 exit 0
                 """);
-        Path criu = Files.writeString(work.resolve("criu-that-holds"), """
+        Path criu = Files.writeString(
+                work.resolve("criu-that-holds"), """
                 #!/bin/sh
                 if [ "$1" = dump ] && [ -e "%1$s/hold-$3" ]; then rm "%1$s/hold-$3"; exec %2$s "$@" --action-script %3$s; fi
                 exec %2$s "$@"
@@ -103,8 +107,8 @@ class KilledWorkerIT {
         long original = processes.start(TestProcesses.holding(64), output);
         Files.createFile(work.resolve("hold-" + original));
 
-        Outcome outcome = servedAfterAKillDuringTheDump(ForkRequest.of(original, "127.0.0.1", Mode.FORK), output,
-                "criu=" + criu);
+        Outcome outcome =
+                servedAfterAKillDuringTheDump(ForkRequest.of(original, "127.0.0.1", Mode.FORK), output, "criu=" + criu);
 
         assertCounting(original, output);
         assertCounting(outcome.childPid(), copyOutput(outcome));
@@ -116,14 +120,15 @@ class KilledWorkerIT {
      * Starts a worker, sends the request, kills the worker as soon as CRIU dumps the process and
      * starts it again; the request must then be served again, to the end.
      */
-    private Outcome servedAfterAKillDuringTheDump(ForkRequest request, Path output, String... extra)
-            throws Exception {
+    private Outcome servedAfterAKillDuringTheDump(ForkRequest request, Path output, String... extra) throws Exception {
         TestProcesses.awaitTicks(output, 2);
         Map<String, String> settings = WorkerProcess.settings(home, extra);
         killDuringTheDump(settings, request);
         worker = WorkerProcess.start(settings, work.resolve("worker-2.log"));
         Outcome outcome = Await.ended(home, request.requestId(), WAIT);
-        assertThat(outcome.status()).as("%s: %s", outcome.reason(), outcome.detail()).isEqualTo(Outcome.RESTORED);
+        assertThat(outcome.status())
+                .as("%s: %s", outcome.reason(), outcome.detail())
+                .isEqualTo(Outcome.RESTORED);
         processes.track(outcome.childPid());
         return outcome;
     }
@@ -142,15 +147,21 @@ class KilledWorkerIT {
             Await.until("criu dump of PID " + request.pid() + " starts", WAIT, () -> Files.exists(dumpLog));
             first.kill();
         }
-        assertThat(dumpRuns(request.pid())).as("the dead worker's CRIU still dumps PID " + request.pid()).isTrue();
+        assertThat(dumpRuns(request.pid()))
+                .as("the dead worker's CRIU still dumps PID " + request.pid())
+                .isTrue();
     }
 
     private static boolean dumpRuns(long pid) {
-        return ProcessHandle.allProcesses().map(process -> ProcFs.commandLine(process.pid())).anyMatch(args -> {
-            int tree = args.indexOf("--tree");
-            return args.contains("dump") && tree >= 0 && tree + 1 < args.size()
-                    && args.get(tree + 1).equals(Long.toString(pid));
-        });
+        return ProcessHandle.allProcesses()
+                .map(process -> ProcFs.commandLine(process.pid()))
+                .anyMatch(args -> {
+                    int tree = args.indexOf("--tree");
+                    return args.contains("dump")
+                            && tree >= 0
+                            && tree + 1 < args.size()
+                            && args.get(tree + 1).equals(Long.toString(pid));
+                });
     }
 
     private static void assertCounting(long pid, Path output) throws Exception {

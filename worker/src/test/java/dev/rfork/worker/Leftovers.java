@@ -18,13 +18,15 @@ import java.util.UUID;
  * ({@code <id>.restored}) and output ({@code <id>.out}).
  */
 final class Leftovers {
-    private Leftovers() {
-    }
+    private Leftovers() {}
 
     /** Waits a moment for them to go (files are deleted right after the events), then fails naming them. */
     static void assertNone(Path spool, UUID... requests) throws Exception {
         try {
-            Await.until("nothing left behind", Duration.ofSeconds(15), () -> in(spool, requests).isEmpty());
+            Await.until(
+                    "nothing left behind",
+                    Duration.ofSeconds(15),
+                    () -> in(spool, requests).isEmpty());
         } catch (AssertionError e) {
             assertThat(in(spool, requests)).as("left behind in " + spool).isEmpty();
         }
@@ -38,8 +40,9 @@ final class Leftovers {
         List<String> ids = Arrays.stream(requests).map(UUID::toString).toList();
         for (String name : entries(spool.resolve("inbox"))) {
             String id = name.split("\\.", 2)[0];
-            if (ids.contains(id) && !((name.endsWith(".restored") || name.endsWith(".out"))
-                    && copyRuns(spool.resolve("inbox").resolve(id + ".restored")))) {
+            if (ids.contains(id)
+                    && !((name.endsWith(".restored") || name.endsWith(".out"))
+                            && copyRuns(spool.resolve("inbox").resolve(id + ".restored")))) {
                 left.add("inbox/" + name);
             }
         }
@@ -53,6 +56,8 @@ final class Leftovers {
     }
 
     private static boolean copyRuns(Path record) throws IOException {
-        return Files.exists(record) && ProcFs.isRunning(Long.parseLong(Files.readString(record).trim().split("\\s+")[0]));
+        return Files.exists(record)
+                && ProcFs.isRunning(
+                        Long.parseLong(Files.readString(record).trim().split("\\s+")[0]));
     }
 }

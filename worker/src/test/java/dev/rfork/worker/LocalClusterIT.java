@@ -11,6 +11,7 @@ import dev.rfork.message.Mode;
 import dev.rfork.worker.criu.ProcFs;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -19,7 +20,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import java.util.HashMap;
 
 /**
  * Two nodes on one machine, 127.0.0.1 and 127.0.0.2 (two loopback addresses): two workers, two
@@ -28,10 +28,13 @@ import java.util.HashMap;
 class LocalClusterIT {
     @TempDir
     Path homeA;
+
     @TempDir
     Path homeB;
+
     @TempDir
     Path work;
+
     TestNode nodeA;
     TestNode nodeB;
     TestProcesses processes;
@@ -41,8 +44,17 @@ class LocalClusterIT {
         String brokerPort = Integer.toString(TestNode.freePort());
         String ftpPort = Integer.toString(TestNode.freePort());
         // One cluster, one set of secrets: every node gets the same.
-        Map<String, String> shared = Map.of("broker.port", brokerPort, "ftp.port", ftpPort,
-                "ftp.password", "ftp-secret", "app.password", "app-secret", "worker.password", "worker-secret");
+        Map<String, String> shared = Map.of(
+                "broker.port",
+                brokerPort,
+                "ftp.port",
+                ftpPort,
+                "ftp.password",
+                "ftp-secret",
+                "app.password",
+                "app-secret",
+                "worker.password",
+                "worker-secret");
         nodeA = TestNode.start(homeA, with(shared, "127.0.0.1", "127.0.0.2"));
         nodeB = TestNode.start(homeB, with(shared, "127.0.0.2", "127.0.0.1"));
         processes = new TestProcesses(work);
@@ -75,7 +87,8 @@ class LocalClusterIT {
                     if (request.requestId().equals(event.requestId())) {
                         seenOnB.add(event);
                     }
-                    return event.type() == EventType.RESTORED && request.requestId().equals(event.requestId());
+                    return event.type() == EventType.RESTORED
+                            && request.requestId().equals(event.requestId());
                 });
             }
         });
@@ -83,17 +96,23 @@ class LocalClusterIT {
 
         Outcome outcome;
         try (RforkClient client = nodeA.client()) {
-            outcome = client.forkAndWait(request, Duration.ofSeconds(90), event -> { });
+            outcome = client.forkAndWait(request, Duration.ofSeconds(90), event -> {});
         }
 
-        assertThat(outcome.status()).as("%s: %s", outcome.reason(), outcome.detail()).isEqualTo(Outcome.RESTORED);
+        assertThat(outcome.status())
+                .as("%s: %s", outcome.reason(), outcome.detail())
+                .isEqualTo(Outcome.RESTORED);
         processes.track(outcome.childPid());
         assertThat(outcome.node()).isEqualTo("127.0.0.2");
         // Each worker serves its own node's queues: the source accepts and dumps, the target restores.
-        assertThat(outcome.events()).filteredOn(event -> event.type() == EventType.ACCEPTED)
-                .extracting(Event::node).containsOnly("127.0.0.1");
-        assertThat(outcome.events()).filteredOn(event -> event.type() == EventType.RESTORED)
-                .extracting(Event::node).containsOnly("127.0.0.2");
+        assertThat(outcome.events())
+                .filteredOn(event -> event.type() == EventType.ACCEPTED)
+                .extracting(Event::node)
+                .containsOnly("127.0.0.1");
+        assertThat(outcome.events())
+                .filteredOn(event -> event.type() == EventType.RESTORED)
+                .extracting(Event::node)
+                .containsOnly("127.0.0.2");
         assertThat(watcherOnB.get()).as("node B saw the request end").isTrue();
         assertThat(seenOnB).extracting(Event::type).contains(EventType.ACCEPTED, EventType.RESTORED);
         Path copyOutput = nodeB.childOutput(outcome.requestId());
@@ -103,7 +122,9 @@ class LocalClusterIT {
         // 'rfork status' on either node knows how it ended, though each saw only half of it happen.
         for (TestNode node : List.of(nodeA, nodeB)) {
             Outcome recorded = node.recorded(request.requestId());
-            assertThat(recorded.status()).as("status on %s", node.config().node()).isEqualTo(Outcome.RESTORED);
+            assertThat(recorded.status())
+                    .as("status on %s", node.config().node())
+                    .isEqualTo(Outcome.RESTORED);
             assertThat(recorded.childPid()).isEqualTo(outcome.childPid());
             assertThat(recorded.events()).extracting(Event::type).contains(EventType.ACCEPTED, EventType.RESTORED);
         }

@@ -27,26 +27,40 @@ class MalformedCoreMessagesIT extends OneNodeTest {
     private static final Duration WAIT = Duration.ofSeconds(60);
 
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"an ObjectMessage", "a MapMessage", "a BytesMessage that is not UTF-8",
-        "a TextMessage whose pid is a string"})
+    @ValueSource(
+            strings = {
+                "an ObjectMessage",
+                "a MapMessage",
+                "a BytesMessage that is not UTF-8",
+                "a TextMessage whose pid is a string"
+            })
     void aMessageThatIsNoRequestIsAnsweredDeadLetteredAndTheNodeServesOn(String kind) throws Exception {
         UUID requestId = UUID.randomUUID();
-        ActiveMQConnectionFactory core = new ActiveMQConnectionFactory(node.brokerUrl(), node.config().appUser(),
-                node.config().appPassword());
+        ActiveMQConnectionFactory core = new ActiveMQConnectionFactory(
+                node.brokerUrl(), node.config().appUser(), node.config().appPassword());
         Outcome outcome;
-        try (core; JMSContext app = core.createContext(); RforkClient client = node.client()) {
+        try (core;
+                JMSContext app = core.createContext();
+                RforkClient client = node.client()) {
             Message message = message(app, kind, requestId);
             message.setStringProperty(Queues.PROP_REQUEST_ID, requestId.toString());
-            outcome = client.follow(requestId, Mode.FORK, WAIT,
-                    () -> app.createProducer().send(app.createQueue(Queues.CHECKPOINT), message), event -> { });
+            outcome = client.follow(
+                    requestId,
+                    Mode.FORK,
+                    WAIT,
+                    () -> app.createProducer().send(app.createQueue(Queues.CHECKPOINT), message),
+                    event -> {});
         }
 
         assertThat(outcome.status()).as("%s", outcome).isEqualTo(Outcome.FAILED);
         assertThat(outcome.reason()).as(outcome.detail()).isEqualTo(Reason.MALFORMED_MESSAGE);
         // Sent in the transaction that acknowledges the message, which commits after the event.
-        Await.until("a dead letter for " + kind, WAIT, () -> node.deadLetters().stream().anyMatch(letter ->
-                Reason.MALFORMED_MESSAGE.code().equals(property(letter, Queues.PROP_REASON))
-                        && Objects.equals(outcome.detail(), property(letter, "detail"))));
+        Await.until(
+                "a dead letter for " + kind,
+                WAIT,
+                () -> node.deadLetters().stream()
+                        .anyMatch(letter -> Reason.MALFORMED_MESSAGE.code().equals(property(letter, Queues.PROP_REASON))
+                                && Objects.equals(outcome.detail(), property(letter, "detail"))));
         try (RforkClient client = node.client()) {
             processes.assertTheNextForkIsServed(client, "127.0.0.1");
         }
@@ -66,8 +80,9 @@ class MalformedCoreMessagesIT extends OneNodeTest {
                 bytes.writeBytes(new byte[] {(byte) 0xff, (byte) 0xfe, '{', '}'});
                 yield bytes;
             }
-            case "a TextMessage whose pid is a string" -> app.createTextMessage("{\"version\": 1, \"requestId\": \""
-                    + requestId + "\", \"pid\": \"the editor\", \"target\": \"127.0.0.1\", \"mode\": \"fork\"}");
+            case "a TextMessage whose pid is a string" ->
+                app.createTextMessage("{\"version\": 1, \"requestId\": \"" + requestId
+                        + "\", \"pid\": \"the editor\", \"target\": \"127.0.0.1\", \"mode\": \"fork\"}");
             default -> throw new IllegalArgumentException(kind);
         };
     }

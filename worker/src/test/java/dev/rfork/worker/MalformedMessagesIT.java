@@ -3,7 +3,6 @@ package dev.rfork.worker;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.rfork.address.Queues;
-
 import dev.rfork.client.Outcome;
 import dev.rfork.client.RforkClient;
 import dev.rfork.message.ForkRequest;
@@ -36,8 +35,11 @@ class MalformedMessagesIT extends OneNodeTest {
     })
     void anUndecodableAmqpMessageIsRefusedAndTheNodeGoesOnServing(String what, String hex) throws Exception {
         DeliveryState answer;
-        try (RawAmqp amqp = new RawAmqp(node.config().brokerPort(), node.config().appUser(),
-                node.config().appPassword(), Queues.CHECKPOINT)) {
+        try (RawAmqp amqp = new RawAmqp(
+                node.config().brokerPort(),
+                node.config().appUser(),
+                node.config().appPassword(),
+                Queues.CHECKPOINT)) {
             answer = amqp.send(HexFormat.of().parseHex(hex));
         }
 
@@ -53,10 +55,12 @@ class MalformedMessagesIT extends OneNodeTest {
         // a JSON text with no request in it
         "a body that is not a request,    005377a1027b7d",
     })
-    void aDecodableButUnreadableAmqpMessageIsAnsweredAndTheNodeGoesOnServing(String what, String hex)
-            throws Exception {
-        try (RawAmqp amqp = new RawAmqp(node.config().brokerPort(), node.config().appUser(),
-                node.config().appPassword(), Queues.CHECKPOINT)) {
+    void aDecodableButUnreadableAmqpMessageIsAnsweredAndTheNodeGoesOnServing(String what, String hex) throws Exception {
+        try (RawAmqp amqp = new RawAmqp(
+                node.config().brokerPort(),
+                node.config().appUser(),
+                node.config().appPassword(),
+                Queues.CHECKPOINT)) {
             DeliveryState answer = amqp.send(HexFormat.of().parseHex(hex));
             // Either way is an answer: refused at the door, or taken and answered by the worker.
             assertThat(answer).as(what).isNotNull();
@@ -70,9 +74,11 @@ class MalformedMessagesIT extends OneNodeTest {
         TestProcesses.awaitTicks(output, 2);
         Outcome outcome;
         try (RforkClient client = node.client()) {
-            outcome = client.forkAndWait(ForkRequest.of(pid, "127.0.0.1", Mode.FORK), WAIT, event -> { });
+            outcome = client.forkAndWait(ForkRequest.of(pid, "127.0.0.1", Mode.FORK), WAIT, event -> {});
         }
-        assertThat(outcome.status()).as("%s: %s", outcome.reason(), outcome.detail()).isEqualTo(Outcome.RESTORED);
+        assertThat(outcome.status())
+                .as("%s: %s", outcome.reason(), outcome.detail())
+                .isEqualTo(Outcome.RESTORED);
         processes.track(outcome.childPid());
     }
 }

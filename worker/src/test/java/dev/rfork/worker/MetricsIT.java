@@ -23,14 +23,17 @@ class MetricsIT extends OneNodeTest {
     void aScrapeWithoutTheAdminsCredentialsIsRefused() throws Exception {
         HttpResponse<String> anonymous = Scrape.get(node.metricsUrl(), null, null);
         HttpResponse<String> wrong = Scrape.get(node.metricsUrl(), WorkerConfig.ADMIN_USER, "not-the-password");
-        HttpResponse<String> app = Scrape.get(node.metricsUrl(), node.config().appUser(), node.config().appPassword());
+        HttpResponse<String> app = Scrape.get(
+                node.metricsUrl(), node.config().appUser(), node.config().appPassword());
 
         assertThat(anonymous.statusCode()).isEqualTo(401);
-        assertThat(anonymous.headers().firstValue("WWW-Authenticate")).hasValueSatisfying(
-                challenge -> assertThat(challenge).startsWith("Basic realm="));
+        assertThat(anonymous.headers().firstValue("WWW-Authenticate"))
+                .hasValueSatisfying(challenge -> assertThat(challenge).startsWith("Basic realm="));
         assertThat(anonymous.body()).doesNotContain("rfork_");
         assertThat(wrong.statusCode()).isEqualTo(401);
-        assertThat(app.statusCode()).as("an application's account is not the admin's").isEqualTo(401);
+        assertThat(app.statusCode())
+                .as("an application's account is not the admin's")
+                .isEqualTo(401);
     }
 
     @Test
@@ -47,48 +50,79 @@ class MetricsIT extends OneNodeTest {
         assertThat(forked.succeeded()).as(forked.toString()).isTrue();
         assertThat(refused.reason()).isEqualTo(Reason.NO_SUCH_PROCESS);
         Scrape after = awaitCounted(before);
-        assertThat(moved(before, after, "rfork_requests_total", "mode", "fork", "outcome", "restored",
-                "reason", "none")).isEqualTo(1);
-        assertThat(moved(before, after, "rfork_requests_total", "mode", "fork", "outcome", "failed",
-                "reason", "NO_SUCH_PROCESS")).isEqualTo(1);
-        for (String histogram : new String[] {"rfork_dump_seconds", "rfork_frozen_seconds", "rfork_verify_seconds",
-            "rfork_restore_seconds", "rfork_request_to_running_seconds"}) {
-            assertThat(moved(before, after, histogram + "_count", "mode", "fork")).as(histogram).isEqualTo(1);
-            assertThat(moved(before, after, histogram + "_bucket", "mode", "fork", "le", "+Inf")).as(histogram)
+        assertThat(moved(
+                        before, after, "rfork_requests_total", "mode", "fork", "outcome", "restored", "reason", "none"))
+                .isEqualTo(1);
+        assertThat(moved(
+                        before,
+                        after,
+                        "rfork_requests_total",
+                        "mode",
+                        "fork",
+                        "outcome",
+                        "failed",
+                        "reason",
+                        "NO_SUCH_PROCESS"))
+                .isEqualTo(1);
+        for (String histogram : new String[] {
+            "rfork_dump_seconds",
+            "rfork_frozen_seconds",
+            "rfork_verify_seconds",
+            "rfork_restore_seconds",
+            "rfork_request_to_running_seconds"
+        }) {
+            assertThat(moved(before, after, histogram + "_count", "mode", "fork"))
+                    .as(histogram)
                     .isEqualTo(1);
-            assertThat(moved(before, after, histogram + "_sum", "mode", "fork")).as(histogram).isPositive();
+            assertThat(moved(before, after, histogram + "_bucket", "mode", "fork", "le", "+Inf"))
+                    .as(histogram)
+                    .isEqualTo(1);
+            assertThat(moved(before, after, histogram + "_sum", "mode", "fork"))
+                    .as(histogram)
+                    .isPositive();
         }
-        assertThat(moved(before, after, "rfork_ship_seconds_count", "mode", "fork", "transport", "ftp")).isEqualTo(1);
-        assertThat(after.value("rfork_ship_seconds_count", "mode", "fork", "transport", "move")).isZero();
+        assertThat(moved(before, after, "rfork_ship_seconds_count", "mode", "fork", "transport", "ftp"))
+                .isEqualTo(1);
+        assertThat(after.value("rfork_ship_seconds_count", "mode", "fork", "transport", "move"))
+                .isZero();
         // The whole request took less than the largest bucket; the one sample lies in every bucket above it.
         assertThat(moved(before, after, "rfork_request_to_running_seconds_bucket", "mode", "fork", "le", "120.0"))
                 .isEqualTo(1);
         assertThat(moved(before, after, "rfork_shipped_bytes_total", "transport", "ftp"))
-                .isEqualTo(forked.timings().get("shippedBytes").doubleValue()).isPositive();
-        assertThat(after.find("rfork_queue_messages", "queue", Queues.CHECKPOINT)).singleElement()
+                .isEqualTo(forked.timings().get("shippedBytes").doubleValue())
+                .isPositive();
+        assertThat(after.find("rfork_queue_messages", "queue", Queues.CHECKPOINT))
+                .singleElement()
                 .satisfies(depth -> assertThat(depth.value()).isZero());
-        assertThat(after.find("rfork_queue_messages", "queue", Queues.restore(node.config().node()))).hasSize(1);
+        assertThat(after.find(
+                        "rfork_queue_messages",
+                        "queue",
+                        Queues.restore(node.config().node())))
+                .hasSize(1);
         // The embedded broker's own meters share the registry.
-        assertThat(after.value("artemis_messages_added", "queue", Queues.CHECKPOINT)).isGreaterThanOrEqualTo(2);
+        assertThat(after.value("artemis_messages_added", "queue", Queues.CHECKPOINT))
+                .isGreaterThanOrEqualTo(2);
         assertThat(after.find("jvm_memory_used_bytes")).isNotEmpty();
     }
 
     private Outcome fork(long pid) {
         try (RforkClient client = node.client()) {
-            return client.forkAndWait(ForkRequest.of(pid, "127.0.0.1", Mode.FORK), WAIT, event -> { });
+            return client.forkAndWait(ForkRequest.of(pid, "127.0.0.1", Mode.FORK), WAIT, event -> {});
         }
     }
 
     private Scrape scrape() throws Exception {
-        return Scrape.of(node.metricsUrl(), WorkerConfig.ADMIN_USER, node.config().adminPassword());
+        return Scrape.of(
+                node.metricsUrl(), WorkerConfig.ADMIN_USER, node.config().adminPassword());
     }
 
     /** The meters follow the events a moment after followers get them: scrapes until both requests count. */
     private Scrape awaitCounted(Scrape before) throws Exception {
         long deadline = System.currentTimeMillis() + 10_000;
         Scrape after = scrape();
-        while (System.currentTimeMillis() < deadline && (moved(before, after, "rfork_requests_total", "outcome",
-                "restored") < 1 || moved(before, after, "rfork_requests_total", "outcome", "failed") < 1)) {
+        while (System.currentTimeMillis() < deadline
+                && (moved(before, after, "rfork_requests_total", "outcome", "restored") < 1
+                        || moved(before, after, "rfork_requests_total", "outcome", "failed") < 1)) {
             Thread.sleep(100);
             after = scrape();
         }

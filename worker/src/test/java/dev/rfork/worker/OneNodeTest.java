@@ -21,10 +21,12 @@ import org.junit.jupiter.api.io.TempDir;
 abstract class OneNodeTest {
     @TempDir
     static Path home;
+
     static TestNode node;
 
     @TempDir
     Path work;
+
     TestProcesses processes;
 
     /** Settings a test class wants for its node, as {@code key=value} pairs. */
@@ -37,7 +39,9 @@ abstract class OneNodeTest {
     @BeforeAll
     static void startNode(TestInfo test) throws Exception {
         Map<String, String> settings = new HashMap<>();
-        NodeSettings wanted = test.getTestClass().map(type -> type.getAnnotation(NodeSettings.class)).orElse(null);
+        NodeSettings wanted = test.getTestClass()
+                .map(type -> type.getAnnotation(NodeSettings.class))
+                .orElse(null);
         for (String pair : wanted == null ? new String[0] : wanted.value()) {
             settings.put(pair.substring(0, pair.indexOf('=')), pair.substring(pair.indexOf('=') + 1));
         }

@@ -29,17 +29,30 @@ class PrivateStateIT {
         Outcome outcome;
         try (TestNode node = TestNode.start(home)) {
             try (RforkClient client = node.client()) {
-                outcome = client.forkAndWait(ForkRequest.of(4_000_000, "127.0.0.1", Mode.FORK),
-                        Duration.ofSeconds(30), event -> { });
+                outcome = client.forkAndWait(
+                        ForkRequest.of(4_000_000, "127.0.0.1", Mode.FORK), Duration.ofSeconds(30), event -> {});
             }
             assertThat(outcome.reason()).isEqualTo(Reason.NO_SUCH_PROCESS);
             assertThat(node.recorded(outcome.requestId()).status()).isEqualTo(Outcome.FAILED);
 
-            for (String dir : List.of("", "requests", "claims", "broker", "broker/journal", "broker/bindings",
-                    "broker/paging", "broker/large-messages", "spool", "spool/inbox", "spool/outbox", "spool/held")) {
+            for (String dir : List.of(
+                    "",
+                    "requests",
+                    "claims",
+                    "broker",
+                    "broker/journal",
+                    "broker/bindings",
+                    "broker/paging",
+                    "broker/large-messages",
+                    "spool",
+                    "spool/inbox",
+                    "spool/outbox",
+                    "spool/held")) {
                 assertThat(mode(home.resolve(dir))).as("mode of HOME/" + dir).isEqualTo("rwx------");
             }
-            for (String file : List.of("secrets.properties", "requests/" + outcome.requestId() + ".jsonl",
+            for (String file : List.of(
+                    "secrets.properties",
+                    "requests/" + outcome.requestId() + ".jsonl",
                     "claims/" + outcome.requestId())) {
                 assertThat(mode(home.resolve(file))).as("mode of HOME/" + file).isEqualTo("rw-------");
             }

@@ -42,6 +42,7 @@ class RestoreCrashIT {
 
     @TempDir
     Path home;
+
     @TempDir
     Path work;
 
@@ -49,7 +50,9 @@ class RestoreCrashIT {
     void aWorkerKilledDuringTheRestoreOwnsTheRunningCopyAfterItsRestart() throws Exception {
         List<Event> events = killTheWorkerDuringTheRestore(false);
 
-        assertThat(events).filteredOn(event -> event.type() == EventType.RESTORED).singleElement()
+        assertThat(events)
+                .filteredOn(event -> event.type() == EventType.RESTORED)
+                .singleElement()
                 .satisfies(restored -> assertThat(restored.detail()).contains("earlier worker"));
     }
 
@@ -58,7 +61,9 @@ class RestoreCrashIT {
     void aRestoreThatDiedWithTheWorkerIsRestoredAgainOnce() throws Exception {
         List<Event> events = killTheWorkerDuringTheRestore(true);
 
-        assertThat(events).filteredOn(event -> event.type() == EventType.RESTORED).singleElement()
+        assertThat(events)
+                .filteredOn(event -> event.type() == EventType.RESTORED)
+                .singleElement()
                 .satisfies(restored -> assertThat(restored.detail()).doesNotContain("earlier worker"));
     }
 
@@ -68,10 +73,21 @@ class RestoreCrashIT {
      * one copy running and nothing of the interrupted restore left. Returns the request's events.
      */
     private List<Event> killTheWorkerDuringTheRestore(boolean criuToo) throws Exception {
-        Map<String, String> settings = Map.of("home", home.toString(), "node", "127.0.0.1",
-                "nodes", TestNode.SILENT_NODE, "broker.port", Integer.toString(TestNode.freePort()),
-                "ftp.port", Integer.toString(TestNode.freePort()), "ftp.passive-ports", "0",
-                "cluster.password", "test-secret");
+        Map<String, String> settings = Map.of(
+                "home",
+                home.toString(),
+                "node",
+                "127.0.0.1",
+                "nodes",
+                TestNode.SILENT_NODE,
+                "broker.port",
+                Integer.toString(TestNode.freePort()),
+                "ftp.port",
+                Integer.toString(TestNode.freePort()),
+                "ftp.passive-ports",
+                "0",
+                "cluster.password",
+                "test-secret");
         WorkerConfig config = WorkerConfig.creatingSecrets(Settings.load(settings, Map.of()));
         RequestLog log = new RequestLog(home);
         Path inbox = config.spool().resolve("inbox");
@@ -84,8 +100,8 @@ class RestoreCrashIT {
             Path images = inbox.resolve(request.requestId().toString());
 
             try (WorkerProcess first = WorkerProcess.start(settings, work.resolve("worker-1.log"))) {
-                try (RforkClient client = RforkClient.connect("tcp://127.0.0.1:" + config.brokerPort(),
-                        config.appUser(), config.appPassword())) {
+                try (RforkClient client = RforkClient.connect(
+                        "tcp://127.0.0.1:" + config.brokerPort(), config.appUser(), config.appPassword())) {
                     client.submit(request);
                 }
                 awaitRestoreRunning(images);
@@ -98,7 +114,9 @@ class RestoreCrashIT {
             }
 
             try (WorkerProcess second = WorkerProcess.start(settings, work.resolve("worker-2.log"))) {
-                List<Event> events = CrashIT.await(log, request,
+                List<Event> events = CrashIT.await(
+                        log,
+                        request,
                         all -> !Outcome.known(request.requestId(), all).status().equals(Outcome.IN_PROGRESS));
                 Outcome outcome = Outcome.known(request.requestId(), events);
 
@@ -106,15 +124,18 @@ class RestoreCrashIT {
                 long copy = outcome.childPid();
                 assertThat(copiesOf(original)).as("copies running").containsExactly(copy);
                 assertThat(RestoredRecord.read(inbox.resolve(request.requestId() + ".restored")))
-                        .hasValueSatisfying(record -> assertThat(record.copyPid()).isEqualTo(copy));
+                        .hasValueSatisfying(
+                                record -> assertThat(record.copyPid()).isEqualTo(copy));
                 // The images go right after the restored event; the manifest may stay.
                 long deadline = System.currentTimeMillis() + 10_000;
                 while (!imagesGone(images) && System.currentTimeMillis() < deadline) {
                     Thread.sleep(20);
                 }
                 assertThat(leftIn(images)).as("in the images' directory").allMatch(Manifest.FILE_NAME::equals);
-                assertThat(leftIn(inbox)).as("in the inbox").noneMatch(name -> name.endsWith(".restoring")
-                        || name.endsWith(".pid") || name.endsWith(".partial"));
+                assertThat(leftIn(inbox))
+                        .as("in the inbox")
+                        .noneMatch(name ->
+                                name.endsWith(".restoring") || name.endsWith(".pid") || name.endsWith(".partial"));
                 return events;
             }
         } finally {
@@ -145,13 +166,16 @@ class RestoreCrashIT {
     private static void awaitRestoreRunning(Path images) throws Exception {
         long deadline = System.currentTimeMillis() + 90_000;
         while (!restoreRuns(images)) {
-            assertThat(System.currentTimeMillis()).as("criu restore of %s started", images).isLessThan(deadline);
+            assertThat(System.currentTimeMillis())
+                    .as("criu restore of %s started", images)
+                    .isLessThan(deadline);
             Thread.sleep(5);
         }
     }
 
     private static boolean restoreRuns(Path images) {
-        return ProcFs.pids().stream().map(ProcFs::commandLine)
+        return ProcFs.pids().stream()
+                .map(ProcFs::commandLine)
                 .anyMatch(args -> args.contains("restore") && args.contains(images.toString()));
     }
 

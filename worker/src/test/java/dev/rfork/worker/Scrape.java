@@ -18,14 +18,16 @@ import java.util.Map;
  */
 record Scrape(List<Sample> samples) {
 
-    record Sample(String name, Map<String, String> labels, double value) {
-    }
+    record Sample(String name, Map<String, String> labels, double value) {}
 
     static HttpResponse<String> get(URI url, String user, String password) throws IOException, InterruptedException {
         HttpRequest.Builder request = HttpRequest.newBuilder(url).GET();
         if (user != null) {
-            request.header("Authorization", "Basic " + Base64.getEncoder()
-                    .encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8)));
+            request.header(
+                    "Authorization",
+                    "Basic "
+                            + Base64.getEncoder()
+                                    .encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8)));
         }
         return HttpClient.newHttpClient().send(request.build(), HttpResponse.BodyHandlers.ofString());
     }
@@ -80,14 +82,16 @@ record Scrape(List<Sample> samples) {
     double value(String name, String... labelPairs) {
         List<Sample> found = find(name, labelPairs);
         if (found.size() > 1) {
-            throw new AssertionError(found.size() + " samples of " + name + " match " + List.of(labelPairs) + ": "
-                    + found);
+            throw new AssertionError(
+                    found.size() + " samples of " + name + " match " + List.of(labelPairs) + ": " + found);
         }
         return found.isEmpty() ? 0 : found.get(0).value();
     }
 
     List<Sample> find(String name, String... labelPairs) {
-        return samples.stream().filter(sample -> sample.name().equals(name) && matches(sample, labelPairs)).toList();
+        return samples.stream()
+                .filter(sample -> sample.name().equals(name) && matches(sample, labelPairs))
+                .toList();
     }
 
     private static boolean matches(Sample sample, String... labelPairs) {

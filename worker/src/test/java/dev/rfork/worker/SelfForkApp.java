@@ -16,8 +16,7 @@ import java.time.Duration;
  * default flags. Arguments: broker URL, user, password, target node, fork|migrate.
  */
 public final class SelfForkApp {
-    private SelfForkApp() {
-    }
+    private SelfForkApp() {}
 
     public static void main(String[] args) throws Exception {
         ClientSettings settings = new ClientSettings(args[0], args[1], args[2], "127.0.0.1");
@@ -25,7 +24,8 @@ public final class SelfForkApp {
         // The application's own broker connection, open across the fork like any app's would be.
         try (RforkClient own = settings.connect()) {
             try {
-                ForkResult result = "migrate".equals(args[4]) ? SelfFork.migrate(settings, args[3])
+                ForkResult result = "migrate".equals(args[4])
+                        ? SelfFork.migrate(settings, args[3])
                         : SelfFork.fork(settings, args[3]);
                 role = result.isParent() ? "parent" : "child";
                 System.out.println(role + " request=" + result.requestId() + " parentPid=" + result.parentPid()
@@ -35,10 +35,10 @@ public final class SelfForkApp {
                 System.out.println("failed reason=" + e.reason() + " " + e.getMessage());
             }
             if (!"child".equals(role)) {
-                Outcome answer = own.forkAndWait(ForkRequest.of(4_000_000, "127.0.0.1", Mode.FORK),
-                        Duration.ofSeconds(30), event -> { });
-                System.out.println(role + " connection " + (answer.reason() == Reason.NO_SUCH_PROCESS ? "works"
-                        : "broken: " + answer.status()));
+                Outcome answer = own.forkAndWait(
+                        ForkRequest.of(4_000_000, "127.0.0.1", Mode.FORK), Duration.ofSeconds(30), event -> {});
+                System.out.println(role + " connection "
+                        + (answer.reason() == Reason.NO_SUCH_PROCESS ? "works" : "broken: " + answer.status()));
             }
             for (int tick = 1; ; tick++) {
                 System.out.println("alive " + role + " " + tick);

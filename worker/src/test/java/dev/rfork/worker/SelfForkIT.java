@@ -7,10 +7,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
-import java.util.UUID;
 
 /**
  * Programs that fork themselves: a JVM with default flags, and Python over bare STOMP.
@@ -82,11 +82,25 @@ class SelfForkIT extends OneNodeTest {
     @Test
     void aPythonProgramForksItselfOverStompWithTheStandardLibraryOnly() throws Exception {
         Path output = work.resolve("python.out");
-        Path script = Path.of(System.getProperty("rfork.examples", "../examples")).resolve("python/selffork.py");
-        Process process = new ProcessBuilder("setsid", "python3", script.toString(), "--host", "127.0.0.1",
-                "--port", Integer.toString(node.config().brokerPort()), "--user", node.config().appUser(),
-                "--password", node.config().appPassword(), "--to", "127.0.0.1")
-                .redirectOutput(output.toFile()).redirectErrorStream(true).start();
+        Path script =
+                Path.of(System.getProperty("rfork.examples", "../examples")).resolve("python/selffork.py");
+        Process process = new ProcessBuilder(
+                        "setsid",
+                        "python3",
+                        script.toString(),
+                        "--host",
+                        "127.0.0.1",
+                        "--port",
+                        Integer.toString(node.config().brokerPort()),
+                        "--user",
+                        node.config().appUser(),
+                        "--password",
+                        node.config().appPassword(),
+                        "--to",
+                        "127.0.0.1")
+                .redirectOutput(output.toFile())
+                .redirectErrorStream(true)
+                .start();
         processes.track(process.pid());
 
         String parentLine = awaitLine(output, "parent ");
@@ -101,11 +115,21 @@ class SelfForkIT extends OneNodeTest {
 
     private long startJavaApp(Path output, String target, String mode) throws Exception {
         String java = ProcessHandle.current().info().command().orElse("java");
-        List<String> command = new ArrayList<>(List.of("setsid", java, "-cp", System.getProperty("java.class.path"),
-                SelfForkApp.class.getName(), node.brokerUrl(), node.config().appUser(), node.config().appPassword(),
-                target, mode));
-        Process process = new ProcessBuilder(command).redirectOutput(output.toFile())
-                .redirectError(work.resolve("app-" + mode + ".err").toFile()).start();
+        List<String> command = new ArrayList<>(List.of(
+                "setsid",
+                java,
+                "-cp",
+                System.getProperty("java.class.path"),
+                SelfForkApp.class.getName(),
+                node.brokerUrl(),
+                node.config().appUser(),
+                node.config().appPassword(),
+                target,
+                mode));
+        Process process = new ProcessBuilder(command)
+                .redirectOutput(output.toFile())
+                .redirectError(work.resolve("app-" + mode + ".err").toFile())
+                .start();
         processes.track(process.pid());
         return process.pid();
     }
@@ -116,7 +140,8 @@ class SelfForkIT extends OneNodeTest {
         long deadline = System.currentTimeMillis() + 60_000;
         while (System.currentTimeMillis() < deadline) {
             try (var files = Files.list(inbox)) {
-                for (Path file : files.filter(f -> f.toString().endsWith(".out")).toList()) {
+                for (Path file :
+                        files.filter(f -> f.toString().endsWith(".out")).toList()) {
                     if (Files.readString(file).contains("parentPid=" + parentPid + " ")) {
                         return file;
                     }

@@ -33,12 +33,14 @@ class ShippingProgressIT extends OneNodeTest {
         List<Message> seenByOlderClients = new ArrayList<>();
         Outcome outcome;
         try (ActiveMQConnectionFactory factory = new ActiveMQConnectionFactory(node.brokerUrl());
-             JMSContext context = factory.createContext(node.config().appUser(), node.config().appPassword());
-             // What every client selected before progress events existed.
-             JMSConsumer older = context.createConsumer(context.createTopic(Queues.EVENTS),
-                     Queues.PROP_REQUEST_ID + " = '" + request.requestId() + "'");
-             RforkClient client = node.client()) {
-            outcome = client.forkAndWait(request, Duration.ofSeconds(120), event -> { });
+                JMSContext context = factory.createContext(
+                        node.config().appUser(), node.config().appPassword());
+                // What every client selected before progress events existed.
+                JMSConsumer older = context.createConsumer(
+                        context.createTopic(Queues.EVENTS),
+                        Queues.PROP_REQUEST_ID + " = '" + request.requestId() + "'");
+                RforkClient client = node.client()) {
+            outcome = client.forkAndWait(request, Duration.ofSeconds(120), event -> {});
             for (Message message = older.receive(2000); message != null; message = older.receiveNoWait()) {
                 seenByOlderClients.add(message);
             }
@@ -47,7 +49,9 @@ class ShippingProgressIT extends OneNodeTest {
 
         assertThat(outcome.succeeded()).as(outcome.toString()).isTrue();
         List<EventType> types = outcome.events().stream().map(Event::type).toList();
-        List<Event> shipping = outcome.events().stream().filter(event -> event.type() == EventType.SHIPPING).toList();
+        List<Event> shipping = outcome.events().stream()
+                .filter(event -> event.type() == EventType.SHIPPING)
+                .toList();
         assertThat(shipping).as("events: %s", types).isNotEmpty();
         assertThat(types.indexOf(EventType.SHIPPING)).isGreaterThan(types.indexOf(EventType.DUMPED));
         assertThat(types.lastIndexOf(EventType.SHIPPING)).isLessThan(types.indexOf(EventType.SHIPPED));
@@ -58,16 +62,22 @@ class ShippingProgressIT extends OneNodeTest {
             assertThat(event.stats().get("shippedBytes")).isPositive().isLessThan(total);
         });
         for (int i = 1; i < shipping.size(); i++) {
-            long apart = Duration.between(shipping.get(i - 1).at(), shipping.get(i).at()).toMillis();
+            long apart = Duration.between(
+                            shipping.get(i - 1).at(), shipping.get(i).at())
+                    .toMillis();
             assertThat(apart).as("at most about four a second").isGreaterThanOrEqualTo(200);
             assertThat(shipping.get(i).stats().get("shippedBytes"))
                     .isGreaterThanOrEqualTo(shipping.get(i - 1).stats().get("shippedBytes"));
         }
         assertThat(outcome.timings()).as("progress is no timing").doesNotContainKey("totalBytes");
 
-        assertThat(seenByOlderClients).extracting(message -> message.getStringProperty(Queues.PROP_EVENT_TYPE))
-                .contains("accepted", "shipped", "restored").doesNotContain("shipping");
-        assertThat(node.recorded(request.requestId()).events()).extracting(Event::type)
-                .as("'rfork status' keeps one line per step").doesNotContain(EventType.SHIPPING);
+        assertThat(seenByOlderClients)
+                .extracting(message -> message.getStringProperty(Queues.PROP_EVENT_TYPE))
+                .contains("accepted", "shipped", "restored")
+                .doesNotContain("shipping");
+        assertThat(node.recorded(request.requestId()).events())
+                .extracting(Event::type)
+                .as("'rfork status' keeps one line per step")
+                .doesNotContain(EventType.SHIPPING);
     }
 }

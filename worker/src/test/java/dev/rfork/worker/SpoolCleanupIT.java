@@ -44,8 +44,13 @@ class SpoolCleanupIT extends OneNodeTest {
 
         awaitEntries(spool("outbox"), List::isEmpty, "the outbox is empty");
         for (UUID id : forks) {
-            awaitEntries(spool("inbox"), entries -> entries.stream().filter(name -> name.startsWith(id.toString()))
-                    .sorted().toList().equals(List.of(id + ".out", id + ".restored")),
+            awaitEntries(
+                    spool("inbox"),
+                    entries -> entries.stream()
+                            .filter(name -> name.startsWith(id.toString()))
+                            .sorted()
+                            .toList()
+                            .equals(List.of(id + ".out", id + ".restored")),
                     "only " + id + ".out and .restored are left");
         }
     }
@@ -69,7 +74,9 @@ class SpoolCleanupIT extends OneNodeTest {
 
         assertThat(outcome.reason()).as("%s", outcome).isEqualTo(Reason.CRIU_RESTORE_FAILED);
         String id = outcome.requestId().toString();
-        awaitEntries(spool("inbox"), entries -> entries.stream().noneMatch(name -> name.startsWith(id)),
+        awaitEntries(
+                spool("inbox"),
+                entries -> entries.stream().noneMatch(name -> name.startsWith(id)),
                 "nothing of the failed restore " + id + " is left");
     }
 
@@ -89,7 +96,9 @@ class SpoolCleanupIT extends OneNodeTest {
             Files.setLastModifiedTime(entry, FileTime.from(old));
         }
 
-        awaitEntries(inbox, entries -> entries.stream().noneMatch(name -> name.startsWith(ended)),
+        awaitEntries(
+                inbox,
+                entries -> entries.stream().noneMatch(name -> name.startsWith(ended)),
                 "the ended copy's old records are pruned without a restart");
         assertThat(runningRecord).exists();
     }
@@ -100,7 +109,7 @@ class SpoolCleanupIT extends OneNodeTest {
 
     private Outcome fork(long pid) {
         try (RforkClient client = node.client()) {
-            return client.forkAndWait(ForkRequest.of(pid, "127.0.0.1", Mode.FORK), WAIT, event -> { });
+            return client.forkAndWait(ForkRequest.of(pid, "127.0.0.1", Mode.FORK), WAIT, event -> {});
         }
     }
 
@@ -112,7 +121,9 @@ class SpoolCleanupIT extends OneNodeTest {
             Thread.sleep(50);
             entries = entries(dir);
         }
-        assertThat(condition.test(entries)).as(what + "; " + dir + " holds " + entries).isTrue();
+        assertThat(condition.test(entries))
+                .as(what + "; " + dir + " holds " + entries)
+                .isTrue();
     }
 
     private static List<String> entries(Path dir) throws IOException {

@@ -22,8 +22,10 @@ import org.junit.jupiter.api.io.TempDir;
 class StockClientIT {
     @TempDir
     Path home;
+
     @TempDir
     Path work;
+
     TestNode node;
     TestProcesses processes;
 
@@ -41,8 +43,11 @@ class StockClientIT {
 
     @Test
     void aForkRequestSentWithTheArtemisCommandLineProducerIsServed() throws Exception {
-        Path artemis = Path.of(System.getProperty("rfork.artemis.home", "target/artemis")).resolve("bin/artemis");
-        assertThat(artemis).as("the Artemis distribution, unpacked by the build").isExecutable();
+        Path artemis = Path.of(System.getProperty("rfork.artemis.home", "target/artemis"))
+                .resolve("bin/artemis");
+        assertThat(artemis)
+                .as("the Artemis distribution, unpacked by the build")
+                .isExecutable();
         Path output = work.resolve("stock.out");
         long pid = processes.startCounter(output);
         TestProcesses.awaitTicks(output, 2);
@@ -50,8 +55,12 @@ class StockClientIT {
 
         Outcome outcome;
         try (RforkClient client = node.client()) {
-            outcome = client.follow(request.requestId(), Mode.FORK, Duration.ofSeconds(60),
-                    () -> produce(artemis, Messages.toJson(request)), event -> { });
+            outcome = client.follow(
+                    request.requestId(),
+                    Mode.FORK,
+                    Duration.ofSeconds(60),
+                    () -> produce(artemis, Messages.toJson(request)),
+                    event -> {});
         }
 
         assertThat(outcome.status()).isEqualTo(Outcome.RESTORED);
@@ -61,14 +70,32 @@ class StockClientIT {
     }
 
     private void produce(Path artemis, String json) {
-        List<String> command = List.of(artemis.toString(), "producer", "--url", node.brokerUrl(),
-                "--user", node.config().appUser(), "--password", node.config().appPassword(),
-                "--destination", "queue://checkpoint", "--message-count", "1", "--message", json);
+        List<String> command = List.of(
+                artemis.toString(),
+                "producer",
+                "--url",
+                node.brokerUrl(),
+                "--user",
+                node.config().appUser(),
+                "--password",
+                node.config().appPassword(),
+                "--destination",
+                "queue://checkpoint",
+                "--message-count",
+                "1",
+                "--message",
+                json);
         try {
-            Process process = new ProcessBuilder(command).redirectErrorStream(true)
-                    .redirectOutput(work.resolve("producer.log").toFile()).start();
-            assertThat(process.waitFor(120, TimeUnit.SECONDS)).as("artemis producer finished").isTrue();
-            assertThat(process.exitValue()).as(Files.readString(work.resolve("producer.log"))).isZero();
+            Process process = new ProcessBuilder(command)
+                    .redirectErrorStream(true)
+                    .redirectOutput(work.resolve("producer.log").toFile())
+                    .start();
+            assertThat(process.waitFor(120, TimeUnit.SECONDS))
+                    .as("artemis producer finished")
+                    .isTrue();
+            assertThat(process.exitValue())
+                    .as(Files.readString(work.resolve("producer.log")))
+                    .isZero();
         } catch (Exception e) {
             throw new IllegalStateException("running " + command.get(0) + " failed", e);
         }

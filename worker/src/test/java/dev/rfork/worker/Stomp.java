@@ -5,8 +5,8 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.util.Map;
 import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * A bare STOMP 1.2 sender over a socket: what a client in any language does, with no rfork code.
@@ -23,7 +23,10 @@ final class Stomp implements AutoCloseable {
         socket.setSoTimeout(10_000);
         out = socket.getOutputStream();
         in = socket.getInputStream();
-        frame("CONNECT", Map.of("accept-version", "1.2", "host", "127.0.0.1", "login", login, "passcode", passcode), "");
+        frame(
+                "CONNECT",
+                Map.of("accept-version", "1.2", "host", "127.0.0.1", "login", login, "passcode", passcode),
+                "");
         String reply = readFrame();
         if (!reply.startsWith("CONNECTED")) {
             throw new IOException("STOMP connect refused: " + reply);
@@ -45,7 +48,8 @@ final class Stomp implements AutoCloseable {
 
     private void frame(String command, Map<String, String> headers, String body) throws IOException {
         StringBuilder frame = new StringBuilder(command).append('\n');
-        headers.forEach((key, value) -> frame.append(key).append(':').append(value).append('\n'));
+        headers.forEach(
+                (key, value) -> frame.append(key).append(':').append(value).append('\n'));
         frame.append('\n').append(body).append('\0');
         out.write(frame.toString().getBytes(StandardCharsets.UTF_8));
         out.flush();

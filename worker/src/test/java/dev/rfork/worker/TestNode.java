@@ -15,6 +15,7 @@ import jakarta.jms.QueueBrowser;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -22,9 +23,8 @@ import java.util.Enumeration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory;
 import java.util.UUID;
-import java.nio.file.Files;
+import org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory;
 
 /**
  * A real worker for tests: embedded broker and FTP server on free ports, its own home and
@@ -131,8 +131,10 @@ final class TestNode implements AutoCloseable {
     public void close() {
         worker.close();
         try (var files = Files.list(config.spool().resolve("inbox"))) {
-            for (Path restored : files.filter(file -> file.toString().endsWith(".restored")).toList()) {
-                RestoredRecord.read(restored).flatMap(record -> ProcessHandle.of(record.copyPid()))
+            for (Path restored :
+                    files.filter(file -> file.toString().endsWith(".restored")).toList()) {
+                RestoredRecord.read(restored)
+                        .flatMap(record -> ProcessHandle.of(record.copyPid()))
                         .ifPresent(ProcessHandle::destroyForcibly);
             }
         } catch (IOException | RuntimeException e) {

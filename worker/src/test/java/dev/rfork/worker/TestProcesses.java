@@ -85,8 +85,10 @@ final class TestProcesses implements AutoCloseable {
         if (!Files.exists(output)) {
             return List.of();
         }
-        return Files.readAllLines(output).stream().filter(line -> line.startsWith("tick "))
-                .map(line -> Integer.valueOf(line.substring(5).trim())).toList();
+        return Files.readAllLines(output).stream()
+                .filter(line -> line.startsWith("tick "))
+                .map(line -> Integer.valueOf(line.substring(5).trim()))
+                .toList();
     }
 
     static int lastTick(Path output) throws IOException {
@@ -112,11 +114,12 @@ final class TestProcesses implements AutoCloseable {
         Path output = dir.resolve("next-" + System.nanoTime() + ".out");
         long next = startCounter(output);
         awaitTicks(output, 2);
-        Outcome served = client.forkAndWait(ForkRequest.of(next, target, Mode.FORK), Duration.ofSeconds(90), e -> { });
+        Outcome served = client.forkAndWait(ForkRequest.of(next, target, Mode.FORK), Duration.ofSeconds(90), e -> {});
         if (served.childPid() != null) {
             track(served.childPid());
         }
-        assertThat(served.status()).as("the next request: %s %s", served.reason(), served.detail())
+        assertThat(served.status())
+                .as("the next request: %s %s", served.reason(), served.detail())
                 .isEqualTo(Outcome.RESTORED);
     }
 

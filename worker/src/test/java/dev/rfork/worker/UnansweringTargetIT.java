@@ -29,7 +29,8 @@ class UnansweringTargetIT extends OneNodeTest {
     private static final int ATTEMPTS = 2;
     private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(2);
     /** Each attempt: a connect timeout, then at most six for the login; 2 s before the redelivery. */
-    private static final Duration BOUND = CONNECT_TIMEOUT.multipliedBy(7L * ATTEMPTS).plusSeconds(2);
+    private static final Duration BOUND =
+            CONNECT_TIMEOUT.multipliedBy(7L * ATTEMPTS).plusSeconds(2);
     /** Room for the dumps, the events and a loaded machine. */
     private static final Duration SLACK = Duration.ofSeconds(20);
 
@@ -48,16 +49,19 @@ class UnansweringTargetIT extends OneNodeTest {
         Outcome outcome;
         long start = System.nanoTime();
         try (FakeFtpServer target = server.equals("refuses") ? null : new FakeFtpServer(server.startsWith("greets"));
-             RforkClient client = node.client()) {
-            outcome = client.forkAndWait(ForkRequest.of(original, TestNode.SILENT_NODE, Mode.FORK),
-                    BOUND.plus(SLACK).plus(SLACK), event -> { });
+                RforkClient client = node.client()) {
+            outcome = client.forkAndWait(
+                    ForkRequest.of(original, TestNode.SILENT_NODE, Mode.FORK),
+                    BOUND.plus(SLACK).plus(SLACK),
+                    event -> {});
         }
         Duration took = Duration.ofNanos(System.nanoTime() - start);
 
         assertThat(outcome.status()).as("%s", outcome).isEqualTo(Outcome.FAILED);
         assertThat(outcome.reason()).as(outcome.detail()).isEqualTo(reason);
         assertThat(outcome.events().get(outcome.events().size() - 1).evidence())
-                .containsEntry("host", TestNode.SILENT_NODE).containsEntry("attempt", Integer.toString(ATTEMPTS));
+                .containsEntry("host", TestNode.SILENT_NODE)
+                .containsEntry("attempt", Integer.toString(ATTEMPTS));
         assertThat(took).as("time to the answer").isLessThan(BOUND.plus(SLACK));
         TestProcesses.awaitTicks(output, TestProcesses.lastTick(output) + 3);
         assertThat(TestProcesses.state(original)).isIn("S", "R");
@@ -75,19 +79,23 @@ class UnansweringTargetIT extends OneNodeTest {
 
         FakeFtpServer(boolean greets) throws IOException {
             socket = new ServerSocket(node.config().ftp().port(), 50, InetAddress.getByName(TestNode.SILENT_NODE));
-            Thread acceptor = new Thread(() -> {
-                try {
-                    while (true) {
-                        Socket connection = socket.accept();
-                        held.add(connection);
-                        if (greets) {
-                            connection.getOutputStream().write("220 hello\r\n".getBytes(StandardCharsets.US_ASCII));
+            Thread acceptor = new Thread(
+                    () -> {
+                        try {
+                            while (true) {
+                                Socket connection = socket.accept();
+                                held.add(connection);
+                                if (greets) {
+                                    connection
+                                            .getOutputStream()
+                                            .write("220 hello\r\n".getBytes(StandardCharsets.US_ASCII));
+                                }
+                            }
+                        } catch (IOException closed) {
+                            // the test closed it
                         }
-                    }
-                } catch (IOException closed) {
-                    // the test closed it
-                }
-            }, "fake-ftp");
+                    },
+                    "fake-ftp");
             acceptor.setDaemon(true);
             acceptor.start();
         }

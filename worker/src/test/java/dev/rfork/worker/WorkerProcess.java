@@ -29,10 +29,23 @@ final class WorkerProcess implements AutoCloseable {
      * then {@code extra} ({@code key=value}), for {@link #start}: the same map starts it again.
      */
     static Map<String, String> settings(Path home, String... extra) throws IOException {
-        Map<String, String> settings = new HashMap<>(Map.of("home", home.toString(), "node", "127.0.0.1",
-                "nodes", TestNode.SILENT_NODE, "broker.port", Integer.toString(TestNode.freePort()),
-                "ftp.port", Integer.toString(TestNode.freePort()), "ftp.passive-ports", "0",
-                "cluster.password", "test-secret", "ftp.connect-timeout-seconds", "2"));
+        Map<String, String> settings = new HashMap<>(Map.of(
+                "home",
+                home.toString(),
+                "node",
+                "127.0.0.1",
+                "nodes",
+                TestNode.SILENT_NODE,
+                "broker.port",
+                Integer.toString(TestNode.freePort()),
+                "ftp.port",
+                Integer.toString(TestNode.freePort()),
+                "ftp.passive-ports",
+                "0",
+                "cluster.password",
+                "test-secret",
+                "ftp.connect-timeout-seconds",
+                "2"));
         for (String pair : extra) {
             settings.put(pair.substring(0, pair.indexOf('=')), pair.substring(pair.indexOf('=') + 1));
         }
@@ -42,11 +55,14 @@ final class WorkerProcess implements AutoCloseable {
     /** Starts it with these settings ({@code key=value}, as TestNode's) and waits until it is ready. */
     static WorkerProcess start(Map<String, String> settings, Path log) throws Exception {
         String java = ProcessHandle.current().info().command().orElse("java");
-        List<String> command = new ArrayList<>(List.of(java, "-cp", System.getProperty("java.class.path"),
-                WorkerProcess.class.getName()));
+        List<String> command = new ArrayList<>(
+                List.of(java, "-cp", System.getProperty("java.class.path"), WorkerProcess.class.getName()));
         settings.forEach((key, value) -> command.add(key + "=" + value));
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile())
-                .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile())).start();
+        Process process = new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
+                .start();
         long deadline = System.currentTimeMillis() + 120_000;
         while (!Files.readString(log).contains("ready in")) {
             if (!process.isAlive() || System.currentTimeMillis() > deadline) {
@@ -77,7 +93,9 @@ final class WorkerProcess implements AutoCloseable {
 
     /** A client of the app account, on this node's broker. */
     RforkClient client() {
-        return RforkClient.connect("tcp://" + config.node().hostForUri() + ":" + config.brokerPort(), config.appUser(),
+        return RforkClient.connect(
+                "tcp://" + config.node().hostForUri() + ":" + config.brokerPort(),
+                config.appUser(),
                 config.appPassword());
     }
 

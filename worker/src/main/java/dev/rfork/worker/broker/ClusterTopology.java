@@ -3,12 +3,12 @@ package dev.rfork.worker.broker;
 import dev.rfork.address.NodeAddress;
 import dev.rfork.address.Queues;
 import dev.rfork.worker.config.WorkerConfig;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import org.apache.activemq.artemis.core.config.ClusterConnectionConfiguration;
 import org.apache.activemq.artemis.core.config.Configuration;
 import org.apache.activemq.artemis.core.server.cluster.impl.MessageLoadBalancingType;
-import java.util.Comparator;
 
 /**
  * The Artemis cluster between the nodes' brokers, one model rendered two ways: applied to the
@@ -25,15 +25,20 @@ public record ClusterTopology(NodeAddress self, List<NodeAddress> peers, int por
 
     /** The cluster of this node and its peers, or empty when the node is alone. */
     public static Optional<ClusterTopology> of(WorkerConfig config) {
-        List<NodeAddress> peers = config.nodes().stream().filter(node -> !node.equals(config.node()))
-                .sorted(Comparator.comparing(NodeAddress::canonical)).toList();
-        return peers.isEmpty() ? Optional.empty() : Optional.of(new ClusterTopology(config.node(), peers,
-                config.brokerPort(), config.clusterUser(), config.clusterPassword()));
+        List<NodeAddress> peers = config.nodes().stream()
+                .filter(node -> !node.equals(config.node()))
+                .sorted(Comparator.comparing(NodeAddress::canonical))
+                .toList();
+        return peers.isEmpty()
+                ? Optional.empty()
+                : Optional.of(new ClusterTopology(
+                        config.node(), peers, config.brokerPort(), config.clusterUser(), config.clusterPassword()));
     }
 
     void applyTo(Configuration configuration) throws Exception {
         configuration.addConnectorConfiguration("self", uri(self));
-        List<String> peerConnectors = peers.stream().map(ClusterTopology::connectorName).toList();
+        List<String> peerConnectors =
+                peers.stream().map(ClusterTopology::connectorName).toList();
         for (NodeAddress peer : peers) {
             configuration.addConnectorConfiguration(connectorName(peer), uri(peer));
         }
@@ -57,7 +62,10 @@ public record ClusterTopology(NodeAddress self, List<NodeAddress> peers, int por
         xml.append("    <connectors>\n");
         xml.append("      <connector name=\"self\">").append(uri(self)).append("</connector>\n");
         for (NodeAddress peer : peers) {
-            xml.append("      <connector name=\"").append(connectorName(peer)).append("\">").append(uri(peer))
+            xml.append("      <connector name=\"")
+                    .append(connectorName(peer))
+                    .append("\">")
+                    .append(uri(peer))
                     .append("</connector>\n");
         }
         xml.append("    </connectors>\n");

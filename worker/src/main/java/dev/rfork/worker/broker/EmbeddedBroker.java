@@ -45,7 +45,9 @@ public final class EmbeddedBroker implements AutoCloseable {
         FileConfiguration configuration = new FileConfiguration();
         String url = config.brokerConfig().toString();
         FileDeploymentManager deployment = new FileDeploymentManager(
-                url.startsWith("classpath:") ? url.substring("classpath:".length()) : config.brokerConfig().toUri().toString());
+                url.startsWith("classpath:")
+                        ? url.substring("classpath:".length())
+                        : config.brokerConfig().toUri().toString());
         deployment.addDeployable(configuration);
         deployment.readConfiguration();
 
@@ -59,16 +61,23 @@ public final class EmbeddedBroker implements AutoCloseable {
         configuration.setName("rfork-" + config.node().canonical());
         configuration.clearAcceptorConfigurations();
         String host = config.brokerBind().contains(":") ? "[" + config.brokerBind() + "]" : config.brokerBind();
-        configuration.addAcceptorConfiguration("rfork", "tcp://" + host + ":" + config.brokerPort()
-                + "?protocols=CORE,AMQP,STOMP;supportAdvisory=false;suppressInternalManagementObjects=true");
+        configuration.addAcceptorConfiguration(
+                "rfork",
+                "tcp://" + host + ":" + config.brokerPort()
+                        + "?protocols=CORE,AMQP,STOMP;supportAdvisory=false;suppressInternalManagementObjects=true");
         // The worker's own connections skip TCP; a fresh id keeps brokers of one JVM apart.
         int inVmId = IN_VM_IDS.incrementAndGet();
         configuration.addAcceptorConfiguration("invm", "vm://" + inVmId);
 
         if (meters != null) {
             // The worker binds the JVM's meters itself, for an embedded and a standalone broker alike.
-            configuration.setMetricsConfiguration(new MetricsConfiguration().setPlugin(new SharedRegistry(meters))
-                    .setJvmMemory(false).setJvmGc(false).setJvmThread(false).setProcessor(false).setUptime(false));
+            configuration.setMetricsConfiguration(new MetricsConfiguration()
+                    .setPlugin(new SharedRegistry(meters))
+                    .setJvmMemory(false)
+                    .setJvmGc(false)
+                    .setJvmThread(false)
+                    .setProcessor(false)
+                    .setUptime(false));
         }
         var cluster = ClusterTopology.of(config);
         if (cluster.isPresent()) {
@@ -107,8 +116,13 @@ public final class EmbeddedBroker implements AutoCloseable {
         ActiveMQServer server = embedded.getActiveMQServer();
         String name = Queues.restore(config.node());
         if (server.locateQueue(name) == null) {
-            server.createQueue(QueueConfiguration.of(name).setAddress(name).setRoutingType(RoutingType.ANYCAST)
-                    .setDurable(true).setAutoCreated(false), true);
+            server.createQueue(
+                    QueueConfiguration.of(name)
+                            .setAddress(name)
+                            .setRoutingType(RoutingType.ANYCAST)
+                            .setDurable(true)
+                            .setAutoCreated(false),
+                    true);
         }
     }
 

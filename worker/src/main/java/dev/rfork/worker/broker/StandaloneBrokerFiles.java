@@ -24,10 +24,10 @@ public final class StandaloneBrokerFiles {
     private static final Pattern ACCEPTOR = Pattern.compile(
             "( *)<acceptor name=\"rfork\">tcp://\\$\\{rfork\\.broker\\.host:[^}]*}:\\$\\{rfork\\.broker\\.port:[^}]*}"
                     + "(\\?[^<]*)</acceptor>");
+
     private static final Set<String> LOOPBACK_OR_ANY = Set.of("127.0.0.1", "::1", "localhost", "0.0.0.0", "::");
 
-    private StandaloneBrokerFiles() {
-    }
+    private StandaloneBrokerFiles() {}
 
     public static void write(WorkerConfig config, Path etc) throws IOException {
         if (!Files.isDirectory(etc)) {
@@ -35,14 +35,18 @@ public final class StandaloneBrokerFiles {
         }
         // The cluster's password is in it.
         writePrivate(etc.resolve("broker.xml"), brokerXml(config));
-        writePrivate(etc.resolve("artemis-users.properties"), "# written by rfork broker-config\n"
-                + "admin = " + config.adminPassword() + "\n"
-                + config.workerUser() + " = " + config.workerPassword() + "\n"
-                + config.appUser() + " = " + config.appPassword() + "\n");
-        writePrivate(etc.resolve("artemis-roles.properties"), "# written by rfork broker-config\n"
-                + "admin = admin\n"
-                + "worker = " + config.workerUser() + "\n"
-                + "app = " + config.appUser() + "\n");
+        writePrivate(
+                etc.resolve("artemis-users.properties"),
+                "# written by rfork broker-config\n"
+                        + "admin = " + config.adminPassword() + "\n"
+                        + config.workerUser() + " = " + config.workerPassword() + "\n"
+                        + config.appUser() + " = " + config.appPassword() + "\n");
+        writePrivate(
+                etc.resolve("artemis-roles.properties"),
+                "# written by rfork broker-config\n"
+                        + "admin = admin\n"
+                        + "worker = " + config.workerUser() + "\n"
+                        + "app = " + config.appUser() + "\n");
     }
 
     static String brokerXml(WorkerConfig config) throws IOException {
@@ -52,8 +56,8 @@ public final class StandaloneBrokerFiles {
             throw new IllegalStateException(config.brokerConfig() + " has no '" + CLUSTER_MARKER + "' comment");
         }
         String cluster = ClusterTopology.of(config).map(ClusterTopology::xml).orElse("");
-        return acceptors(template.substring(0, marker) + cluster.stripLeading() + "\n    " + template.substring(marker),
-                config);
+        return acceptors(
+                template.substring(0, marker) + cluster.stripLeading() + "\n    " + template.substring(marker), config);
     }
 
     /**
@@ -84,8 +88,8 @@ public final class StandaloneBrokerFiles {
     private static String template(WorkerConfig config) throws IOException {
         String location = config.brokerConfig().toString();
         if (location.startsWith("classpath:")) {
-            try (InputStream in = StandaloneBrokerFiles.class.getResourceAsStream(
-                    "/" + location.substring("classpath:".length()))) {
+            try (InputStream in =
+                    StandaloneBrokerFiles.class.getResourceAsStream("/" + location.substring("classpath:".length()))) {
                 if (in == null) {
                     throw new IOException("no " + location + " in the jar");
                 }

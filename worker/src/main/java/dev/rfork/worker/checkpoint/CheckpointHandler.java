@@ -41,8 +41,14 @@ public final class CheckpointHandler implements Handler {
     private final JMSContext listening;
     private final RequestClaims claims;
 
-    public CheckpointHandler(RequestValidator validator, RequestClaims claims, DumpStep dump, ShipStep ship,
-            HandoffStep handoff, EventPublisher events, JMSContext listening) {
+    public CheckpointHandler(
+            RequestValidator validator,
+            RequestClaims claims,
+            DumpStep dump,
+            ShipStep ship,
+            HandoffStep handoff,
+            EventPublisher events,
+            JMSContext listening) {
         this.validator = validator;
         this.claims = claims;
         this.dump = dump;
@@ -69,13 +75,15 @@ public final class CheckpointHandler implements Handler {
         NodeAddress target = validator.target(request);
         validator.process(request.pid(), delivery.sender());
         RequestEvents progress = events.about(request.requestId(), request.mode(), request.pid());
-        Instant acceptedAt = progress.publish(EventType.ACCEPTED, event -> event.withDetail("attempt "
-                + delivery.deliveryCount() + ", to " + target)).at();
+        Instant acceptedAt = progress.publish(
+                        EventType.ACCEPTED,
+                        event -> event.withDetail("attempt " + delivery.deliveryCount() + ", to " + target))
+                .at();
 
         DumpStep.Dumped dumped = dump.dump(request, progress);
         Optional<HeldOriginal> held = dumped.held();
-        try (MigrateCompletion completion = request.mode() == Mode.MIGRATE
-                ? new MigrateCompletion(listening, progress) : null) {
+        try (MigrateCompletion completion =
+                request.mode() == Mode.MIGRATE ? new MigrateCompletion(listening, progress) : null) {
             Shipment shipment = ship.ship(request, target, new FinishedImages(dumped.imageDir()), progress);
             // The marker must say "handed off" as soon as the request is acknowledged: a worker
             // restarted after that must not expect the request again.
@@ -101,9 +109,12 @@ public final class CheckpointHandler implements Handler {
     private void claim(UUID requestId, Delivery delivery) throws IOException {
         if (requestId != null && !claims.claim(requestId, delivery.messageId())) {
             delivery.disown();
-            throw new MessageException(Reason.INVALID_REQUEST, "request id " + requestId
-                    + " is already used by another request on this node; every request needs a new one",
-                    Map.of("requestId", requestId.toString()), null);
+            throw new MessageException(
+                    Reason.INVALID_REQUEST,
+                    "request id " + requestId
+                            + " is already used by another request on this node; every request needs a new one",
+                    Map.of("requestId", requestId.toString()),
+                    null);
         }
     }
 
@@ -118,7 +129,9 @@ public final class CheckpointHandler implements Handler {
             if (failure != null) {
                 failure.addSuppressed(e);
             } else {
-                LOG.warn("cannot delete the dump {} (the next worker start will): {}", dumped.imageDir(),
+                LOG.warn(
+                        "cannot delete the dump {} (the next worker start will): {}",
+                        dumped.imageDir(),
                         e.getMessage());
             }
         }

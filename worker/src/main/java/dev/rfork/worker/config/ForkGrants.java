@@ -1,11 +1,11 @@
 package dev.rfork.worker.config;
 
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
-import java.util.Collections;
 
 /**
  * Which broker user may have processes of which owners forked: the broker tells the worker who
@@ -46,7 +46,9 @@ public record ForkGrants(Map<String, Set<Long>> byUser) {
             return Set.of();
         }
         try {
-            Set<Long> uids = Arrays.stream(text.split("[,\\s]+")).filter(s -> !s.isBlank()).map(Long::valueOf)
+            Set<Long> uids = Arrays.stream(text.split("[,\\s]+"))
+                    .filter(s -> !s.isBlank())
+                    .map(Long::valueOf)
                     .collect(Collectors.toUnmodifiableSet());
             if (uids.isEmpty()) {
                 // An empty set means "any owner": only an explicit * may say that.
@@ -54,8 +56,8 @@ public record ForkGrants(Map<String, Set<Long>> byUser) {
             }
             return uids;
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("a list of UIDs (numbers, or * for any) was expected, got '" + text + "'",
-                    e);
+            throw new IllegalArgumentException(
+                    "a list of UIDs (numbers, or * for any) was expected, got '" + text + "'", e);
         }
     }
 
@@ -67,8 +69,13 @@ public record ForkGrants(Map<String, Set<Long>> byUser) {
     @Override
     public String toString() {
         return byUser.entrySet().stream()
-                .map(grant -> grant.getKey() + "=" + (grant.getValue().isEmpty() ? "*" : grant.getValue().stream()
-                        .sorted().map(String::valueOf).collect(Collectors.joining(","))))
+                .map(grant -> grant.getKey() + "="
+                        + (grant.getValue().isEmpty()
+                                ? "*"
+                                : grant.getValue().stream()
+                                        .sorted()
+                                        .map(String::valueOf)
+                                        .collect(Collectors.joining(","))))
                 .collect(Collectors.joining(";"));
     }
 }

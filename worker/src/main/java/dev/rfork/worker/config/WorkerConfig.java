@@ -3,13 +3,13 @@ package dev.rfork.worker.config;
 import dev.rfork.address.NodeAddress;
 import dev.rfork.config.Secrets;
 import dev.rfork.config.Settings;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
-import java.io.IOException;
 
 /**
  * Everything a worker needs, read once from {@link Settings} and validated; immutable after.
@@ -82,7 +82,9 @@ public record WorkerConfig(
         String workerUser = settings.get("worker.user", "worker");
         String appUser = settings.get("app.user", "app");
         ForkGrants grants = settings.get("fork-grants", "").isBlank()
-                ? ForkGrants.of(appUser, workerUser,
+                ? ForkGrants.of(
+                        appUser,
+                        workerUser,
                         ForkGrants.parseUids(settings.get("forkable-uids", Long.toString(currentUid()))))
                 : ForkGrants.parse(settings.get("fork-grants", ""));
         return new WorkerConfig(
@@ -127,8 +129,8 @@ public record WorkerConfig(
     private static boolean ftpServer(Settings settings) {
         String server = settings.get("ftp.server", "embedded");
         if (!server.equals("embedded") && !server.equals("external")) {
-            throw new IllegalArgumentException("setting ftp.server (RFORK_FTP_SERVER) must be 'embedded' or 'external', got '"
-                    + server + "'");
+            throw new IllegalArgumentException(
+                    "setting ftp.server (RFORK_FTP_SERVER) must be 'embedded' or 'external', got '" + server + "'");
         }
         return server.equals("embedded");
     }
@@ -137,8 +139,8 @@ public record WorkerConfig(
     private static boolean shipLocal(Settings settings) {
         String mode = settings.get("ship.local", "move");
         if (!mode.equals("move") && !mode.equals("ftp")) {
-            throw new IllegalArgumentException("setting ship.local (RFORK_SHIP_LOCAL) must be 'move' or 'ftp', got '"
-                    + mode + "'");
+            throw new IllegalArgumentException(
+                    "setting ship.local (RFORK_SHIP_LOCAL) must be 'move' or 'ftp', got '" + mode + "'");
         }
         return mode.equals("move");
     }
@@ -187,8 +189,11 @@ public record WorkerConfig(
     @Override
     public String toString() {
         return "WorkerConfig[node=" + node + ", nodes=" + nodes + ", home=" + home + ", spool=" + spool
-                + ", broker=" + (brokerEmbedded ? "embedded " + brokerBind + ":" + brokerPort + " (" + brokerConfig + ")"
-                        : "external " + brokerUrl) + ", ftp=" + (ftpEmbedded ? "embedded " : "external ") + ftp
+                + ", broker="
+                + (brokerEmbedded
+                        ? "embedded " + brokerBind + ":" + brokerPort + " (" + brokerConfig + ")"
+                        : "external " + brokerUrl)
+                + ", ftp=" + (ftpEmbedded ? "embedded " : "external ") + ftp
                 + ", local copies " + (shipLocalByMove ? "moved" : "over FTP")
                 + ", criu=" + String.join(" ", criu) + ", restoreTimeout=" + restoreTimeout
                 + ", forkGrants=" + forkGrants + ", inbox kept " + inboxRetention + " (pruned every "

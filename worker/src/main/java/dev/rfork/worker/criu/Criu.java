@@ -40,16 +40,19 @@ public interface Criu {
     void discardRestore(Path imageDir, Path pidFile);
 
     /** The worker stops: a CRIU run in progress must end soon rather than outlive it. */
-    default void stop() {
-    }
+    default void stop() {}
 
     /** {@code criu --version}'s first line, or throws when CRIU cannot run. */
     String version();
 
     /** Result of a dump: CRIU's own statistics, in microseconds and pages. */
-    record DumpResult(long freezingMicros, long frozenMicros, long memdumpMicros, long memwriteMicros,
-            long pagesWritten, long elapsedMillis) {
-    }
+    record DumpResult(
+            long freezingMicros,
+            long frozenMicros,
+            long memdumpMicros,
+            long memwriteMicros,
+            long pagesWritten,
+            long elapsedMillis) {}
 
     /**
      * A restored copy.
@@ -57,6 +60,5 @@ public interface Criu {
      * @param hostPid   the copy's PID as this node's host sees it
      * @param holderPid the namespace's init (CRIU), which lives as long as the copy
      */
-    record RestoredProcess(long hostPid, long holderPid, long elapsedMillis) {
-    }
+    record RestoredProcess(long hostPid, long holderPid, long elapsedMillis) {}
 }

@@ -15,9 +15,9 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import java.util.stream.Collectors;
 
 /** {@link Criu} by running the criu binary. Every flag is chosen here, with the reason. */
 public final class CriuProcess implements Criu {
@@ -37,8 +37,15 @@ public final class CriuProcess implements Criu {
     @Override
     public DumpResult dump(long pid, Mode mode, Path imageDir, Path logFile) {
         List<String> command = new ArrayList<>(criu);
-        command.addAll(List.of("dump", "--tree", Long.toString(pid), "--images-dir", imageDir.toString(),
-                "--log-file", logFile.toString(), "-v2"));
+        command.addAll(List.of(
+                "dump",
+                "--tree",
+                Long.toString(pid),
+                "--images-dir",
+                imageDir.toString(),
+                "--log-file",
+                logFile.toString(),
+                "-v2"));
         // Fork keeps the original running; migrate keeps it stopped until the copy runs or fails.
         command.add(mode == Mode.FORK ? "--leave-running" : "--leave-stopped");
         // Processes started from a shell share the shell's session and process group.
@@ -56,8 +63,11 @@ public final class CriuProcess implements Criu {
             Stdio.inspect(pid).write(imageDir);
             PerfData.save(pid, imageDir);
         } catch (IOException e) {
-            throw new MessageException(Reason.CRIU_DUMP_FAILED, "cannot record the standard streams or JVM perf data "
-                    + "of PID " + pid, Map.of("error", String.valueOf(e.getMessage())), e);
+            throw new MessageException(
+                    Reason.CRIU_DUMP_FAILED,
+                    "cannot record the standard streams or JVM perf data " + "of PID " + pid,
+                    Map.of("error", String.valueOf(e.getMessage())),
+                    e);
         }
         Duration deadline = DumpWatchdog.deadlineFor(ProcFs.treeResidentBytes(pid));
         awaitOtherDump(pid, deadline);
@@ -65,7 +75,10 @@ public final class CriuProcess implements Criu {
         long start = System.nanoTime();
         CommandResult result = watchdog.run(command, pid, deadline, LOG_TAIL_LINES);
         long elapsed = (System.nanoTime() - start) / 1_000_000;
-        if (result.exitStatus() == -1 && mode == Mode.FORK && !stoppedBefore && ProcFs.state(pid).equals("T")) {
+        if (result.exitStatus() == -1
+                && mode == Mode.FORK
+                && !stoppedBefore
+                && ProcFs.state(pid).equals("T")) {
             // An ended CRIU may leave its target stopped; a fork's original must run on.
             continueQuietly(pid);
         }
@@ -84,8 +97,10 @@ public final class CriuProcess implements Criu {
         if (!ProcFs.dumpedByCriu(pid)) {
             return;
         }
-        LOG.info("PID {} is being dumped by another criu (left by a worker that died?); waiting up to {} s for it",
-                pid, deadline.toSeconds());
+        LOG.info(
+                "PID {} is being dumped by another criu (left by a worker that died?); waiting up to {} s for it",
+                pid,
+                deadline.toSeconds());
         long end = System.nanoTime() + deadline.toNanos();
         while (ProcFs.dumpedByCriu(pid) && System.nanoTime() < end && !watchdog.stopping()) {
             sleep(100);
@@ -100,8 +115,11 @@ public final class CriuProcess implements Criu {
             stdio = Stdio.read(imageDir);
             PerfData.restore(imageDir);
         } catch (IOException | RuntimeException e) {
-            throw new MessageException(Reason.CRIU_RESTORE_FAILED, "cannot prepare the restore: " + e.getMessage(),
-                    Map.of("imageDir", imageDir.toString()), e);
+            throw new MessageException(
+                    Reason.CRIU_RESTORE_FAILED,
+                    "cannot prepare the restore: " + e.getMessage(),
+                    Map.of("imageDir", imageDir.toString()),
+                    e);
         }
         List<String> command = restoreCommand(imageDir, logFile, pidFile, stdio, childOutput);
         long start = System.nanoTime();
@@ -115,14 +133,20 @@ public final class CriuProcess implements Criu {
                 return new RestoredProcess(hostPid, holder.pid(), (System.nanoTime() - start) / 1_000_000);
             }
             if (!holder.isAlive()) {
-                throw failure(Reason.CRIU_RESTORE_FAILED, "criu restore failed",
-                        CommandResult.of(holder.exitValue(), readQuietly(childOutput), LOG_TAIL_LINES), logFile);
+                throw failure(
+                        Reason.CRIU_RESTORE_FAILED,
+                        "criu restore failed",
+                        CommandResult.of(holder.exitValue(), readQuietly(childOutput), LOG_TAIL_LINES),
+                        logFile);
             }
             sleep(5);
         }
         holder.destroyForcibly();
-        throw failure(Reason.CRIU_RESTORE_FAILED, "criu restore did not finish within " + timeout,
-                CommandResult.of(-1, "", LOG_TAIL_LINES), logFile);
+        throw failure(
+                Reason.CRIU_RESTORE_FAILED,
+                "criu restore did not finish within " + timeout,
+                CommandResult.of(-1, "", LOG_TAIL_LINES),
+                logFile);
     }
 
     @Override
@@ -133,23 +157,32 @@ public final class CriuProcess implements Criu {
             List<Long> restoring = restoring(imageDir);
             if (restoring.isEmpty()) {
                 if (Files.exists(pidFile)) {
-                    throw new MessageException(Reason.CRIU_RESTORE_FAILED, "the copy restored while an earlier "
-                            + "worker ran has ended since", Map.of("imageDir", imageDir.toString()), null);
+                    throw new MessageException(
+                            Reason.CRIU_RESTORE_FAILED,
+                            "the copy restored while an earlier " + "worker ran has ended since",
+                            Map.of("imageDir", imageDir.toString()),
+                            null);
                 }
                 return Optional.empty();
             }
-            Optional<Long> criuPid = restoring.stream().filter(CriuProcess::isNamespaceInit).findFirst();
+            Optional<Long> criuPid =
+                    restoring.stream().filter(CriuProcess::isNamespaceInit).findFirst();
             if (criuPid.isPresent() && Files.exists(pidFile)) {
                 long copy = findCopy(criuPid.get(), deadline);
-                return Optional.of(new RestoredProcess(copy, ProcFs.parentPid(criuPid.get()).orElse(criuPid.get()),
+                return Optional.of(new RestoredProcess(
+                        copy,
+                        ProcFs.parentPid(criuPid.get()).orElse(criuPid.get()),
                         (System.nanoTime() - start) / 1_000_000));
             }
             sleep(5);
         }
         // As restore() does: a restore that does not end in time is ended, with its namespace.
         restoring(imageDir).forEach(pid -> ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly));
-        throw new MessageException(Reason.CRIU_RESTORE_FAILED, "criu restore (started by an earlier worker) did not "
-                + "finish within " + timeout, Map.of("imageDir", imageDir.toString()), null);
+        throw new MessageException(
+                Reason.CRIU_RESTORE_FAILED,
+                "criu restore (started by an earlier worker) did not " + "finish within " + timeout,
+                Map.of("imageDir", imageDir.toString()),
+                null);
     }
 
     /**
@@ -163,8 +196,12 @@ public final class CriuProcess implements Criu {
         for (long pid : ProcFs.pids()) {
             List<String> args = ProcFs.commandLine(pid);
             int dir = args.indexOf("--images-dir") + 1;
-            if (dir > 0 && dir < args.size() && args.get(dir).equals(imageDir.toString()) && args.contains("restore")
-                    && ProcFs.uid(pid).equals(self) && ProcFs.isRunning(pid)) {
+            if (dir > 0
+                    && dir < args.size()
+                    && args.get(dir).equals(imageDir.toString())
+                    && args.contains("restore")
+                    && ProcFs.uid(pid).equals(self)
+                    && ProcFs.isRunning(pid)) {
                 found.add(pid);
             }
         }
@@ -193,10 +230,20 @@ public final class CriuProcess implements Criu {
         // --kill-child: if we must give up on a restore, nothing half-restored survives.
         List<String> command = new ArrayList<>(List.of("unshare", "--pid", "--fork", "--kill-child", "--mount-proc"));
         command.addAll(criu);
-        command.addAll(List.of("restore", "--images-dir", imageDir.toString(), "--log-file", logFile.toString(),
-                "-v2", "--shell-job", "--tcp-close", "--file-locks", "--ext-unix-sk",
+        command.addAll(List.of(
+                "restore",
+                "--images-dir",
+                imageDir.toString(),
+                "--log-file",
+                logFile.toString(),
+                "-v2",
+                "--shell-job",
+                "--tcp-close",
+                "--file-locks",
+                "--ext-unix-sk",
                 // Written when the restore is complete: our signal that the copy runs.
-                "--pidfile", pidFile.toString()));
+                "--pidfile",
+                pidFile.toString()));
         // Stdout/stderr files would fail CRIU's size check once the original wrote more:
         // the copy writes to criu's own stdout instead, which is childOutput.
         if (stdio.stdoutKey() != null) {
@@ -207,8 +254,15 @@ public final class CriuProcess implements Criu {
         }
         if (stdio.terminal()) {
             // A copy of a terminal program needs a terminal: script gives it a pty and logs it.
-            return List.of("setsid", "script", "--quiet", "--flush", "--return", "--command",
-                    shellQuote(command), childOutput.toString());
+            return List.of(
+                    "setsid",
+                    "script",
+                    "--quiet",
+                    "--flush",
+                    "--return",
+                    "--command",
+                    shellQuote(command),
+                    childOutput.toString());
         }
         // Own session: a Ctrl-C or hang-up aimed at the worker never reaches the copy.
         command.add(0, "setsid");
@@ -219,16 +273,21 @@ public final class CriuProcess implements Criu {
         LOG.debug("running {}", String.join(" ", command));
         try {
             ProcessBuilder builder = new ProcessBuilder(command)
-                    .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
+                    .redirectInput(
+                            ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
             if (stdio.terminal()) {
                 builder.redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectErrorStream(true);
             } else {
-                builder.redirectOutput(ProcessBuilder.Redirect.appendTo(childOutput.toFile())).redirectErrorStream(true);
+                builder.redirectOutput(ProcessBuilder.Redirect.appendTo(childOutput.toFile()))
+                        .redirectErrorStream(true);
             }
             return builder.start();
         } catch (IOException e) {
-            throw new MessageException(Reason.CRIU_RESTORE_FAILED, "cannot start criu restore: " + e.getMessage(),
-                    Map.of("command", String.join(" ", command)), e);
+            throw new MessageException(
+                    Reason.CRIU_RESTORE_FAILED,
+                    "cannot start criu restore: " + e.getMessage(),
+                    Map.of("command", String.join(" ", command)),
+                    e);
         }
     }
 
@@ -246,13 +305,16 @@ public final class CriuProcess implements Criu {
             }
             sleep(2);
         }
-        throw new MessageException(Reason.CRIU_RESTORE_FAILED,
+        throw new MessageException(
+                Reason.CRIU_RESTORE_FAILED,
                 "criu restore reported success but the copy's process was not found",
-                Map.of("holderPid", Long.toString(holderPid)), null);
+                Map.of("holderPid", Long.toString(holderPid)),
+                null);
     }
 
     private static String shellQuote(List<String> words) {
-        return words.stream().map(word -> "'" + word.replace("'", "'\\''") + "'")
+        return words.stream()
+                .map(word -> "'" + word.replace("'", "'\\''") + "'")
                 .collect(Collectors.joining(" "));
     }
 
@@ -269,7 +331,9 @@ public final class CriuProcess implements Criu {
         if (result.exitStatus() != 0) {
             throw new IllegalStateException("criu check exited " + result.exitStatus() + ": " + result.tailText());
         }
-        return result.tail().isEmpty() ? "" : result.tail().get(result.tail().size() - 1).trim();
+        return result.tail().isEmpty()
+                ? ""
+                : result.tail().get(result.tail().size() - 1).trim();
     }
 
     @Override
@@ -292,17 +356,23 @@ public final class CriuProcess implements Criu {
         Path output = null;
         try {
             output = Files.createTempFile("rfork-criu", ".out");
-            Process process = new ProcessBuilder(command).redirectErrorStream(true)
+            Process process = new ProcessBuilder(command)
+                    .redirectErrorStream(true)
                     .redirectOutput(output.toFile())
-                    .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile())).start();
+                    .redirectInput(
+                            ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
+                    .start();
             if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
                 process.destroyForcibly();
                 return CommandResult.of(-1, "timed out after " + timeout + "\n" + readQuietly(output), LOG_TAIL_LINES);
             }
             return CommandResult.of(process.exitValue(), readQuietly(output), LOG_TAIL_LINES);
         } catch (IOException e) {
-            return CommandResult.of(127, "cannot run " + command.get(0) + ": " + e.getMessage()
-                    + " (install CRIU with scripts/install-criu.sh)", LOG_TAIL_LINES);
+            return CommandResult.of(
+                    127,
+                    "cannot run " + command.get(0) + ": " + e.getMessage()
+                            + " (install CRIU with scripts/install-criu.sh)",
+                    LOG_TAIL_LINES);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return CommandResult.of(-1, "interrupted", LOG_TAIL_LINES);
@@ -315,8 +385,11 @@ public final class CriuProcess implements Criu {
 
     private static void continueQuietly(long pid) {
         try {
-            new ProcessBuilder("kill", "-CONT", Long.toString(pid)).redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor();
+            new ProcessBuilder("kill", "-CONT", Long.toString(pid))
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                    .start()
+                    .waitFor();
         } catch (IOException e) {
             LOG.error("PID {} may be left stopped: cannot run kill -CONT: {}", pid, e.getMessage());
         } catch (InterruptedException e) {
@@ -337,7 +410,8 @@ public final class CriuProcess implements Criu {
 
     /** The log's last lines, with CRIU's harmless rlimit complaint left out. */
     private static String errorTail(String log) {
-        List<String> lines = log.lines().filter(line -> !line.contains("RLIMIT_NOFILE")).toList();
+        List<String> lines =
+                log.lines().filter(line -> !line.contains("RLIMIT_NOFILE")).toList();
         return String.join("\n", lines.subList(Math.max(0, lines.size() - LOG_TAIL_LINES), lines.size()));
     }
 

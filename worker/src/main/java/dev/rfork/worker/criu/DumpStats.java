@@ -5,8 +5,7 @@ import java.util.regex.Pattern;
 
 /** Reads the statistics that {@code criu dump --display-stats} prints. */
 final class DumpStats {
-    private DumpStats() {
-    }
+    private DumpStats() {}
 
     static Criu.DumpResult parse(String output, long elapsedMillis) {
         return new Criu.DumpResult(

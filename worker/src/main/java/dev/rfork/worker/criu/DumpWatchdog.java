@@ -22,6 +22,7 @@ final class DumpWatchdog {
     private static final Duration BASE = Duration.ofSeconds(60);
     /** Ten times slower than this machine kind writes fresh pages (0.3 GB/s): never the limit of a sane dump. */
     private static final long BYTES_PER_SECOND = 30L << 20;
+
     private static final Duration GONE_GRACE = Duration.ofSeconds(5);
     private static final Duration STOP_GRACE = Duration.ofSeconds(15);
     private static final long POLL_MILLIS = 100;
@@ -47,8 +48,12 @@ final class DumpWatchdog {
         Path output = null;
         try {
             output = Files.createTempFile("rfork-criu", ".out");
-            Process criu = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile())
-                    .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile())).start();
+            Process criu = new ProcessBuilder(command)
+                    .redirectErrorStream(true)
+                    .redirectOutput(output.toFile())
+                    .redirectInput(
+                            ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
+                    .start();
             String verdict = watch(criu, pid, deadline);
             if (verdict != null) {
                 LOG.warn("ended criu dump of PID {} (criu PID {}): {}", pid, criu.pid(), verdict);
@@ -57,8 +62,11 @@ final class DumpWatchdog {
             }
             return CommandResult.of(criu.exitValue(), read(output), tailLines);
         } catch (IOException e) {
-            return CommandResult.of(127, "cannot run " + command.get(0) + ": " + e.getMessage()
-                    + " (install CRIU with scripts/install-criu.sh)", tailLines);
+            return CommandResult.of(
+                    127,
+                    "cannot run " + command.get(0) + ": " + e.getMessage()
+                            + " (install CRIU with scripts/install-criu.sh)",
+                    tailLines);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return CommandResult.of(-1, "interrupted", tailLines);
@@ -84,8 +92,8 @@ final class DumpWatchdog {
             } else if (goneSince < 0) {
                 goneSince = now;
             } else if (now - goneSince > GONE_GRACE.toNanos()) {
-                return "PID " + pid + " ended during its dump and criu did not finish within "
-                        + GONE_GRACE.toSeconds() + " s after it";
+                return "PID " + pid + " ended during its dump and criu did not finish within " + GONE_GRACE.toSeconds()
+                        + " s after it";
             }
             long stopAt = stopRequestedAt;
             if (stopAt > 0 && now - stopAt > STOP_GRACE.toNanos()) {

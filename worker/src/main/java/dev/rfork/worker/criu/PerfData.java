@@ -7,8 +7,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.Set;
 import java.util.Optional;
+import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
@@ -23,8 +23,7 @@ final class PerfData {
     private static final Path TMP = Path.of("/tmp");
     private static final Pattern DIRECTORY = Pattern.compile("hsperfdata_[A-Za-z0-9._-]{1,64}");
 
-    private PerfData() {
-    }
+    private PerfData() {}
 
     /** Copies the process's perf-data file, if it has one, into the images. */
     static void save(long pid, Path imageDir) throws IOException {
@@ -46,7 +45,8 @@ final class PerfData {
         }
         String[] lines = Files.readString(recorded).trim().split("\n");
         Path target = Path.of(lines[0].trim());
-        Set<PosixFilePermission> mode = PosixFilePermissions.fromString(lines.length > 1 ? lines[1].trim() : "rw-------");
+        Set<PosixFilePermission> mode =
+                PosixFilePermissions.fromString(lines.length > 1 ? lines[1].trim() : "rw-------");
         if (!isPerfDataPath(target)) {
             throw new IOException("refusing to write " + target + ": not a JVM perf-data path");
         }
@@ -59,7 +59,9 @@ final class PerfData {
     }
 
     static boolean isPerfDataPath(Path path) {
-        return path.isAbsolute() && path.normalize().equals(path) && path.getNameCount() == 3
+        return path.isAbsolute()
+                && path.normalize().equals(path)
+                && path.getNameCount() == 3
                 && path.getParent().getParent().equals(TMP)
                 && DIRECTORY.matcher(path.getParent().getFileName().toString()).matches()
                 && path.getFileName().toString().matches("[0-9]{1,10}");

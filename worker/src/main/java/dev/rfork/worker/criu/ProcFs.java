@@ -3,21 +3,22 @@ package dev.rfork.worker.criu;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
-import java.util.Arrays;
 
 /** The few facts about processes that the worker reads from /proc. */
 public final class ProcFs {
-    private ProcFs() {
-    }
+    private ProcFs() {}
 
     /** Every process this worker's PID namespace shows, by PID (threads other than the main ones aside). */
     public static List<Long> pids() {
         try (var entries = Files.list(Path.of("/proc"))) {
-            return entries.map(entry -> entry.getFileName().toString()).filter(name -> name.matches("\\d+"))
-                    .map(Long::valueOf).toList();
+            return entries.map(entry -> entry.getFileName().toString())
+                    .filter(name -> name.matches("\\d+"))
+                    .map(Long::valueOf)
+                    .toList();
         } catch (IOException e) {
             return List.of();
         }
@@ -37,7 +38,9 @@ public final class ProcFs {
      * outside that namespace (or is the kernel's): CRIU refuses to checkpoint such a process.
      */
     public static OptionalLong sessionId(long pid) {
-        return statFields(pid).map(fields -> OptionalLong.of(Long.parseLong(fields[3]))).orElse(OptionalLong.empty());
+        return statFields(pid)
+                .map(fields -> OptionalLong.of(Long.parseLong(fields[3])))
+                .orElse(OptionalLong.empty());
     }
 
     /** The fields of /proc/PID/stat after the command name: state, ppid, pgrp, session, ... */
@@ -101,7 +104,8 @@ public final class ProcFs {
     public static boolean dumpedByCriu(long pid) {
         long tracer = tracerPid(pid).orElse(0);
         List<String> command = tracer == 0 ? List.of() : commandLine(tracer);
-        return command.contains("dump") && command.stream().anyMatch(arg -> arg.equals("criu") || arg.endsWith("/criu"));
+        return command.contains("dump")
+                && command.stream().anyMatch(arg -> arg.equals("criu") || arg.endsWith("/criu"));
     }
 
     public static OptionalLong parentPid(long pid) {
@@ -112,7 +116,8 @@ public final class ProcFs {
         try {
             for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
                 if (line.startsWith(field)) {
-                    return OptionalLong.of(Long.parseLong(line.substring(field.length()).trim().split("\\s+")[0]));
+                    return OptionalLong.of(
+                            Long.parseLong(line.substring(field.length()).trim().split("\\s+")[0]));
                 }
             }
         } catch (IOException | RuntimeException e) {
@@ -126,7 +131,9 @@ public final class ProcFs {
         Path file = Path.of("/proc", Long.toString(pid), "task", Long.toString(pid), "children");
         try {
             String text = Files.readString(file).trim();
-            return text.isEmpty() ? List.of() : Arrays.stream(text.split("\\s+")).map(Long::valueOf).toList();
+            return text.isEmpty()
+                    ? List.of()
+                    : Arrays.stream(text.split("\\s+")).map(Long::valueOf).toList();
         } catch (IOException e) {
             return List.of();
         }
@@ -137,7 +144,9 @@ public final class ProcFs {
         try {
             for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
                 if (line.startsWith("NSpid:")) {
-                    return Arrays.stream(line.substring(6).trim().split("\\s+")).map(Long::valueOf).toList();
+                    return Arrays.stream(line.substring(6).trim().split("\\s+"))
+                            .map(Long::valueOf)
+                            .toList();
                 }
             }
         } catch (IOException | RuntimeException e) {

@@ -78,7 +78,8 @@ public record Stdio(List<String> redirected, boolean terminal) {
 
     private static boolean appending(long pid, int fd) {
         try {
-            for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "fdinfo", Integer.toString(fd)))) {
+            for (String line :
+                    Files.readAllLines(Path.of("/proc", Long.toString(pid), "fdinfo", Integer.toString(fd)))) {
                 if (line.startsWith("flags:")) {
                     return (Integer.parseInt(line.substring(6).trim(), 8) & O_APPEND) != 0;
                 }

@@ -41,7 +41,9 @@ public final class DumpStep {
         try {
             OwnerOnly.directory(dir);
             if (request.mode() == Mode.MIGRATE) {
-                dumped = new Dumped(dir, dumped.log(),
+                dumped = new Dumped(
+                        dir,
+                        dumped.log(),
                         Optional.of(HeldOriginal.mark(spool.heldMarker(request.requestId()), request.pid())));
             }
             Criu.DumpResult result = criu.dump(request.pid(), request.mode(), dir, dumped.log());
@@ -80,7 +82,9 @@ public final class DumpStep {
         putIfKnown(stats, "memwriteMs", result.memwriteMicros(), 1000);
         putIfKnown(stats, "pagesWritten", result.pagesWritten(), 1);
         try (var files = Files.list(dir)) {
-            stats.put("imageBytes", files.mapToLong(file -> file.toFile().length()).sum());
+            stats.put(
+                    "imageBytes",
+                    files.mapToLong(file -> file.toFile().length()).sum());
         }
         return stats;
     }

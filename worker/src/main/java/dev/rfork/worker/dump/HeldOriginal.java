@@ -40,16 +40,20 @@ public final class HeldOriginal {
     /** Writes the marker before the dump, naming the whole tree rooted at {@code pid}. */
     public static HeldOriginal mark(Path marker, long pid) throws IOException {
         List<Long> tree = tree(pid);
-        Files.writeString(marker, String.join(" ", tree.stream().map(String::valueOf).toList()) + "\n");
+        Files.writeString(
+                marker, String.join(" ", tree.stream().map(String::valueOf).toList()) + "\n");
         return new HeldOriginal(marker, tree, null);
     }
 
     public static HeldOriginal read(Path marker) throws IOException {
         List<String> lines = Files.readAllLines(marker);
         String first = lines.isEmpty() ? "" : lines.get(0).trim();
-        List<Long> pids = first.isEmpty() ? List.of() : Arrays.stream(first.split("\\s+")).map(Long::valueOf).toList();
+        List<Long> pids = first.isEmpty()
+                ? List.of()
+                : Arrays.stream(first.split("\\s+")).map(Long::valueOf).toList();
         String target = lines.size() > 1 && lines.get(1).startsWith(HANDED_OFF)
-                ? lines.get(1).substring(HANDED_OFF.length()).trim() : null;
+                ? lines.get(1).substring(HANDED_OFF.length()).trim()
+                : null;
         return new HeldOriginal(marker, pids, target);
     }
 

@@ -58,7 +58,8 @@ public final class EventPublisher implements AutoCloseable {
         if (event.requestId() != null) {
             // Progress goes only to followers that select it: clients older than progress events
             // select requestId alone, and would stop at a type they cannot read.
-            producer.setProperty(event.type().isProgress() ? Queues.PROP_PROGRESS_OF : Queues.PROP_REQUEST_ID,
+            producer.setProperty(
+                    event.type().isProgress() ? Queues.PROP_PROGRESS_OF : Queues.PROP_REQUEST_ID,
                     event.requestId().toString());
         }
         if (event.reason() != null) {
@@ -73,7 +74,11 @@ public final class EventPublisher implements AutoCloseable {
             if (event.type().isProgress()) {
                 LOG.debug("{} {}", event.type().wireName(), event.stats());
             } else if (event.reason() != null) {
-                LOG.warn("{} {}: {} {}", event.type().wireName(), event.reason().code(), event.detail(),
+                LOG.warn(
+                        "{} {}: {} {}",
+                        event.type().wireName(),
+                        event.reason().code(),
+                        event.detail(),
                         event.evidence());
             } else {
                 LOG.info("{}{}", event.type().wireName(), event.stats().isEmpty() ? "" : " " + event.stats());
@@ -92,7 +97,10 @@ public final class EventPublisher implements AutoCloseable {
             try {
                 listener.accept(event);
             } catch (RuntimeException e) {
-                LOG.warn("[{}] a listener failed on the {} event: {}", event.requestId(), event.type().wireName(),
+                LOG.warn(
+                        "[{}] a listener failed on the {} event: {}",
+                        event.requestId(),
+                        event.type().wireName(),
                         e.toString());
             }
         }

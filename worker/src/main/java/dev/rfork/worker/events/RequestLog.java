@@ -32,11 +32,12 @@ public final class RequestLog {
     private static final Logger LOG = LoggerFactory.getLogger(RequestLog.class);
     /** How long a request's events are kept after its last one. */
     public static final Duration RETENTION = Duration.ofDays(7);
+
     private static final String SUFFIX = ".jsonl";
 
     private static final Duration PRUNE_EVERY = Duration.ofHours(1);
-    private static final Set<StandardOpenOption> APPEND_OR_CREATE = Set.of(StandardOpenOption.CREATE,
-            StandardOpenOption.APPEND, StandardOpenOption.WRITE);
+    private static final Set<StandardOpenOption> APPEND_OR_CREATE =
+            Set.of(StandardOpenOption.CREATE, StandardOpenOption.APPEND, StandardOpenOption.WRITE);
 
     private final Path dir;
     private Instant nextPrune = Instant.now().plus(PRUNE_EVERY);
@@ -67,7 +68,8 @@ public final class RequestLog {
             prune(Instant.now().minus(RETENTION));
         }
         byte[] line = (Messages.toJson(event) + "\n").getBytes(StandardCharsets.UTF_8);
-        try (SeekableByteChannel out = Files.newByteChannel(file(event.requestId()), APPEND_OR_CREATE, OwnerOnly.fileMode())) {
+        try (SeekableByteChannel out =
+                Files.newByteChannel(file(event.requestId()), APPEND_OR_CREATE, OwnerOnly.fileMode())) {
             ByteBuffer buffer = ByteBuffer.wrap(line);
             while (buffer.hasRemaining()) {
                 out.write(buffer);
@@ -117,7 +119,8 @@ public final class RequestLog {
     void prune(Instant cutoff) throws IOException {
         try (var files = Files.list(dir)) {
             for (Path file : files.toList()) {
-                if (file.getFileName().toString().endsWith(SUFFIX) && modified(file).toInstant().isBefore(cutoff)) {
+                if (file.getFileName().toString().endsWith(SUFFIX)
+                        && modified(file).toInstant().isBefore(cutoff)) {
                     Files.deleteIfExists(file);
                     LOG.debug("pruned {}", file);
                 }

@@ -29,7 +29,8 @@ public final class HandoffStep {
     }
 
     public Duration restoreTimeout(ForkRequest request) {
-        return request.restoreTimeoutSeconds() == null ? defaultRestoreTimeout
+        return request.restoreTimeoutSeconds() == null
+                ? defaultRestoreTimeout
                 : Duration.ofSeconds(request.restoreTimeoutSeconds());
     }
 
@@ -37,16 +38,31 @@ public final class HandoffStep {
      * @param acceptedAt when this node accepted the request: the target reports the time from then
      *                   to the copy running
      */
-    public void handOff(ForkRequest request, NodeAddress target, Shipment shipment, Delivery delivery,
-            RequestEvents events, Instant acceptedAt) {
-        RestoreRequest restore = new RestoreRequest(RestoreRequest.VERSION, request.requestId(), node,
-                target.canonical(), request.mode(), request.pid(), shipment.manifestSha256(),
-                Instant.now().plus(restoreTimeout(request)), Instant.now(), acceptedAt);
-        delivery.transaction().createProducer()
+    public void handOff(
+            ForkRequest request,
+            NodeAddress target,
+            Shipment shipment,
+            Delivery delivery,
+            RequestEvents events,
+            Instant acceptedAt) {
+        RestoreRequest restore = new RestoreRequest(
+                RestoreRequest.VERSION,
+                request.requestId(),
+                node,
+                target.canonical(),
+                request.mode(),
+                request.pid(),
+                shipment.manifestSha256(),
+                Instant.now().plus(restoreTimeout(request)),
+                Instant.now(),
+                acceptedAt);
+        delivery.transaction()
+                .createProducer()
                 .setProperty(Queues.PROP_REQUEST_ID, request.requestId().toString())
                 .send(delivery.transaction().createQueue(Queues.restore(target)), Messages.toJson(restore));
         delivery.commit();
-        events.publish(EventType.RESTORE_QUEUED, event -> event.withDetail("restore request sent to "
-                + Queues.restore(target)));
+        events.publish(
+                EventType.RESTORE_QUEUED,
+                event -> event.withDetail("restore request sent to " + Queues.restore(target)));
     }
 }

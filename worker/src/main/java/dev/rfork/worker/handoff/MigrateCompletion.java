@@ -26,9 +26,10 @@ public final class MigrateCompletion implements AutoCloseable {
 
     /** Subscribes before the hand-off, so the target's answer cannot be missed. */
     public MigrateCompletion(JMSContext context, RequestEvents events) {
-        this.consumer = context.createConsumer(context.createTopic(Queues.EVENTS),
-                Queues.PROP_REQUEST_ID + " = '" + events.requestId() + "' AND "
-                        + Queues.PROP_EVENT_TYPE + " IN ('restored', 'restore-failed')");
+        this.consumer = context.createConsumer(
+                context.createTopic(Queues.EVENTS),
+                Queues.PROP_REQUEST_ID + " = '" + events.requestId() + "' AND " + Queues.PROP_EVENT_TYPE
+                        + " IN ('restored', 'restore-failed')");
         this.events = events;
     }
 
@@ -36,20 +37,28 @@ public final class MigrateCompletion implements AutoCloseable {
         Event answer = await(timeout);
         if (answer != null && answer.type() == EventType.RESTORED) {
             original.end();
-            events.publish(EventType.ORIGINAL_ENDED, event -> event.withChild(answer.childNode(), answer.childPid())
-                    .withDetail("the copy runs on " + answer.childNode() + " as PID " + answer.childPid()));
+            events.publish(
+                    EventType.ORIGINAL_ENDED,
+                    event -> event.withChild(answer.childNode(), answer.childPid())
+                            .withDetail("the copy runs on " + answer.childNode() + " as PID " + answer.childPid()));
             return;
         }
         original.resume();
         events.publish(EventType.ROLLED_BACK, event -> event.withDetail("the original was resumed and keeps running"));
         if (answer == null) {
-            throw new MessageException(Reason.RESTORE_TIMEOUT, "the target did not report the restore within "
-                    + timeout + "; the original was resumed", Map.of("timeout", timeout.toString()), null);
+            throw new MessageException(
+                    Reason.RESTORE_TIMEOUT,
+                    "the target did not report the restore within " + timeout + "; the original was resumed",
+                    Map.of("timeout", timeout.toString()),
+                    null);
         }
         Map<String, String> evidence = new LinkedHashMap<>(answer.evidence());
         evidence.put("targetDetail", String.valueOf(answer.detail()));
-        throw new MessageException(answer.reason() == null ? Reason.CRIU_RESTORE_FAILED : answer.reason(),
-                "the target could not restore the copy; the original was resumed: " + answer.detail(), evidence, null);
+        throw new MessageException(
+                answer.reason() == null ? Reason.CRIU_RESTORE_FAILED : answer.reason(),
+                "the target could not restore the copy; the original was resumed: " + answer.detail(),
+                evidence,
+                null);
     }
 
     private Event await(Duration timeout) throws Exception {

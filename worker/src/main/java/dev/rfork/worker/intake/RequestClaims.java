@@ -25,6 +25,7 @@ import java.util.UUID;
 public final class RequestClaims {
     /** As long as the request's events are kept. */
     public static final Duration RETENTION = RequestLog.RETENTION;
+
     private static final Duration PRUNE_EVERY = Duration.ofHours(1);
 
     private final Path dir;

@@ -24,12 +24,16 @@ public final class RequestValidator {
         try {
             target = NodeAddress.parse(request.target());
         } catch (InvalidNodeAddressException e) {
-            throw new MessageException(Reason.INVALID_NODE_ADDRESS, e.getMessage(),
-                    Map.of("target", String.valueOf(request.target())), e);
+            throw new MessageException(
+                    Reason.INVALID_NODE_ADDRESS, e.getMessage(), Map.of("target", String.valueOf(request.target())), e);
         }
         if (!config.nodes().contains(target)) {
-            throw new MessageException(Reason.UNKNOWN_NODE, "node " + target + " is not one of this cluster's nodes "
-                    + config.nodes() + " (add it with RFORK_NODES)", Map.of("target", target.canonical()), null);
+            throw new MessageException(
+                    Reason.UNKNOWN_NODE,
+                    "node " + target + " is not one of this cluster's nodes " + config.nodes()
+                            + " (add it with RFORK_NODES)",
+                    Map.of("target", target.canonical()),
+                    null);
         }
         return target;
     }
@@ -37,41 +41,58 @@ public final class RequestValidator {
     /** @param sender the broker user who asked, as the broker validated it */
     public void process(long pid, String sender) {
         if (!ProcFs.isRunning(pid)) {
-            throw new MessageException(Reason.NO_SUCH_PROCESS, "no running process has PID " + pid + " on this node",
-                    Map.of("pid", Long.toString(pid)), null);
+            throw new MessageException(
+                    Reason.NO_SUCH_PROCESS,
+                    "no running process has PID " + pid + " on this node",
+                    Map.of("pid", Long.toString(pid)),
+                    null);
         }
         OptionalLong tgid = ProcFs.threadGroup(pid);
         if (tgid.isPresent() && tgid.getAsLong() != pid) {
             // CRIU would crash on it ("BUG at criu/pstree.c"), after seizing the process.
-            throw new MessageException(Reason.NO_SUCH_PROCESS, "PID " + pid + " is not a process but a thread of "
-                    + "process " + tgid.getAsLong() + "; name the process to fork it",
-                    Map.of("pid", Long.toString(pid), "tgid", Long.toString(tgid.getAsLong())), null);
+            throw new MessageException(
+                    Reason.NO_SUCH_PROCESS,
+                    "PID " + pid + " is not a process but a thread of " + "process " + tgid.getAsLong()
+                            + "; name the process to fork it",
+                    Map.of("pid", Long.toString(pid), "tgid", Long.toString(tgid.getAsLong())),
+                    null);
         }
         if (pid == 1 || isWorkerOrAncestor(pid)) {
-            throw new MessageException(Reason.FORBIDDEN,
+            throw new MessageException(
+                    Reason.FORBIDDEN,
                     "PID " + pid + " is init, this worker or one of its ancestors; freezing it would freeze the worker",
-                    Map.of("pid", Long.toString(pid)), null);
+                    Map.of("pid", Long.toString(pid)),
+                    null);
         }
         if (sender == null) {
-            throw new MessageException(Reason.FORBIDDEN, "the broker did not say who sent this request: "
-                    + "its broker.xml must load the plugin dev.rfork.broker.SenderStamp (see broker-config/broker.xml)",
-                    Map.of("pid", Long.toString(pid)), null);
+            throw new MessageException(
+                    Reason.FORBIDDEN,
+                    "the broker did not say who sent this request: "
+                            + "its broker.xml must load the plugin dev.rfork.broker.SenderStamp (see broker-config/broker.xml)",
+                    Map.of("pid", Long.toString(pid)),
+                    null);
         }
         OptionalLong uid = ProcFs.uid(pid);
         if (uid.isEmpty() || !config.forkGrants().allows(sender, uid.getAsLong())) {
             String owner = uid.isPresent() ? Long.toString(uid.getAsLong()) : "?";
-            throw new MessageException(Reason.FORBIDDEN, "broker user '" + sender + "' may not fork processes of uid "
-                    + owner + " on this node (grants: " + config.forkGrants() + "; RFORK_FORK_GRANTS, or "
-                    + "RFORK_FORKABLE_UIDS for the app and worker accounts)",
-                    Map.of("pid", Long.toString(pid), "uid", owner, "user", sender), null);
+            throw new MessageException(
+                    Reason.FORBIDDEN,
+                    "broker user '" + sender + "' may not fork processes of uid "
+                            + owner + " on this node (grants: " + config.forkGrants() + "; RFORK_FORK_GRANTS, or "
+                            + "RFORK_FORKABLE_UIDS for the app and worker accounts)",
+                    Map.of("pid", Long.toString(pid), "uid", owner, "user", sender),
+                    null);
         }
         if (ProcFs.sessionId(pid).orElse(-1) == 0) {
             // CRIU would refuse it too ("A session leader of N is outside of its pid namespace"):
             // restoring it could merge processes of different sessions into one.
-            throw new MessageException(Reason.CRIU_DUMP_FAILED, "PID " + pid + " cannot be checkpointed: the leader "
-                    + "of its session is outside this node's PID namespace (session id 0, e.g. a child of an init "
-                    + "that never called setsid); start the program with setsid, from a shell or a service manager",
-                    Map.of("pid", Long.toString(pid), "sessionId", "0"), null);
+            throw new MessageException(
+                    Reason.CRIU_DUMP_FAILED,
+                    "PID " + pid + " cannot be checkpointed: the leader "
+                            + "of its session is outside this node's PID namespace (session id 0, e.g. a child of an init "
+                            + "that never called setsid); start the program with setsid, from a shell or a service manager",
+                    Map.of("pid", Long.toString(pid), "sessionId", "0"),
+                    null);
         }
     }
 

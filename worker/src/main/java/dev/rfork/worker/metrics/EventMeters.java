@@ -32,8 +32,10 @@ public final class EventMeters implements Consumer<Event> {
      * From a small process's freeze (ms) to a large one's whole life (minutes); the same for every
      * phase, so that phases compare.
      */
-    static final Duration[] BUCKETS = List.of(5, 10, 25, 50, 100, 250, 500, 1_000, 2_500, 5_000, 10_000, 30_000,
-            60_000, 120_000).stream().map(Duration::ofMillis).toArray(Duration[]::new);
+    static final Duration[] BUCKETS =
+            List.of(5, 10, 25, 50, 100, 250, 500, 1_000, 2_500, 5_000, 10_000, 30_000, 60_000, 120_000).stream()
+                    .map(Duration::ofMillis)
+                    .toArray(Duration[]::new);
 
     private static final Map<String, String> TIMERS = Map.of(
             REQUEST_TO_RUNNING, "from the source accepting a request to its copy running (by the restoring node)",
@@ -84,11 +86,19 @@ public final class EventMeters implements Consumer<Event> {
                 }
             }
             case ORIGINAL_ENDED -> ended(mode, "restored", "none");
-            case FAILED -> ended(mode, "failed", event.reason() == null ? "none" : event.reason().code());
-            case RETRYING -> Counter.builder(RETRIES)
-                    .description("transient failures after which the broker redelivers a request")
-                    .tag("reason", event.reason() == null ? "none" : event.reason().code())
-                    .register(registry).increment();
+            case FAILED ->
+                ended(
+                        mode,
+                        "failed",
+                        event.reason() == null ? "none" : event.reason().code());
+            case RETRYING ->
+                Counter.builder(RETRIES)
+                        .description("transient failures after which the broker redelivers a request")
+                        .tag(
+                                "reason",
+                                event.reason() == null ? "none" : event.reason().code())
+                        .register(registry)
+                        .increment();
             default -> {
                 // progress and the other steps carry no figures worth a meter
             }
@@ -99,7 +109,8 @@ public final class EventMeters implements Consumer<Event> {
         Counter.builder(REQUESTS)
                 .description("requests that ended at this node (the node that published their terminal event)")
                 .tags("mode", mode, "outcome", outcome, "reason", reason)
-                .register(registry).increment();
+                .register(registry)
+                .increment();
     }
 
     private Timer timer(String name, String mode) {
@@ -115,9 +126,11 @@ public final class EventMeters implements Consumer<Event> {
     }
 
     private Counter shippedBytes(String transport) {
-        return Counter.builder(SHIPPED_BYTES).baseUnit("bytes")
+        return Counter.builder(SHIPPED_BYTES)
+                .baseUnit("bytes")
                 .description("bytes of images taken to targets: uploaded (ftp) or renamed in this node's spool (move)")
-                .tag("transport", transport).register(registry);
+                .tag("transport", transport)
+                .register(registry);
     }
 
     /** CRIU leaves out what it did not measure (-1 on older versions): no sample rather than a wrong one. */

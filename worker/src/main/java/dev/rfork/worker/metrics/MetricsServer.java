@@ -32,8 +32,8 @@ final class MetricsServer implements AutoCloseable {
         this.executor = executor;
     }
 
-    static MetricsServer start(String host, int port, String user, String password, Supplier<String> scrape,
-                               Supplier<String> nodeJson) {
+    static MetricsServer start(
+            String host, int port, String user, String password, Supplier<String> scrape, Supplier<String> nodeJson) {
         ExecutorService executor = Executors.newSingleThreadExecutor(task -> {
             Thread thread = new Thread(task, "rfork-metrics");
             thread.setDaemon(true);
@@ -42,7 +42,8 @@ final class MetricsServer implements AutoCloseable {
         try {
             HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getByName(host), port), 16);
             Credentials credentials = new Credentials(user, password);
-            server.createContext(PATH, exchange -> serve(exchange, CONTENT_TYPE, scrape)).setAuthenticator(credentials);
+            server.createContext(PATH, exchange -> serve(exchange, CONTENT_TYPE, scrape))
+                    .setAuthenticator(credentials);
             server.createContext(NodeInfo.PATH, exchange -> serve(exchange, JSON, nodeJson))
                     .setAuthenticator(credentials);
             server.setExecutor(executor);
@@ -50,13 +51,14 @@ final class MetricsServer implements AutoCloseable {
             return new MetricsServer(server, executor);
         } catch (IOException e) {
             executor.shutdownNow();
-            throw new UncheckedIOException("cannot serve metrics on " + host + ":" + port + " (setting metrics.port, "
-                    + "RFORK_METRICS_PORT; 0 turns the endpoint off): " + e.getMessage(), e);
+            throw new UncheckedIOException(
+                    "cannot serve metrics on " + host + ":" + port + " (setting metrics.port, "
+                            + "RFORK_METRICS_PORT; 0 turns the endpoint off): " + e.getMessage(),
+                    e);
         }
     }
 
-    private static void serve(HttpExchange exchange, String contentType, Supplier<String> body)
-            throws IOException {
+    private static void serve(HttpExchange exchange, String contentType, Supplier<String> body) throws IOException {
         try (exchange) {
             String method = exchange.getRequestMethod();
             if (!method.equals("GET") && !method.equals("HEAD")) {

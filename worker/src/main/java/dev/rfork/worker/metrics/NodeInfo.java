@@ -44,7 +44,10 @@ public record NodeInfo(String node, String criu, String kernel, List<String> cpu
                     .filter(line -> line.startsWith("flags") || line.startsWith("Features"))
                     .findFirst()
                     .map(line -> line.substring(line.indexOf(':') + 1).trim())
-                    .map(flags -> Arrays.stream(flags.split("\\s+")).filter(flag -> !flag.isEmpty()).sorted().toList())
+                    .map(flags -> Arrays.stream(flags.split("\\s+"))
+                            .filter(flag -> !flag.isEmpty())
+                            .sorted()
+                            .toList())
                     .orElse(List.of());
         } catch (IOException e) {
             return List.of();

@@ -49,7 +49,8 @@ public final class NodeMetrics implements AutoCloseable {
         for (String queue : queues) {
             Gauge.builder("rfork.queue.messages", depths, counts -> counts.count(queue))
                     .description("messages in a queue of this node's broker: waiting, and the one being served")
-                    .tag("queue", queue).register(registry);
+                    .tag("queue", queue)
+                    .register(registry);
         }
     }
 

@@ -42,7 +42,9 @@ final class QueueDepths implements AutoCloseable {
             ManagementHelper.putAttribute(request, ResourceNames.QUEUE + queue, "messageCount");
             ClientMessage reply = requestor.request(request, TIMEOUT_MILLIS);
             if (reply == null || !ManagementHelper.hasOperationSucceeded(reply)) {
-                LOG.debug("no message count of {}: {}", queue,
+                LOG.debug(
+                        "no message count of {}: {}",
+                        queue,
                         reply == null ? "no answer" : ManagementHelper.getResult(reply));
                 return Double.NaN;
             }

@@ -45,8 +45,8 @@ public final class InboxPruner implements AutoCloseable {
     public static InboxPruner start(Spool spool, Duration retention, Duration every) throws IOException {
         InboxPruner pruner = new InboxPruner(spool, retention);
         prune(spool, retention);
-        pruner.timer.scheduleWithFixedDelay(pruner::pruneQuietly, every.toMillis(), every.toMillis(),
-                TimeUnit.MILLISECONDS);
+        pruner.timer.scheduleWithFixedDelay(
+                pruner::pruneQuietly, every.toMillis(), every.toMillis(), TimeUnit.MILLISECONDS);
         return pruner;
     }
 
@@ -66,7 +66,9 @@ public final class InboxPruner implements AutoCloseable {
         try (var entries = Files.list(spool.inbox())) {
             for (Path entry : entries.toList()) {
                 String name = entry.getFileName().toString();
-                byRequest.computeIfAbsent(name.split("\\.", 2)[0], id -> new ArrayList<>()).add(entry);
+                byRequest
+                        .computeIfAbsent(name.split("\\.", 2)[0], id -> new ArrayList<>())
+                        .add(entry);
             }
         }
         for (var request : byRequest.entrySet()) {
@@ -75,8 +77,10 @@ public final class InboxPruner implements AutoCloseable {
                 old &= Files.getLastModifiedTime(entry).toInstant().isBefore(cutoff);
             }
             // Read first: a record that cannot be read goes now, whatever its age.
-            boolean copyRuns = Spool.requestOf(request.getValue().get(0)).map(spool::restoredRecord)
-                    .map(InboxPruner::copyRuns).orElse(false);
+            boolean copyRuns = Spool.requestOf(request.getValue().get(0))
+                    .map(spool::restoredRecord)
+                    .map(InboxPruner::copyRuns)
+                    .orElse(false);
             if (old && !copyRuns) {
                 request.getValue().forEach(Spool::deleteTree);
                 LOG.info("[{}] pruned from the inbox (older than {})", request.getKey(), retention);
@@ -85,7 +89,9 @@ public final class InboxPruner implements AutoCloseable {
     }
 
     private static boolean copyRuns(Path restored) {
-        return RestoredRecord.read(restored).map(record -> ProcFs.isRunning(record.copyPid())).orElse(false);
+        return RestoredRecord.read(restored)
+                .map(record -> ProcFs.isRunning(record.copyPid()))
+                .orElse(false);
     }
 
     @Override

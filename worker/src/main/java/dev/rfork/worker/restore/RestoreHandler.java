@@ -67,8 +67,11 @@ public final class RestoreHandler implements Handler {
         }
         request.validate();
         if (!NodeAddress.parse(request.target()).equals(node)) {
-            throw new MessageException(Reason.INVALID_REQUEST, "restore request for " + request.target()
-                    + " arrived at " + node, Map.of("target", request.target()), null);
+            throw new MessageException(
+                    Reason.INVALID_REQUEST,
+                    "restore request for " + request.target() + " arrived at " + node,
+                    Map.of("target", request.target()),
+                    null);
         }
         UUID id = request.requestId();
         Path dir = spool.inbox(id);
@@ -93,9 +96,15 @@ public final class RestoreHandler implements Handler {
                 throw e;
             }
             if (running.isPresent()) {
-                LOG.warn("the copy restored while an earlier worker ran is PID {}: reported now",
+                LOG.warn(
+                        "the copy restored while an earlier worker ran is PID {}: reported now",
                         running.get().hostPid());
-                restored(request, running.get(), Map.of("restoreMs", running.get().elapsedMillis()), output, pidFile,
+                restored(
+                        request,
+                        running.get(),
+                        Map.of("restoreMs", running.get().elapsedMillis()),
+                        output,
+                        pidFile,
                         "; restored while an earlier worker of this node ran, which died before reporting it");
                 return;
             }
@@ -105,9 +114,11 @@ public final class RestoreHandler implements Handler {
             Files.deleteIfExists(log);
         }
         if (Instant.now().isAfter(request.deadline())) {
-            throw new MessageException(Reason.DEADLINE_EXPIRED, "the request arrived after its deadline "
-                    + request.deadline() + "; the source has given up on it",
-                    Map.of("deadline", request.deadline().toString()), null);
+            throw new MessageException(
+                    Reason.DEADLINE_EXPIRED,
+                    "the request arrived after its deadline " + request.deadline() + "; the source has given up on it",
+                    Map.of("deadline", request.deadline().toString()),
+                    null);
         }
         long verifyStart = System.nanoTime();
         boolean fromThisNode = NodeAddress.parse(request.source()).equals(node);
@@ -134,13 +145,20 @@ public final class RestoreHandler implements Handler {
      * Records the copy, then reports it. The record comes first: from then on a redelivered
      * request is answered with it; until then the marker and CRIU's pid file lead to the copy.
      */
-    private void restored(RestoreRequest request, Criu.RestoredProcess copy, Map<String, Long> stats, Path output,
-            Path pidFile, String how) throws IOException {
+    private void restored(
+            RestoreRequest request,
+            Criu.RestoredProcess copy,
+            Map<String, Long> stats,
+            Path output,
+            Path pidFile,
+            String how)
+            throws IOException {
         UUID id = request.requestId();
         Map<String, Long> figures = new LinkedHashMap<>(stats);
         if (request.acceptedAt() != null) {
             // By two clocks when the source is another node; a negative span says they disagree.
-            long sinceAccepted = Duration.between(request.acceptedAt(), Instant.now()).toMillis();
+            long sinceAccepted =
+                    Duration.between(request.acceptedAt(), Instant.now()).toMillis();
             if (sinceAccepted >= 0) {
                 figures.put("acceptedToRunningMs", sinceAccepted);
             }
@@ -148,12 +166,15 @@ public final class RestoreHandler implements Handler {
         new RestoredRecord(copy.hostPid(), copy.holderPid()).write(spool.restoredRecord(id));
         Files.deleteIfExists(spool.restoringMarker(id));
         Files.deleteIfExists(pidFile);
-        events.about(id, request.mode(), request.pid()).publish(EventType.RESTORED, event -> event
-                .withChild(node.canonical(), copy.hostPid())
-                .withStats(figures)
-                .withDetail("the copy of PID " + request.pid() + " from " + request.source() + " runs as PID "
-                        + copy.hostPid() + " (PID " + request.pid() + " in its own PID namespace)" + how
-                        + "; output of the copy, if its stdout was a file or terminal: " + output));
+        events.about(id, request.mode(), request.pid())
+                .publish(
+                        EventType.RESTORED,
+                        event -> event.withChild(node.canonical(), copy.hostPid())
+                                .withStats(figures)
+                                .withDetail("the copy of PID " + request.pid() + " from " + request.source()
+                                        + " runs as PID "
+                                        + copy.hostPid() + " (PID " + request.pid() + " in its own PID namespace)" + how
+                                        + "; output of the copy, if its stdout was a file or terminal: " + output));
         deleteAllButTheCopysFiles(spool.inbox(id), spool.restoreLog(id));
     }
 
@@ -163,10 +184,13 @@ public final class RestoreHandler implements Handler {
             return false;
         }
         long childPid = record.get().copyPid();
-        String detail = ProcFs.isRunning(childPid) ? "already restored (redelivered request)"
+        String detail = ProcFs.isRunning(childPid)
+                ? "already restored (redelivered request)"
                 : "already restored earlier; the copy has since ended";
-        events.about(request.requestId(), request.mode(), request.pid()).publish(EventType.RESTORED,
-                event -> event.withChild(node.canonical(), childPid).withDetail(detail));
+        events.about(request.requestId(), request.mode(), request.pid())
+                .publish(
+                        EventType.RESTORED,
+                        event -> event.withChild(node.canonical(), childPid).withDetail(detail));
         return true;
     }
 

@@ -15,10 +15,10 @@ import jakarta.jms.TextMessage;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
-import java.util.UUID;
 
 /**
  * The one consumer of one queue: takes a message, lets the handler serve it, then decides its
@@ -36,8 +36,7 @@ public final class ServeLoop implements Runnable {
     private final int maxAttempts;
     private volatile boolean running = true;
 
-    public ServeLoop(String queue, JMSContext transaction, Handler handler, EventPublisher events,
-            int maxAttempts) {
+    public ServeLoop(String queue, JMSContext transaction, Handler handler, EventPublisher events, int maxAttempts) {
         this.queue = queue;
         this.transaction = transaction;
         this.handler = handler;
@@ -69,8 +68,12 @@ public final class ServeLoop implements Runnable {
                 // every half minute.
                 failures++;
                 long waitMillis = Math.min(MAX_REOPEN_WAIT_MILLIS, 250L << Math.min(failures, 7));
-                LOG.warn("consumer of {} failed ({}); opening a new one in {} ms (attempt {})", queue,
-                        e.getMessage(), waitMillis, failures);
+                LOG.warn(
+                        "consumer of {} failed ({}); opening a new one in {} ms (attempt {})",
+                        queue,
+                        e.getMessage(),
+                        waitMillis,
+                        failures);
                 rollbackQuietly();
                 pause(waitMillis);
             }
@@ -87,10 +90,11 @@ public final class ServeLoop implements Runnable {
     }
 
     private void serve(Message message) {
-        Delivery delivery = new Delivery(transaction, deliveryCount(message), requestIdHint(message), sender(message),
-                messageId(message));
+        Delivery delivery = new Delivery(
+                transaction, deliveryCount(message), requestIdHint(message), sender(message), messageId(message));
         // Every line logged while this message is served names its request (log field requestId).
-        try (MDC.MDCCloseable about = MDC.putCloseable(EventPublisher.LOG_FIELD, String.valueOf(delivery.requestId()))) {
+        try (MDC.MDCCloseable about =
+                MDC.putCloseable(EventPublisher.LOG_FIELD, String.valueOf(delivery.requestId()))) {
             serve(message, delivery);
         }
     }
@@ -107,14 +111,20 @@ public final class ServeLoop implements Runnable {
             decide(delivery, body, e);
         } catch (Exception e) {
             LOG.error("unexpected failure serving a message from {}", queue, e);
-            decide(delivery, body, new MessageException(Reason.INTERNAL_ERROR, String.valueOf(e),
-                    Map.of("exception", e.getClass().getName()), e));
+            decide(
+                    delivery,
+                    body,
+                    new MessageException(
+                            Reason.INTERNAL_ERROR,
+                            String.valueOf(e),
+                            Map.of("exception", e.getClass().getName()),
+                            e));
         }
     }
 
     private void decide(Delivery delivery, String body, MessageException failure) {
-        Settlement settlement = Settlement.of(failure.reason().disposition(), delivery.deliveryCount(), maxAttempts,
-                delivery.committed());
+        Settlement settlement = Settlement.of(
+                failure.reason().disposition(), delivery.deliveryCount(), maxAttempts, delivery.committed());
         try {
             switch (settlement) {
                 case REPORT -> {
@@ -143,13 +153,14 @@ public final class ServeLoop implements Runnable {
     private void publish(Delivery delivery, EventType type, MessageException failure) {
         Map<String, String> evidence = new LinkedHashMap<>(failure.evidence());
         evidence.put("attempt", Integer.toString(delivery.deliveryCount()));
-        events.about(delivery.requestId(), delivery.mode(), delivery.pid()).publish(type,
-                event -> event.withFailure(failure.reason(), failure.getMessage(), evidence));
+        events.about(delivery.requestId(), delivery.mode(), delivery.pid())
+                .publish(type, event -> event.withFailure(failure.reason(), failure.getMessage(), evidence));
     }
 
     /** A copy of the message goes to the dead-letter queue with the reason, in the same transaction. */
     private void deadLetter(String body, MessageException failure) {
-        transaction.createProducer()
+        transaction
+                .createProducer()
                 .setProperty(Queues.PROP_REASON, failure.reason().code())
                 .setProperty("detail", String.valueOf(failure.getMessage()))
                 .setProperty("originalQueue", queue)
@@ -166,8 +177,10 @@ public final class ServeLoop implements Runnable {
             bytes.readBytes(data);
             return new String(data, StandardCharsets.UTF_8);
         }
-        throw new MessageException(Reason.MALFORMED_MESSAGE,
-                "expected a text message with a JSON body, got " + message.getClass().getSimpleName());
+        throw new MessageException(
+                Reason.MALFORMED_MESSAGE,
+                "expected a text message with a JSON body, got "
+                        + message.getClass().getSimpleName());
     }
 
     /** Lets a request whose body cannot be read still be answered under its id. */

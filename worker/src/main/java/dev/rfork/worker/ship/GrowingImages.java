@@ -50,7 +50,9 @@ public final class GrowingImages implements ImageSource {
     @Override
     public List<Path> growingFiles() throws IOException {
         try (var files = Files.list(dir)) {
-            return files.filter(file -> file.getFileName().toString().startsWith("pages-")).sorted().toList();
+            return files.filter(file -> file.getFileName().toString().startsWith("pages-"))
+                    .sorted()
+                    .toList();
         }
     }
 

@@ -49,10 +49,14 @@ public final class LocalTransport implements ImageTransport {
             Manifest manifest = new Manifest(Manifest.VERSION, requestId, List.copyOf(entries), Manifest.LOCAL);
             byte[] manifestBytes = manifest.toBytes();
             Files.write(inbox.resolve(Manifest.FILE_NAME), manifestBytes);
-            return new Shipment(manifest, Manifest.sha256(manifestBytes), bytes, (System.nanoTime() - start) / 1_000_000);
+            return new Shipment(
+                    manifest, Manifest.sha256(manifestBytes), bytes, (System.nanoTime() - start) / 1_000_000);
         } catch (IOException e) {
-            throw new MessageException(Reason.SHIP_FAILED, "cannot move the images into this node's inbox: "
-                    + e.getMessage(), Map.of("from", dir.toString(), "to", inbox.toString()), e);
+            throw new MessageException(
+                    Reason.SHIP_FAILED,
+                    "cannot move the images into this node's inbox: " + e.getMessage(),
+                    Map.of("from", dir.toString(), "to", inbox.toString()),
+                    e);
         }
     }
 }

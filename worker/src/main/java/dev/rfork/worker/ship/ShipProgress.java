@@ -7,7 +7,7 @@ package dev.rfork.worker.ship;
  */
 @FunctionalInterface
 public interface ShipProgress {
-    ShipProgress NONE = bytes -> { };
+    ShipProgress NONE = bytes -> {};
 
     /** {@code bytes} more bytes of some image file have left for the target. */
     void sent(long bytes);

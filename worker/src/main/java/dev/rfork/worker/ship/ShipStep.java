@@ -43,8 +43,8 @@ public final class ShipStep {
      * Every target, at once; returns when all have ended, in the order of {@code targets}. A move
      * within the spool takes the directory away, so it may only be the one target.
      */
-    public List<TargetShipment> ship(ForkRequest request, List<NodeAddress> targets, ImageSource images,
-            RequestEvents events) {
+    public List<TargetShipment> ship(
+            ForkRequest request, List<NodeAddress> targets, ImageSource images, RequestEvents events) {
         if (targets.size() == 1) {
             return List.of(shipTo(request, targets.get(0), images, true, events));
         }
@@ -55,8 +55,8 @@ public final class ShipStep {
         return running.stream().map(CompletableFuture::join).toList();
     }
 
-    private TargetShipment shipTo(ForkRequest request, NodeAddress target, ImageSource images, boolean alone,
-            RequestEvents events) {
+    private TargetShipment shipTo(
+            ForkRequest request, NodeAddress target, ImageSource images, boolean alone, RequestEvents events) {
         ImageTransport transport = alone && target.equals(self) && local != null ? local : network;
         ShippingEvents progress = new ShippingEvents(events, target, images);
         try {
@@ -72,21 +72,29 @@ public final class ShipStep {
             return new TargetShipment(target, null, e);
         } catch (RuntimeException e) {
             Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
-            return new TargetShipment(target, null, new MessageException(Reason.INTERNAL_ERROR,
-                    "shipping to " + target + " failed: " + cause, Map.of("exception", cause.getClass().getName()),
-                    cause));
+            return new TargetShipment(
+                    target,
+                    null,
+                    new MessageException(
+                            Reason.INTERNAL_ERROR,
+                            "shipping to " + target + " failed: " + cause,
+                            Map.of("exception", cause.getClass().getName()),
+                            cause));
         }
     }
 
     private static void published(RequestEvents events, NodeAddress target, Shipment shipment, boolean moved) {
         long mbPerSecond = shipment.millis() == 0 ? 0 : shipment.bytes() / 1000 / Math.max(1, shipment.millis());
-        Map<String, Long> stats = new LinkedHashMap<>(Map.of("shipMs", shipment.millis(), "shippedBytes",
-                shipment.bytes(), "shipMBps", mbPerSecond, "files", (long) shipment.manifest().files().size()));
+        Map<String, Long> stats = new LinkedHashMap<>(Map.of(
+                "shipMs", shipment.millis(), "shippedBytes", shipment.bytes(), "shipMBps", mbPerSecond, "files", (long)
+                        shipment.manifest().files().size()));
         if (moved) {
             // Renamed, not sent: the node's metrics keep these bytes apart from what crossed the network.
             stats.put("moved", 1L);
         }
-        events.publish(EventType.SHIPPED, event -> event.withStats(stats)
-                .withDetail(moved ? "moved within this node's spool" : "uploaded to " + target));
+        events.publish(
+                EventType.SHIPPED,
+                event -> event.withStats(stats)
+                        .withDetail(moved ? "moved within this node's spool" : "uploaded to " + target));
     }
 }

@@ -30,6 +30,7 @@ final class ShippingEvents implements ShipProgress {
     private final AtomicLong sent = new AtomicLong();
     /** When the next event may go out (System.nanoTime()); Long.MAX_VALUE once the shipment ended. */
     private final AtomicLong nextAt = new AtomicLong(start);
+
     private volatile long total = -1;
 
     ShippingEvents(RequestEvents events, NodeAddress target, ImageSource images) {

@@ -6,7 +6,9 @@ import dev.rfork.message.Messages;
 import dev.rfork.message.Reason;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -15,8 +17,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.nio.file.LinkOption;
-import java.nio.charset.StandardCharsets;
 
 /**
  * Lists every image file of a request with its size and SHA-256. Shipped last, so a target
@@ -34,8 +34,7 @@ public record Manifest(int version, UUID requestId, List<Entry> files, String tr
     public static final String FILE_NAME = "rfork-manifest.json";
     private static final int BUFFER = 1 << 20;
 
-    public record Entry(String name, long size, String sha256) {
-    }
+    public record Entry(String name, long size, String sha256) {}
 
     /** A manifest of a network transfer: every entry has its digest. */
     public Manifest(int version, UUID requestId, List<Entry> files) {
@@ -82,15 +81,16 @@ public record Manifest(int version, UUID requestId, List<Entry> files, String tr
      *
      * @param received what the embedded FTP server recorded; null when there is none
      */
-    public static Manifest verify(Path dir, String expectedManifestSha256, boolean fromThisNode,
-                                  ReceivedFiles received) throws IOException {
+    public static Manifest verify(Path dir, String expectedManifestSha256, boolean fromThisNode, ReceivedFiles received)
+            throws IOException {
         Path manifestFile = dir.resolve(FILE_NAME);
         if (!Files.isRegularFile(manifestFile)) {
             throw refused("the manifest " + FILE_NAME + " is missing: the upload is partial", Map.of());
         }
         String actual = sha256(manifestFile);
         if (!actual.equals(expectedManifestSha256)) {
-            throw refused("the manifest's digest does not match the restore request",
+            throw refused(
+                    "the manifest's digest does not match the restore request",
                     Map.of("expected", expectedManifestSha256, "actual", actual));
         }
         Manifest manifest = read(manifestFile);
@@ -126,8 +126,15 @@ public record Manifest(int version, UUID requestId, List<Entry> files, String tr
         }
         long size = Files.size(file);
         if (size != entry.size()) {
-            throw refused("an image has the wrong size", Map.of("file", entry.name(),
-                    "expectedSize", Long.toString(entry.size()), "actualSize", Long.toString(size)));
+            throw refused(
+                    "an image has the wrong size",
+                    Map.of(
+                            "file",
+                            entry.name(),
+                            "expectedSize",
+                            Long.toString(entry.size()),
+                            "actualSize",
+                            Long.toString(size)));
         }
         if (!checkDigest) {
             return;
@@ -135,8 +142,9 @@ public record Manifest(int version, UUID requestId, List<Entry> files, String tr
         String recorded = received == null ? null : received.take(file);
         String digest = recorded != null ? recorded : sha256(file);
         if (!digest.equals(entry.sha256())) {
-            throw refused("an image's SHA-256 does not match the manifest", Map.of("file", entry.name(),
-                    "expected", String.valueOf(entry.sha256()), "actual", digest));
+            throw refused(
+                    "an image's SHA-256 does not match the manifest",
+                    Map.of("file", entry.name(), "expected", String.valueOf(entry.sha256()), "actual", digest));
         }
     }
 

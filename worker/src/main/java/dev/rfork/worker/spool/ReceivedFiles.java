@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.util.Comparator;
@@ -16,7 +17,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 import java.util.zip.CRC32C;
-import java.nio.file.attribute.BasicFileAttributes;
 
 /**
  * SHA-256 and size of files as this node's FTP server wrote them, so that {@link Manifest#verify}
@@ -48,21 +48,22 @@ public final class ReceivedFiles {
         /** The file's stamp, not following links; {@code changed} is null where there is no ctime. */
         public static Stamp of(Path file) throws IOException {
             try {
-                Map<String, Object> unix = Files.readAttributes(file, "unix:size,lastModifiedTime,ctime,fileKey",
-                        LinkOption.NOFOLLOW_LINKS);
-                return new Stamp((Long) unix.get("size"), (FileTime) unix.get("lastModifiedTime"),
-                        (FileTime) unix.get("ctime"), unix.get("fileKey"));
+                Map<String, Object> unix = Files.readAttributes(
+                        file, "unix:size,lastModifiedTime,ctime,fileKey", LinkOption.NOFOLLOW_LINKS);
+                return new Stamp(
+                        (Long) unix.get("size"),
+                        (FileTime) unix.get("lastModifiedTime"),
+                        (FileTime) unix.get("ctime"),
+                        unix.get("fileKey"));
             } catch (UnsupportedOperationException | IllegalArgumentException noUnixView) {
-                var basic = Files.readAttributes(file, BasicFileAttributes.class,
-                        LinkOption.NOFOLLOW_LINKS);
+                var basic = Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
                 return new Stamp(basic.size(), basic.lastModifiedTime(), null, basic.fileKey());
             }
         }
     }
 
     /** A write in progress ({@code sha256} null) or done; {@code generation} tells writers apart. */
-    private record Entry(long generation, String sha256, long crc32c, Stamp stamp, long sinceNanos) {
-    }
+    private record Entry(long generation, String sha256, long crc32c, Stamp stamp, long sinceNanos) {}
 
     private final Map<Path, Entry> entries = new ConcurrentHashMap<>();
     private final AtomicLong generations = new AtomicLong();
@@ -111,8 +112,11 @@ public final class ReceivedFiles {
             entries.remove(key);
             return;
         }
-        entries.compute(key, (path, current) -> current == null || current.generation() != generation
-                || stamp.size() != size ? null : new Entry(generation, sha256, crc32c, stamp, nanoClock.getAsLong()));
+        entries.compute(
+                key,
+                (path, current) -> current == null || current.generation() != generation || stamp.size() != size
+                        ? null
+                        : new Entry(generation, sha256, crc32c, stamp, nanoClock.getAsLong()));
     }
 
     /** Nothing is known of {@code file} any more (deleted, renamed, written other than from the start). */
@@ -128,7 +132,9 @@ public final class ReceivedFiles {
     public String take(Path file) throws IOException {
         Path key = key(file);
         Entry entry = entries.remove(key);
-        if (entry == null || entry.sha256() == null || expired(entry, nanoClock.getAsLong())
+        if (entry == null
+                || entry.sha256() == null
+                || expired(entry, nanoClock.getAsLong())
                 || !Objects.equals(Stamp.of(key), entry.stamp())) {
             return null;
         }

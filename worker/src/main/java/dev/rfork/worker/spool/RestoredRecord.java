@@ -30,6 +30,7 @@ public record RestoredRecord(long copyPid, long holderPid) {
     private static final Logger LOG = LoggerFactory.getLogger(RestoredRecord.class);
     /** PID_MAX_LIMIT of 64-bit Linux: no PID is larger. */
     public static final long MAX_PID = 4_194_304;
+
     private static final int MAX_BYTES = 64;
     private static final Pattern LINE = Pattern.compile("([1-9][0-9]{0,6}) ([1-9][0-9]{0,6})\n?");
 
@@ -58,8 +59,10 @@ public record RestoredRecord(long copyPid, long holderPid) {
             LOG.warn("cannot read the restore record {}: {}", file, e.getMessage());
         }
         if (record.isEmpty()) {
-            LOG.warn("the restore record {} is not one this worker wrote (one line: two PIDs); not trusted: "
-                    + "no copy is known for it, and it is removed", file);
+            LOG.warn(
+                    "the restore record {} is not one this worker wrote (one line: two PIDs); not trusted: "
+                            + "no copy is known for it, and it is removed",
+                    file);
             remove(file);
         }
         return record;

@@ -10,15 +10,16 @@ public final class SafeNames {
     // CRIU image names are short and plain (pages-1.img, core-123.img, stats-dump, irmap-cache).
     private static final Pattern IMAGE_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
 
-    private SafeNames() {
-    }
+    private SafeNames() {}
 
     /** Returns {@code name} when it is a plain file name: no separator, no "..", no leading dot. */
     public static String requireImageName(String name) {
         if (name == null || !IMAGE_NAME.matcher(name).matches() || name.contains("..")) {
-            throw new MessageException(Reason.IMAGE_VERIFICATION_FAILED,
+            throw new MessageException(
+                    Reason.IMAGE_VERIFICATION_FAILED,
                     "the manifest names a file that is not a plain image name",
-                    Map.of("file", String.valueOf(name)), null);
+                    Map.of("file", String.valueOf(name)),
+                    null);
         }
         return name;
     }

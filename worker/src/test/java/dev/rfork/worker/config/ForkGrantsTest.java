@@ -39,7 +39,8 @@ class ForkGrantsTest {
 
     @Test
     void theSettingSaysHowToWriteIt() {
-        assertThatThrownBy(() -> ForkGrants.parse("app")).hasMessageContaining("RFORK_FORK_GRANTS")
+        assertThatThrownBy(() -> ForkGrants.parse("app"))
+                .hasMessageContaining("RFORK_FORK_GRANTS")
                 .hasMessageContaining("user=uid,uid;user=*");
     }
 }

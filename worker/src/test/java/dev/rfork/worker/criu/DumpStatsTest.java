@@ -46,7 +46,8 @@ class DumpStatsTest {
 
     @Test
     void eachMissingLineLeavesOnlyItsOwnValueUnknown() {
-        String output = CRIU_OUTPUT.replace("Frozen time: 12624 us\n", "").replace("Memory pages written: 702 (0x2be)\n", "");
+        String output =
+                CRIU_OUTPUT.replace("Frozen time: 12624 us\n", "").replace("Memory pages written: 702 (0x2be)\n", "");
 
         Criu.DumpResult result = DumpStats.parse(output, 7);
 

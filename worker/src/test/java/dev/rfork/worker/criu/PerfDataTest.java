@@ -14,8 +14,16 @@ class PerfDataTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"/etc/passwd", "/tmp/hsperfdata_root/../../etc/passwd", "/tmp/hsperfdata_root/x",
-        "/tmp/other/1234", "tmp/hsperfdata_root/1234", "/tmp/hsperfdata_root/1234/5", "/var/tmp/hsperfdata_root/1"})
+    @ValueSource(
+            strings = {
+                "/etc/passwd",
+                "/tmp/hsperfdata_root/../../etc/passwd",
+                "/tmp/hsperfdata_root/x",
+                "/tmp/other/1234",
+                "tmp/hsperfdata_root/1234",
+                "/tmp/hsperfdata_root/1234/5",
+                "/var/tmp/hsperfdata_root/1"
+            })
     void anyOtherPathIsRefused(String path) {
         assertThat(PerfData.isPerfDataPath(Path.of(path))).isFalse();
     }

@@ -22,7 +22,8 @@ class ProcFsTest {
     @Test
     void aProcessStartedWithSetsidLeadsItsOwnSession() throws Exception {
         Process process = new ProcessBuilder("setsid", "sleep", "30")
-                .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile())).start();
+                .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
+                .start();
         try {
             long deadline = System.currentTimeMillis() + 5_000;
             while (ProcFs.sessionId(process.pid()).orElse(-1) != process.pid()
@@ -44,8 +45,10 @@ class ProcFsTest {
         long pid = ProcessHandle.current().pid();
         long tid;
         try (var tasks = Files.list(Path.of("/proc/self/task"))) {
-            tid = tasks.map(task -> Long.parseLong(task.getFileName().toString())).filter(id -> id != pid)
-                    .findFirst().orElseThrow();
+            tid = tasks.map(task -> Long.parseLong(task.getFileName().toString()))
+                    .filter(id -> id != pid)
+                    .findFirst()
+                    .orElseThrow();
         }
 
         assertThat(ProcFs.threadGroup(pid)).hasValue(pid);

@@ -7,13 +7,13 @@ import dev.rfork.message.EventType;
 import dev.rfork.message.Mode;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import java.nio.file.StandardOpenOption;
 
 class RequestLogTest {
     @TempDir
@@ -37,8 +37,8 @@ class RequestLogTest {
         RequestLog log = new RequestLog(home).open();
         UUID id = UUID.randomUUID();
         log.append(Event.of(id, EventType.ACCEPTED, Mode.FORK, "127.0.0.1"));
-        Files.writeString(log.dir().resolve(id + ".jsonl"), "{\"version\":1,\"requestId\":\"",
-                StandardOpenOption.APPEND);
+        Files.writeString(
+                log.dir().resolve(id + ".jsonl"), "{\"version\":1,\"requestId\":\"", StandardOpenOption.APPEND);
 
         assertThat(log.events(id)).extracting(Event::type).containsExactly(EventType.ACCEPTED);
     }
@@ -62,8 +62,10 @@ class RequestLogTest {
         log.append(Event.of(old, EventType.ACCEPTED, Mode.FORK, "127.0.0.1"));
         log.append(Event.of(recent, EventType.ACCEPTED, Mode.FORK, "127.0.0.1"));
         Path oldFile = log.dir().resolve(old + ".jsonl");
-        Files.setLastModifiedTime(oldFile, FileTime.from(Instant.now().minus(RequestLog.RETENTION).minusSeconds(60)));
-        Files.setLastModifiedTime(log.dir().resolve(recent + ".jsonl"),
+        Files.setLastModifiedTime(
+                oldFile, FileTime.from(Instant.now().minus(RequestLog.RETENTION).minusSeconds(60)));
+        Files.setLastModifiedTime(
+                log.dir().resolve(recent + ".jsonl"),
                 FileTime.from(Instant.now().minus(Duration.ofDays(1))));
 
         assertThat(log.recent(10)).containsExactly(recent, old);

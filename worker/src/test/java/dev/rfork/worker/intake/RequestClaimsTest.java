@@ -42,7 +42,8 @@ class RequestClaimsTest {
         RequestClaims claims = new RequestClaims(dir);
         UUID old = UUID.randomUUID();
         claims.claim(old, "message-1");
-        Files.setLastModifiedTime(dir.resolve(old.toString()),
+        Files.setLastModifiedTime(
+                dir.resolve(old.toString()),
                 FileTime.from(Instant.now().minus(RequestClaims.RETENTION).minusSeconds(60)));
         Path draft = Files.writeString(dir.resolve(".claim-123.tmp"), "");
 

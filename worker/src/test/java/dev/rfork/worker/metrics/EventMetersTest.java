@@ -21,21 +21,32 @@ class EventMetersTest {
     }
 
     private double requests(String mode, String outcome, String reason) {
-        var counter = registry.find(EventMeters.REQUESTS).tags("mode", mode, "outcome", outcome, "reason", reason)
+        var counter = registry.find(EventMeters.REQUESTS)
+                .tags("mode", mode, "outcome", outcome, "reason", reason)
                 .counter();
         return counter == null ? 0 : counter.count();
     }
 
     private long samples(String timer, String mode) {
-        return registry.get(timer).tag("mode", mode).timers().stream().mapToLong(t -> t.count()).sum();
+        return registry.get(timer).tag("mode", mode).timers().stream()
+                .mapToLong(t -> t.count())
+                .sum();
     }
 
     @Test
     void everyHistogramExistsAtZeroBeforeTheFirstRequest() {
-        for (String timer : new String[] {EventMeters.DUMP, EventMeters.FROZEN, EventMeters.SHIP, EventMeters.VERIFY,
-            EventMeters.RESTORE, EventMeters.REQUEST_TO_RUNNING}) {
+        for (String timer : new String[] {
+            EventMeters.DUMP,
+            EventMeters.FROZEN,
+            EventMeters.SHIP,
+            EventMeters.VERIFY,
+            EventMeters.RESTORE,
+            EventMeters.REQUEST_TO_RUNNING
+        }) {
             for (String mode : new String[] {"fork", "migrate"}) {
-                assertThat(registry.get(timer).tag("mode", mode).timer().count()).as(timer + " " + mode).isZero();
+                assertThat(registry.get(timer).tag("mode", mode).timer().count())
+                        .as(timer + " " + mode)
+                        .isZero();
             }
         }
     }
@@ -44,19 +55,30 @@ class EventMetersTest {
     void eachPhaseIsTimedFromItsEventsFigures() {
         meters.accept(event(EventType.DUMPED, Mode.FORK, Map.of("dumpMs", 120L, "frozenMs", 30L)));
         meters.accept(event(EventType.SHIPPED, Mode.FORK, Map.of("shipMs", 200L, "shippedBytes", 1000L)));
-        meters.accept(event(EventType.RESTORED, Mode.FORK, Map.of("verifyMs", 7L, "restoreMs", 60L,
-                "acceptedToRunningMs", 640L)));
+        meters.accept(event(
+                EventType.RESTORED, Mode.FORK, Map.of("verifyMs", 7L, "restoreMs", 60L, "acceptedToRunningMs", 640L)));
 
         assertThat(registry.get(EventMeters.DUMP).tag("mode", "fork").timer().totalTime(TimeUnit.MILLISECONDS))
                 .isEqualTo(120);
         assertThat(registry.get(EventMeters.FROZEN).tag("mode", "fork").timer().totalTime(TimeUnit.MILLISECONDS))
                 .isEqualTo(30);
-        assertThat(registry.get(EventMeters.SHIP).tags("mode", "fork", "transport", "ftp").timer().count()).isOne();
-        assertThat(registry.get(EventMeters.SHIPPED_BYTES).tag("transport", "ftp").counter().count()).isEqualTo(1000);
+        assertThat(registry.get(EventMeters.SHIP)
+                        .tags("mode", "fork", "transport", "ftp")
+                        .timer()
+                        .count())
+                .isOne();
+        assertThat(registry.get(EventMeters.SHIPPED_BYTES)
+                        .tag("transport", "ftp")
+                        .counter()
+                        .count())
+                .isEqualTo(1000);
         assertThat(samples(EventMeters.VERIFY, "fork")).isOne();
         assertThat(samples(EventMeters.RESTORE, "fork")).isOne();
-        assertThat(registry.get(EventMeters.REQUEST_TO_RUNNING).tag("mode", "fork").timer()
-                .totalTime(TimeUnit.MILLISECONDS)).isEqualTo(640);
+        assertThat(registry.get(EventMeters.REQUEST_TO_RUNNING)
+                        .tag("mode", "fork")
+                        .timer()
+                        .totalTime(TimeUnit.MILLISECONDS))
+                .isEqualTo(640);
         assertThat(requests("fork", "restored", "none")).isOne();
     }
 
@@ -64,9 +86,21 @@ class EventMetersTest {
     void aMoveWithinTheSpoolIsKeptApartFromUploads() {
         meters.accept(event(EventType.SHIPPED, Mode.FORK, Map.of("shipMs", 1L, "shippedBytes", 5000L, "moved", 1L)));
 
-        assertThat(registry.get(EventMeters.SHIPPED_BYTES).tag("transport", "move").counter().count()).isEqualTo(5000);
-        assertThat(registry.get(EventMeters.SHIPPED_BYTES).tag("transport", "ftp").counter().count()).isZero();
-        assertThat(registry.get(EventMeters.SHIP).tags("mode", "fork", "transport", "move").timer().count()).isOne();
+        assertThat(registry.get(EventMeters.SHIPPED_BYTES)
+                        .tag("transport", "move")
+                        .counter()
+                        .count())
+                .isEqualTo(5000);
+        assertThat(registry.get(EventMeters.SHIPPED_BYTES)
+                        .tag("transport", "ftp")
+                        .counter()
+                        .count())
+                .isZero();
+        assertThat(registry.get(EventMeters.SHIP)
+                        .tags("mode", "fork", "transport", "move")
+                        .timer()
+                        .count())
+                .isOne();
     }
 
     @Test
@@ -86,8 +120,8 @@ class EventMetersTest {
     void failuresAreCountedByReasonAndRetriesApart() {
         Event refused = Event.of(UUID.randomUUID(), EventType.FAILED, Mode.FORK, "n")
                 .withFailure(Reason.NO_SUCH_PROCESS, "no such process", Map.of());
-        Event unreadable = Event.of(null, EventType.FAILED, null, "n")
-                .withFailure(Reason.MALFORMED_MESSAGE, "not JSON", Map.of());
+        Event unreadable =
+                Event.of(null, EventType.FAILED, null, "n").withFailure(Reason.MALFORMED_MESSAGE, "not JSON", Map.of());
         Event retry = Event.of(UUID.randomUUID(), EventType.RETRYING, Mode.FORK, "n")
                 .withFailure(Reason.TARGET_UNREACHABLE, "down", Map.of());
 
@@ -98,7 +132,11 @@ class EventMetersTest {
 
         assertThat(requests("fork", "failed", "NO_SUCH_PROCESS")).isEqualTo(2);
         assertThat(requests("unknown", "failed", "MALFORMED_MESSAGE")).isOne();
-        assertThat(registry.get(EventMeters.RETRIES).tag("reason", "TARGET_UNREACHABLE").counter().count()).isOne();
+        assertThat(registry.get(EventMeters.RETRIES)
+                        .tag("reason", "TARGET_UNREACHABLE")
+                        .counter()
+                        .count())
+                .isOne();
         assertThat(requests("fork", "failed", "TARGET_UNREACHABLE")).isZero();
     }
 
@@ -107,8 +145,16 @@ class EventMetersTest {
         meters.accept(event(EventType.SHIPPING, Mode.FORK, Map.of("shippedBytes", 10L, "shipMs", 5L)));
         meters.accept(event(EventType.DUMPED, Mode.FORK, Map.of("dumpMs", 80L, "frozenMs", -1L)));
 
-        assertThat(registry.get(EventMeters.SHIP).tags("mode", "fork", "transport", "ftp").timer().count()).isZero();
-        assertThat(registry.get(EventMeters.SHIPPED_BYTES).tag("transport", "ftp").counter().count()).isZero();
+        assertThat(registry.get(EventMeters.SHIP)
+                        .tags("mode", "fork", "transport", "ftp")
+                        .timer()
+                        .count())
+                .isZero();
+        assertThat(registry.get(EventMeters.SHIPPED_BYTES)
+                        .tag("transport", "ftp")
+                        .counter()
+                        .count())
+                .isZero();
         assertThat(samples(EventMeters.DUMP, "fork")).isOne();
         assertThat(samples(EventMeters.FROZEN, "fork")).isZero();
     }

@@ -17,10 +17,10 @@ class NodeInfoTest {
     void theFlagsAreThoseOfTheFirstProcessorSorted() throws Exception {
         Path cpuinfo = dir.resolve("cpuinfo");
         Files.writeString(cpuinfo, """
-                processor	: 0
-                flags		: sse2 fpu avx2  sse
-                processor	: 1
-                flags		: fpu
+                processor    : 0
+                flags        : sse2 fpu avx2  sse
+                processor    : 1
+                flags        : fpu
                 """);
 
         assertThat(NodeInfo.cpuFlags(cpuinfo)).containsExactly("avx2", "fpu", "sse", "sse2");
@@ -41,7 +41,8 @@ class NodeInfoTest {
     void itTravelsAsJson() throws Exception {
         NodeInfo here = NodeInfo.of("10.0.0.4", "Version: 4.2");
 
-        assertThat(Messages.mapper().readValue(Messages.toJson(here), NodeInfo.class)).isEqualTo(here);
+        assertThat(Messages.mapper().readValue(Messages.toJson(here), NodeInfo.class))
+                .isEqualTo(here);
         assertThat(here.cpuFlags()).as("this machine's /proc/cpuinfo").isNotEmpty();
     }
 }

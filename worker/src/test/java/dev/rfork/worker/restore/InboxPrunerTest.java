@@ -18,8 +18,15 @@ class InboxPrunerTest {
     @Test
     void oldRestoresArePrunedButNotWhileTheirCopyRunsAndNotRecentOnes() throws Exception {
         Spool spool = new Spool(root).create();
-        Path oldEnded = request(spool, "11111111-1111-1111-1111-111111111111", 999_999_999L, Instant.now().minusSeconds(7200));
-        Path oldRunning = request(spool, "22222222-2222-2222-2222-222222222222", ProcessHandle.current().pid(),
+        Path oldEnded = request(
+                spool,
+                "11111111-1111-1111-1111-111111111111",
+                999_999_999L,
+                Instant.now().minusSeconds(7200));
+        Path oldRunning = request(
+                spool,
+                "22222222-2222-2222-2222-222222222222",
+                ProcessHandle.current().pid(),
                 Instant.now().minusSeconds(7200));
         Path recent = request(spool, "33333333-3333-3333-3333-333333333333", 999_999_999L, Instant.now());
 
@@ -61,8 +68,11 @@ class InboxPrunerTest {
 
     private static Path request(Spool spool, String id, long copyPid, Instant time) throws Exception {
         Path dir = Files.createDirectories(spool.inbox().resolve(id));
-        Path[] files = {dir, Files.writeString(spool.inbox().resolve(id + ".out"), "tick 1\n"),
-            Files.writeString(spool.inbox().resolve(id + ".restored"), copyPid + " 1")};
+        Path[] files = {
+            dir,
+            Files.writeString(spool.inbox().resolve(id + ".out"), "tick 1\n"),
+            Files.writeString(spool.inbox().resolve(id + ".restored"), copyPid + " 1")
+        };
         for (Path file : files) {
             Files.setLastModifiedTime(file, FileTime.from(time));
         }

@@ -23,8 +23,8 @@ class SettlementTest {
         "ANSWER,      1, true,  REPORT",
         "DEAD_LETTER, 2, true,  REPORT",
     })
-    void aFailuresDispositionAttemptAndAcknowledgementDecideWhatBecomesOfTheMessage(Disposition disposition,
-            int attempt, boolean committed, Settlement expected) {
+    void aFailuresDispositionAttemptAndAcknowledgementDecideWhatBecomesOfTheMessage(
+            Disposition disposition, int attempt, boolean committed, Settlement expected) {
         assertThat(Settlement.of(disposition, attempt, MAX_ATTEMPTS, committed)).isEqualTo(expected);
     }
 }

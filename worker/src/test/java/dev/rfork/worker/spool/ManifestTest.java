@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,7 +21,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import java.nio.file.StandardOpenOption;
 
 class ManifestTest {
     private static final UUID ID = UUID.fromString("6f1c1f4e-3a5b-4c8e-9a55-1d2b3c4d5e6f");
@@ -76,7 +76,9 @@ class ManifestTest {
     void manifestDigestIsTheDigestOfTheFileOnDisk() throws IOException {
         String digest = writeManifest(entries);
 
-        assertThat(Manifest.sha256(dir.resolve(Manifest.FILE_NAME))).isEqualTo(digest).matches("[0-9a-f]{64}");
+        assertThat(Manifest.sha256(dir.resolve(Manifest.FILE_NAME)))
+                .isEqualTo(digest)
+                .matches("[0-9a-f]{64}");
     }
 
     @Test
@@ -87,10 +89,11 @@ class ManifestTest {
         bytes[5000] ^= 0x01;
         Files.write(pages, bytes);
 
-        assertRefused(digest).satisfies(e -> assertThat(e.evidence())
-                .containsEntry("file", "pages-1.img")
-                .containsEntry("expected", entries.get(1).sha256())
-                .containsEntry("actual", Manifest.sha256(bytes)));
+        assertRefused(digest)
+                .satisfies(e -> assertThat(e.evidence())
+                        .containsEntry("file", "pages-1.img")
+                        .containsEntry("expected", entries.get(1).sha256())
+                        .containsEntry("actual", Manifest.sha256(bytes)));
     }
 
     @Test
@@ -98,10 +101,11 @@ class ManifestTest {
         String digest = writeManifest(entries);
         Files.writeString(dir.resolve("core-4242.img"), "!", StandardOpenOption.APPEND);
 
-        assertRefused(digest).satisfies(e -> assertThat(e.evidence())
-                .containsEntry("file", "core-4242.img")
-                .containsEntry("expectedSize", "12")
-                .containsEntry("actualSize", "13"));
+        assertRefused(digest)
+                .satisfies(e -> assertThat(e.evidence())
+                        .containsEntry("file", "core-4242.img")
+                        .containsEntry("expectedSize", "12")
+                        .containsEntry("actualSize", "13"));
     }
 
     @Test
@@ -152,9 +156,10 @@ class ManifestTest {
         String digest = writeManifest(entries);
         String expected = "f".repeat(64);
 
-        assertRefused(expected).satisfies(e -> assertThat(e.evidence())
-                .containsEntry("expected", expected)
-                .containsEntry("actual", digest));
+        assertRefused(expected)
+                .satisfies(e -> assertThat(e.evidence())
+                        .containsEntry("expected", expected)
+                        .containsEntry("actual", digest));
     }
 
     @Test
@@ -183,7 +188,8 @@ class ManifestTest {
     /** The manifest of a move within this node's spool: names and sizes, no digests. */
     private String writeLocalManifest() throws IOException {
         List<Manifest.Entry> sizesOnly = entries.stream()
-                .map(entry -> new Manifest.Entry(entry.name(), entry.size(), null)).toList();
+                .map(entry -> new Manifest.Entry(entry.name(), entry.size(), null))
+                .toList();
         byte[] bytes = new Manifest(Manifest.VERSION, ID, sizesOnly, Manifest.LOCAL).toBytes();
         Files.write(dir.resolve(Manifest.FILE_NAME), bytes);
         return Manifest.sha256(bytes);
@@ -240,7 +246,8 @@ class ManifestTest {
 
         assertThatThrownBy(() -> Manifest.verify(dir, digest, false, recorded(pages, wrong)))
                 .asInstanceOf(type(MessageException.class))
-                .satisfies(e -> assertThat(e.evidence()).containsEntry("file", "pages-1.img")
+                .satisfies(e -> assertThat(e.evidence())
+                        .containsEntry("file", "pages-1.img")
                         .containsEntry("actual", wrong));
     }
 

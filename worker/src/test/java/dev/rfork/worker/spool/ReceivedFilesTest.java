@@ -140,7 +140,9 @@ class ReceivedFilesTest {
             clock.incrementAndGet();
         }
         assertThat(received.size()).isLessThanOrEqualTo(8);
-        assertThat(received.peek(dir.resolve("file-99.img"))).as("the newest stays").isEqualTo(DIGEST);
+        assertThat(received.peek(dir.resolve("file-99.img")))
+                .as("the newest stays")
+                .isEqualTo(DIGEST);
 
         clock.addAndGet(Duration.ofMinutes(2).toNanos());
         Path late = file("late.img", "x");

@@ -34,27 +34,28 @@ class RestoredRecordTest {
     }
 
     @ParameterizedTest(name = "\"{0}\"")
-    @ValueSource(strings = {
-        "",                             // what the probe planted
-        "\n",
-        "restored",                     // text
-        "31337",                        // one PID only
-        "31337 31330 1",                // three
-        "-5 31330",                     // negative
-        "0 1",                          // not a PID
-        "31337 0",
-        "4194305 1",                    // above PID_MAX_LIMIT
-        "99999999999999999999 1",       // beyond a long
-        "31337 31330\n1 2\n",           // several lines
-        "31337 31330\n\n",
-        " 31337 31330",                 // padded
-        "31337  31330",
-        "31337\t31330",
-        "+31337 31330",
-        "0x7a69 31330",
-        "031337 31330",                 // leading zero: never written so
-        "\u0663\u0661 31330",           // digits, but not ASCII ones
-    })
+    @ValueSource(
+            strings = {
+                "", // what the probe planted
+                "\n",
+                "restored", // text
+                "31337", // one PID only
+                "31337 31330 1", // three
+                "-5 31330", // negative
+                "0 1", // not a PID
+                "31337 0",
+                "4194305 1", // above PID_MAX_LIMIT
+                "99999999999999999999 1", // beyond a long
+                "31337 31330\n1 2\n", // several lines
+                "31337 31330\n\n",
+                " 31337 31330", // padded
+                "31337  31330",
+                "31337\t31330",
+                "+31337 31330",
+                "0x7a69 31330",
+                "031337 31330", // leading zero: never written so
+                "\u0663\u0661 31330", // digits, but not ASCII ones
+            })
     void anUnreadableRecordIsNotTrustedAndIsRemoved(String text) throws Exception {
         Path file = Files.writeString(inbox.resolve("r.restored"), text);
 

@@ -63,17 +63,25 @@ final class FtpConnection implements AutoCloseable {
         try {
             ftp.connect(target.canonical(), settings.port());
         } catch (IOException e) {
-            throw new MessageException(Reason.TARGET_UNREACHABLE,
+            throw new MessageException(
+                    Reason.TARGET_UNREACHABLE,
                     "cannot connect to the FTP server of " + target + ":" + settings.port() + ": " + e.getMessage(),
-                    Map.of("host", target.canonical(), "port", Integer.toString(settings.port()),
-                            "error", String.valueOf(e.getMessage())), e);
+                    Map.of(
+                            "host",
+                            target.canonical(),
+                            "port",
+                            Integer.toString(settings.port()),
+                            "error",
+                            String.valueOf(e.getMessage())),
+                    e);
         }
     }
 
     private void login() {
         try {
             ftp.setSoTimeout((int) settings.connectTimeout().toMillis() * 6);
-            if (!FTPReply.isPositiveCompletion(ftp.getReplyCode()) || !ftp.login(settings.user(), settings.password())) {
+            if (!FTPReply.isPositiveCompletion(ftp.getReplyCode())
+                    || !ftp.login(settings.user(), settings.password())) {
                 throw failure("the FTP server refused the login of user '" + settings.user() + "'", null);
             }
             if (!ftp.setFileType(FTP.BINARY_FILE_TYPE)) {
@@ -125,8 +133,8 @@ final class FtpConnection implements AutoCloseable {
      * Uploads {@code files} one after the other, hashing each while it streams (one read per
      * file). {@code aborted} is polled at every buffer so that a failure elsewhere stops this too.
      */
-    List<Manifest.Entry> upload(String remoteDir, List<Path> files, ImageSource images, BooleanSupplier aborted,
-            ShipProgress progress) {
+    List<Manifest.Entry> upload(
+            String remoteDir, List<Path> files, ImageSource images, BooleanSupplier aborted, ShipProgress progress) {
         List<Manifest.Entry> entries = new ArrayList<>();
         for (Path file : files) {
             entries.add(upload(remoteDir, file, images, aborted, progress));
@@ -138,8 +146,8 @@ final class FtpConnection implements AutoCloseable {
      * One file, read as it is written when the dump still runs; its size is what was read, and
      * {@code progress} hears of each buffer as Commons Net takes it for the data connection.
      */
-    Manifest.Entry upload(String remoteDir, Path file, ImageSource images, BooleanSupplier aborted,
-            ShipProgress progress) {
+    Manifest.Entry upload(
+            String remoteDir, Path file, ImageSource images, BooleanSupplier aborted, ShipProgress progress) {
         MessageDigest digest = Manifest.newDigest();
         long[] bytes = {0};
         try (InputStream in = new DigestInputStream(images.open(file), digest) {
@@ -161,7 +169,8 @@ final class FtpConnection implements AutoCloseable {
             long size = images.complete() ? Files.size(file) : BUFFER_SIZE;
             ftp.setBufferSize((int) Math.max(8192, Math.min(BUFFER_SIZE, size)));
             store(remoteDir + "/" + file.getFileName(), in);
-            return new Manifest.Entry(file.getFileName().toString(), bytes[0], HexFormat.of().formatHex(digest.digest()));
+            return new Manifest.Entry(
+                    file.getFileName().toString(), bytes[0], HexFormat.of().formatHex(digest.digest()));
         } catch (IOException e) {
             throw failure("the transfer of " + file.getFileName() + " broke: " + e.getMessage(), e);
         }
@@ -174,7 +183,10 @@ final class FtpConnection implements AutoCloseable {
             }
         } catch (CopyStreamException e) {
             // Commons Net wraps what actually went wrong (local read, network) in a generic message.
-            throw failure("the transfer of " + remotePath + " broke: " + e.getIOException().getMessage(), e);
+            throw failure(
+                    "the transfer of " + remotePath + " broke: "
+                            + e.getIOException().getMessage(),
+                    e);
         } catch (IOException e) {
             throw failure("the transfer of " + remotePath + " broke: " + e.getMessage(), e);
         }

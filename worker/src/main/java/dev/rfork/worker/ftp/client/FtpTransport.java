@@ -70,7 +70,10 @@ public final class FtpTransport implements ImageTransport {
                 // Only once every image has arrived: a target that sees the manifest has the whole image.
                 primary.store(remoteDir + "/" + Manifest.FILE_NAME, new ByteArrayInputStream(manifestBytes));
                 primary.logout();
-                return new Shipment(manifest, Manifest.sha256(manifestBytes), manifest.totalBytes(),
+                return new Shipment(
+                        manifest,
+                        Manifest.sha256(manifestBytes),
+                        manifest.totalBytes(),
                         (System.nanoTime() - start) / 1_000_000);
             } catch (MessageException e) {
                 discard(target, remoteDir, e);
@@ -79,8 +82,13 @@ public final class FtpTransport implements ImageTransport {
         }
     }
 
-    private Manifest uploadImages(FtpConnection primary, NodeAddress target, String remoteDir, UUID requestId,
-                                  ImageSource images, ShipProgress progress) {
+    private Manifest uploadImages(
+            FtpConnection primary,
+            NodeAddress target,
+            String remoteDir,
+            UUID requestId,
+            ImageSource images,
+            ShipProgress progress) {
         List<Manifest.Entry> entries = new ArrayList<>(uploadWhileWritten(primary, remoteDir, images, progress));
         Set<String> sent = entries.stream().map(Manifest.Entry::name).collect(Collectors.toSet());
         List<Path> rest = remaining(primary, images, sent);
@@ -108,13 +116,15 @@ public final class FtpTransport implements ImageTransport {
      * While CRIU still writes, the memory files go out on the primary connection as they grow;
      * the small files CRIU writes at the end follow, in parallel, once the dump has ended.
      */
-    private List<Manifest.Entry> uploadWhileWritten(FtpConnection primary, String remoteDir, ImageSource images,
-            ShipProgress progress) {
+    private List<Manifest.Entry> uploadWhileWritten(
+            FtpConnection primary, String remoteDir, ImageSource images, ShipProgress progress) {
         List<Manifest.Entry> entries = new ArrayList<>();
         Set<Path> sent = new HashSet<>();
         try {
             while (!images.complete()) {
-                List<Path> growing = images.growingFiles().stream().filter(file -> !sent.contains(file)).toList();
+                List<Path> growing = images.growingFiles().stream()
+                        .filter(file -> !sent.contains(file))
+                        .toList();
                 if (growing.isEmpty()) {
                     Thread.sleep(2);
                 }
@@ -134,7 +144,8 @@ public final class FtpTransport implements ImageTransport {
 
     private static List<Path> remaining(FtpConnection primary, ImageSource images, Set<String> sent) {
         try {
-            return images.awaitFiles().stream().filter(file -> !sent.contains(file.getFileName().toString()))
+            return images.awaitFiles().stream()
+                    .filter(file -> !sent.contains(file.getFileName().toString()))
                     .toList();
         } catch (IOException e) {
             throw primary.failure("cannot read the image directory " + images.dir() + ": " + e.getMessage(), e);
@@ -155,17 +166,23 @@ public final class FtpTransport implements ImageTransport {
      * first failure stops the other lanes, and all have ended before this returns, so that a
      * retry of the request never races a stale upload into the same directory.
      */
-    private List<Manifest.Entry> uploadAll(FtpConnection primary, NodeAddress target, String remoteDir,
-                                           List<List<Path>> lanes, ImageSource images, ShipProgress progress) {
+    private List<Manifest.Entry> uploadAll(
+            FtpConnection primary,
+            NodeAddress target,
+            String remoteDir,
+            List<List<Path>> lanes,
+            ImageSource images,
+            ShipProgress progress) {
         AtomicBoolean aborted = new AtomicBoolean();
         ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, lanes.size()), threadsNamed(remoteDir));
         try {
             CompletionService<List<Manifest.Entry>> done = new ExecutorCompletionService<>(pool);
             for (int i = 0; i < lanes.size(); i++) {
                 List<Path> lane = lanes.get(i);
-                done.submit(i == 0
-                        ? () -> primary.upload(remoteDir, lane, images, aborted::get, progress)
-                        : () -> uploadOnNewConnection(target, remoteDir, lane, images, aborted, progress));
+                done.submit(
+                        i == 0
+                                ? () -> primary.upload(remoteDir, lane, images, aborted::get, progress)
+                                : () -> uploadOnNewConnection(target, remoteDir, lane, images, aborted, progress));
             }
             return collect(done, lanes.size(), aborted, primary);
         } finally {
@@ -173,9 +190,13 @@ public final class FtpTransport implements ImageTransport {
         }
     }
 
-    private List<Manifest.Entry> uploadOnNewConnection(NodeAddress target, String remoteDir, List<Path> lane,
-                                                       ImageSource images, AtomicBoolean aborted,
-                                                       ShipProgress progress) {
+    private List<Manifest.Entry> uploadOnNewConnection(
+            NodeAddress target,
+            String remoteDir,
+            List<Path> lane,
+            ImageSource images,
+            AtomicBoolean aborted,
+            ShipProgress progress) {
         try (FtpConnection connection = FtpConnection.open(target, settings)) {
             List<Manifest.Entry> entries = connection.upload(remoteDir, lane, images, aborted::get, progress);
             connection.logout();
@@ -184,8 +205,8 @@ public final class FtpTransport implements ImageTransport {
     }
 
     /** Waits for every lane; on the first failure tells the others to stop, and reports that failure. */
-    private static List<Manifest.Entry> collect(CompletionService<List<Manifest.Entry>> done, int lanes,
-                                                AtomicBoolean aborted, FtpConnection primary) {
+    private static List<Manifest.Entry> collect(
+            CompletionService<List<Manifest.Entry>> done, int lanes, AtomicBoolean aborted, FtpConnection primary) {
         List<Manifest.Entry> entries = new ArrayList<>();
         Throwable firstFailure = null;
         for (int i = 0; i < lanes; i++) {

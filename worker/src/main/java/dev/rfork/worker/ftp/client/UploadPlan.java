@@ -23,8 +23,7 @@ final class UploadPlan {
      */
     static final long PER_FILE_COST = 1 << 20;
 
-    private UploadPlan() {
-    }
+    private UploadPlan() {}
 
     /** At most {@code maxLanes} non-empty lanes; the first lane holds the largest file. */
     static List<List<Path>> lanes(List<Path> files, int maxLanes) throws IOException {

@@ -173,7 +173,9 @@ final class DigestingFileSystemFactory implements FileSystemFactory {
         @Override
         public List<? extends FtpFile> listFiles() {
             List<? extends FtpFile> files = delegate.listFiles();
-            return files == null ? null : files.stream().map(DigestingFileSystemFactory.this::wrap).toList();
+            return files == null
+                    ? null
+                    : files.stream().map(DigestingFileSystemFactory.this::wrap).toList();
         }
 
         @Override
@@ -334,7 +336,11 @@ final class DigestingFileSystemFactory implements FileSystemFactory {
                 super.close();
             } finally {
                 if (sink.digest != null && !sink.failed) {
-                    received.written(path, generation, sink.written, HexFormat.of().formatHex(sink.digest.digest()),
+                    received.written(
+                            path,
+                            generation,
+                            sink.written,
+                            HexFormat.of().formatHex(sink.digest.digest()),
                             sink.crc.getValue());
                 } else {
                     received.forget(path);
@@ -348,6 +354,7 @@ final class DigestingFileSystemFactory implements FileSystemFactory {
         private final MessageDigest digest;
         /** Of the same bytes: what the file must still hold at verification (see ReceivedFiles). */
         private final CRC32C crc = new CRC32C();
+
         private long written;
         private boolean failed;
 

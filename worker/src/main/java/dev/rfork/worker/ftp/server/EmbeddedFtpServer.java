@@ -32,6 +32,7 @@ public final class EmbeddedFtpServer implements AutoCloseable {
     private static final int MAX_SESSIONS = 32;
     /** A wrong password is answered this late, and the connection closed after this many. */
     static final int LOGIN_FAILURE_DELAY_MS = 500;
+
     static final int MAX_LOGIN_FAILURES = 3;
 
     private final FtpServer server;

@@ -24,6 +24,7 @@ import org.apache.ftpserver.ftplet.FtpReply;
 final class LoginThrottle {
     /** Twice the connections one shipment opens at once (4: the client's FtpTransport.MAX_CONNECTIONS). */
     static final int MAX_WAITING = 8;
+
     private static final long MAX_WAIT_MS = 30_000;
 
     /** Whose turn it is at one address, and how many checks are in or waiting (changed in compute only). */
@@ -50,7 +51,8 @@ final class LoginThrottle {
             });
             try {
                 if (users[0] > MAX_WAITING + 1 || !acquire(turn)) {
-                    session.write(new DefaultFtpReply(FtpReply.REPLY_421_SERVICE_NOT_AVAILABLE_CLOSING_CONTROL_CONNECTION,
+                    session.write(new DefaultFtpReply(
+                            FtpReply.REPLY_421_SERVICE_NOT_AVAILABLE_CLOSING_CONTROL_CONNECTION,
                             "Too many logins from your address at once, try again later."));
                     session.close(false);
                     return;

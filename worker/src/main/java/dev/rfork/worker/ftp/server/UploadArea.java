@@ -15,8 +15,7 @@ final class UploadArea {
     private static final Pattern DIRECTORY = Pattern.compile("/" + REQUEST);
     private static final Pattern FILE = Pattern.compile("/" + REQUEST + "/[^/]+");
 
-    private UploadArea() {
-    }
+    private UploadArea() {}
 
     /** A request's directory, which a sender may create. */
     static boolean isRequestDirectory(String virtualPath) {

@@ -21,6 +21,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -33,7 +34,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import java.time.Instant;
 
 /** A real embedded FTP server on free ports, and FtpTransport shipping to it over loopback. */
 class FtpTransportIT {
@@ -41,6 +41,7 @@ class FtpTransportIT {
 
     @TempDir
     Path root;
+
     @TempDir
     Path images;
 
@@ -49,8 +50,12 @@ class FtpTransportIT {
 
     @BeforeEach
     void startServer() throws Exception {
-        settings = new FtpSettings(freePorts(1).get(0), "rfork", "secret-" + UUID.randomUUID(),
-                String.join(",", freePorts(8).stream().map(String::valueOf).toList()), Duration.ofSeconds(2));
+        settings = new FtpSettings(
+                freePorts(1).get(0),
+                "rfork",
+                "secret-" + UUID.randomUUID(),
+                String.join(",", freePorts(8).stream().map(String::valueOf).toList()),
+                Duration.ofSeconds(2));
         server = EmbeddedFtpServer.start("127.0.0.1", settings, root);
     }
 
@@ -72,8 +77,7 @@ class FtpTransportIT {
         }
         Manifest manifest = shipment.manifest();
         assertThat(manifest.requestId()).isEqualTo(requestId);
-        assertThat(manifest.files()).extracting(Manifest.Entry::name)
-                .containsExactlyElementsOf(names(images));
+        assertThat(manifest.files()).extracting(Manifest.Entry::name).containsExactlyElementsOf(names(images));
         for (Manifest.Entry entry : manifest.files()) {
             Path original = images.resolve(entry.name());
             assertThat(entry.size()).as(entry.name()).isEqualTo(Files.size(original));
@@ -97,13 +101,17 @@ class FtpTransportIT {
         Path arrived = root.resolve(requestId.toString());
         ReceivedFiles received = server.received();
         for (Manifest.Entry entry : shipment.manifest().files()) {
-            assertThat(received.peek(arrived.resolve(entry.name()))).as(entry.name()).isEqualTo(entry.sha256());
+            assertThat(received.peek(arrived.resolve(entry.name())))
+                    .as(entry.name())
+                    .isEqualTo(entry.sha256());
         }
         assertThat(received.peek(arrived.resolve(Manifest.FILE_NAME))).isEqualTo(shipment.manifestSha256());
         assertThat(Manifest.verify(arrived, shipment.manifestSha256(), false, received))
                 .isEqualTo(shipment.manifest());
         for (Manifest.Entry entry : shipment.manifest().files()) {
-            assertThat(received.peek(arrived.resolve(entry.name()))).as("used up: " + entry.name()).isNull();
+            assertThat(received.peek(arrived.resolve(entry.name())))
+                    .as("used up: " + entry.name())
+                    .isNull();
         }
     }
 
@@ -115,9 +123,11 @@ class FtpTransportIT {
         new FtpTransport(settings).ship(LOCALHOST, requestId, new FinishedImages(images));
 
         Path arrived = root.resolve(requestId.toString());
-        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(arrived))).isEqualTo("rwx------");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(arrived)))
+                .isEqualTo("rwx------");
         for (Path file : list(arrived)) {
-            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file))).as(file.toString())
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file)))
+                    .as(file.toString())
                     .isEqualTo("rw-------");
         }
     }
@@ -127,7 +137,8 @@ class FtpTransportIT {
         byte[] pages = new byte[16 << 20];
         new Random(7).nextBytes(pages);
         UUID requestId = UUID.randomUUID();
-        Path arriving = Files.createDirectories(root.resolve(requestId.toString())).resolve("pages-1.img");
+        Path arriving =
+                Files.createDirectories(root.resolve(requestId.toString())).resolve("pages-1.img");
         CountDownLatch corrupted = new CountDownLatch(1);
         Thread corrupter = new Thread(() -> corruptOnceArrived(arriving, 1 << 20, corrupted), "corrupter");
         corrupter.start();
@@ -135,15 +146,19 @@ class FtpTransportIT {
         try (FtpConnection connection = FtpConnection.open(LOCALHOST, settings)) {
             // The upload waits after its first 4 MiB until the bytes already on disk were changed.
             connection.store(requestId + "/pages-1.img", new GatedStream(pages, 4 << 20, corrupted));
-            Manifest manifest = new Manifest(Manifest.VERSION, requestId,
+            Manifest manifest = new Manifest(
+                    Manifest.VERSION,
+                    requestId,
                     List.of(new Manifest.Entry("pages-1.img", pages.length, Manifest.sha256(pages))));
             connection.store(requestId + "/" + Manifest.FILE_NAME, new ByteArrayInputStream(manifest.toBytes()));
             connection.logout();
             corrupter.join(10_000);
-            assertThat(corrupted.getCount()).as("the byte was changed during the upload").isZero();
+            assertThat(corrupted.getCount())
+                    .as("the byte was changed during the upload")
+                    .isZero();
 
-            assertThatThrownBy(() -> Manifest.verify(arriving.getParent(), Manifest.sha256(manifest.toBytes()), false,
-                    server.received()))
+            assertThatThrownBy(() -> Manifest.verify(
+                            arriving.getParent(), Manifest.sha256(manifest.toBytes()), false, server.received()))
                     .isInstanceOfSatisfying(MessageException.class, e -> {
                         assertThat(e.reason()).isEqualTo(Reason.IMAGE_VERIFICATION_FAILED);
                         assertThat(e.evidence()).containsEntry("file", "pages-1.img");
@@ -243,13 +258,19 @@ class FtpTransportIT {
     @Test
     void aWrongPasswordIsShipFailedWithTheServersReply() throws Exception {
         Files.write(images.resolve("core-1.img"), new byte[10]);
-        FtpSettings wrong = new FtpSettings(settings.port(), settings.user(), "not-the-password",
-                settings.passivePorts(), settings.connectTimeout());
+        FtpSettings wrong = new FtpSettings(
+                settings.port(),
+                settings.user(),
+                "not-the-password",
+                settings.passivePorts(),
+                settings.connectTimeout());
 
         assertThatThrownBy(() -> new FtpTransport(wrong).ship(LOCALHOST, UUID.randomUUID(), new FinishedImages(images)))
                 .isInstanceOfSatisfying(MessageException.class, e -> {
                     assertThat(e.reason()).isEqualTo(Reason.SHIP_FAILED);
-                    assertThat(e.evidence()).containsEntry("ftpReplyCode", "530").containsKey("ftpReply");
+                    assertThat(e.evidence())
+                            .containsEntry("ftpReplyCode", "530")
+                            .containsKey("ftpReply");
                 });
     }
 
@@ -257,14 +278,17 @@ class FtpTransportIT {
     void nothingListeningIsTargetUnreachable() throws Exception {
         Files.write(images.resolve("core-1.img"), new byte[10]);
         int silentPort = freePorts(1).get(0);
-        FtpSettings nowhere = new FtpSettings(silentPort, settings.user(), settings.password(),
-                settings.passivePorts(), settings.connectTimeout());
+        FtpSettings nowhere = new FtpSettings(
+                silentPort, settings.user(), settings.password(), settings.passivePorts(), settings.connectTimeout());
 
-        assertThatThrownBy(() -> new FtpTransport(nowhere).ship(LOCALHOST, UUID.randomUUID(), new FinishedImages(images)))
+        assertThatThrownBy(
+                        () -> new FtpTransport(nowhere).ship(LOCALHOST, UUID.randomUUID(), new FinishedImages(images)))
                 .isInstanceOfSatisfying(MessageException.class, e -> {
                     assertThat(e.reason()).isEqualTo(Reason.TARGET_UNREACHABLE);
-                    assertThat(e.evidence()).containsEntry("host", "127.0.0.1")
-                            .containsEntry("port", Integer.toString(silentPort)).containsKey("error");
+                    assertThat(e.evidence())
+                            .containsEntry("host", "127.0.0.1")
+                            .containsEntry("port", Integer.toString(silentPort))
+                            .containsKey("error");
                 });
     }
 
@@ -282,7 +306,8 @@ class FtpTransportIT {
         List<String> expected = new ArrayList<>(names(images));
         expected.add(Manifest.FILE_NAME);
         assertThat(names(remote)).containsExactlyInAnyOrderElementsOf(expected);
-        assertThat(Manifest.verify(remote, shipment.manifestSha256()).files()).hasSize(list(images).size());
+        assertThat(Manifest.verify(remote, shipment.manifestSha256()).files())
+                .hasSize(list(images).size());
     }
 
     @Test
@@ -298,7 +323,8 @@ class FtpTransportIT {
                     assertThat(e.getMessage()).contains("broken.img");
                     assertThat(e.evidence()).containsKeys("ftpReplyCode", "ftpReply");
                 });
-        assertThat(root.resolve(requestId.toString()).resolve(Manifest.FILE_NAME)).doesNotExist();
+        assertThat(root.resolve(requestId.toString()).resolve(Manifest.FILE_NAME))
+                .doesNotExist();
     }
 
     /**
@@ -316,18 +342,24 @@ class FtpTransportIT {
             ftp.enterLocalPassiveMode();
 
             // What the probe of issue 12 did: a record of its own at the root, made old.
-            assertThat(ftp.storeFile(requestId + ".restored", new ByteArrayInputStream(new byte[0]))).isFalse();
-            assertThat(ftp.sendCommand("MFMT 20000101000000 " + requestId + ".out")).isGreaterThanOrEqualTo(400);
-            assertThat(ftp.appendFile(requestId + ".out", new ByteArrayInputStream("x".getBytes()))).isFalse();
+            assertThat(ftp.storeFile(requestId + ".restored", new ByteArrayInputStream(new byte[0])))
+                    .isFalse();
+            assertThat(ftp.sendCommand("MFMT 20000101000000 " + requestId + ".out"))
+                    .isGreaterThanOrEqualTo(400);
+            assertThat(ftp.appendFile(requestId + ".out", new ByteArrayInputStream("x".getBytes())))
+                    .isFalse();
             assertThat(ftp.deleteFile(requestId + ".out")).isFalse();
             assertThat(ftp.rename(requestId + ".out", requestId + ".restored")).isFalse();
             assertThat(ftp.makeDirectory("not-a-request")).isFalse();
             assertThat(ftp.makeDirectory(requestId + "/nested")).isFalse();
 
             assertThat(ftp.makeDirectory(requestId.toString())).isTrue();
-            assertThat(ftp.storeFile(requestId + "/core-1.img", new ByteArrayInputStream(new byte[] {1}))).isTrue();
-            assertThat(ftp.sendCommand("MFMT 20000101000000 " + requestId + "/core-1.img")).isLessThan(300);
-            assertThat(ftp.rename(requestId + "/core-1.img", "../" + requestId + ".restored")).isFalse();
+            assertThat(ftp.storeFile(requestId + "/core-1.img", new ByteArrayInputStream(new byte[] {1})))
+                    .isTrue();
+            assertThat(ftp.sendCommand("MFMT 20000101000000 " + requestId + "/core-1.img"))
+                    .isLessThan(300);
+            assertThat(ftp.rename(requestId + "/core-1.img", "../" + requestId + ".restored"))
+                    .isFalse();
             assertThat(ftp.deleteFile(requestId + "/core-1.img")).isTrue();
             assertThat(ftp.removeDirectory(requestId.toString())).isFalse();
             ftp.logout();
@@ -349,8 +381,20 @@ class FtpTransportIT {
         byte[] pages = new byte[20 << 20];
         random.nextBytes(pages);
         Files.write(dir.resolve("pages-1.img"), pages);
-        String[] small = {"core-1", "mm-1", "pagemap-1", "fdinfo-2", "files", "fs-1", "ids-1", "inventory",
-            "pstree", "seccomp", "tty-info", "stats-dump"};
+        String[] small = {
+            "core-1",
+            "mm-1",
+            "pagemap-1",
+            "fdinfo-2",
+            "files",
+            "fs-1",
+            "ids-1",
+            "inventory",
+            "pstree",
+            "seccomp",
+            "tty-info",
+            "stats-dump"
+        };
         for (int i = 0; i < small.length; i++) {
             byte[] bytes = new byte[i * 97];
             random.nextBytes(bytes);
@@ -359,9 +403,12 @@ class FtpTransportIT {
     }
 
     private static void assertManifestWrittenLast(Path arrived) throws IOException {
-        long manifestTime = Files.getLastModifiedTime(arrived.resolve(Manifest.FILE_NAME)).toMillis();
+        long manifestTime =
+                Files.getLastModifiedTime(arrived.resolve(Manifest.FILE_NAME)).toMillis();
         for (Path file : list(arrived)) {
-            assertThat(Files.getLastModifiedTime(file).toMillis()).as(file.toString()).isLessThanOrEqualTo(manifestTime);
+            assertThat(Files.getLastModifiedTime(file).toMillis())
+                    .as(file.toString())
+                    .isLessThanOrEqualTo(manifestTime);
         }
     }
 

@@ -40,8 +40,10 @@ class StreamingShipIT {
 
     @TempDir
     Path images;
+
     @TempDir
     Path firstRoot;
+
     @TempDir
     Path secondRoot;
 
@@ -71,16 +73,17 @@ class StreamingShipIT {
         long[] arrivedBeforeTheEnd = {0};
         Runnable measure = () -> arrivedBeforeTheEnd[0] = arriving.toFile().length();
 
-        CompletableFuture<Shipment> toFirst = CompletableFuture.supplyAsync(
-                () -> new FtpTransport(settings).ship(FIRST, requestId, growing));
-        CompletableFuture<Shipment> toSecond = CompletableFuture.supplyAsync(
-                () -> new FtpTransport(settings).ship(SECOND, requestId, growing));
+        CompletableFuture<Shipment> toFirst =
+                CompletableFuture.supplyAsync(() -> new FtpTransport(settings).ship(FIRST, requestId, growing));
+        CompletableFuture<Shipment> toSecond =
+                CompletableFuture.supplyAsync(() -> new FtpTransport(settings).ship(SECOND, requestId, growing));
         writeLikeCriu(measure);
         dumpEnded.complete(null);
         Shipment shipped = toFirst.get();
         Shipment shippedToo = toSecond.get();
 
-        assertThat(arrivedBeforeTheEnd[0]).as("bytes of the memory file uploaded before the dump ended")
+        assertThat(arrivedBeforeTheEnd[0])
+                .as("bytes of the memory file uploaded before the dump ended")
                 .isGreaterThan(0);
         for (Path root : List.of(firstRoot, secondRoot)) {
             Path arrived = root.resolve(requestId.toString());
@@ -92,7 +95,8 @@ class StreamingShipIT {
             assertThat(Manifest.verify(arrived, shipped.manifestSha256())).isNotNull();
         }
         assertThat(shippedToo.manifestSha256()).isEqualTo(shipped.manifestSha256());
-        assertThat(shipped.manifest().files()).extracting(Manifest.Entry::name)
+        assertThat(shipped.manifest().files())
+                .extracting(Manifest.Entry::name)
                 .contains("pages-1.img", "core-1.img", "inventory.img");
     }
 
@@ -103,15 +107,18 @@ class StreamingShipIT {
         GrowingImages growing = new GrowingImages(images, dumpEnded);
         Files.write(images.resolve("pages-1.img"), new byte[CHUNK]);
 
-        CompletableFuture<Shipment> shipping = CompletableFuture.supplyAsync(
-                () -> new FtpTransport(settings).ship(FIRST, requestId, growing));
+        CompletableFuture<Shipment> shipping =
+                CompletableFuture.supplyAsync(() -> new FtpTransport(settings).ship(FIRST, requestId, growing));
         Thread.sleep(200);
-        dumpEnded.completeExceptionally(new MessageException(Reason.CRIU_DUMP_FAILED, "criu dump failed (test)",
-                Map.of(), null));
+        dumpEnded.completeExceptionally(
+                new MessageException(Reason.CRIU_DUMP_FAILED, "criu dump failed (test)", Map.of(), null));
 
-        assertThatThrownBy(shipping::join).hasCauseInstanceOf(MessageException.class)
-                .cause().satisfies(e -> assertThat(((MessageException) e).reason()).isEqualTo(Reason.CRIU_DUMP_FAILED));
-        assertThat(firstRoot.resolve(requestId.toString()).resolve(Manifest.FILE_NAME)).doesNotExist();
+        assertThatThrownBy(shipping::join)
+                .hasCauseInstanceOf(MessageException.class)
+                .cause()
+                .satisfies(e -> assertThat(((MessageException) e).reason()).isEqualTo(Reason.CRIU_DUMP_FAILED));
+        assertThat(firstRoot.resolve(requestId.toString()).resolve(Manifest.FILE_NAME))
+                .doesNotExist();
     }
 
     /** The memory file in chunks, with pauses as CRIU's page writes have; the small files at the end. */

@@ -14,7 +14,9 @@ class UploadPlanTest {
 
     @Test
     void theBigPagesFileGetsAConnectionAndTheSmallFilesShareTheOthers() {
-        List<Path> files = new ArrayList<>(IntStream.range(0, 12).mapToObj(i -> Path.of("core-" + i + ".img")).toList());
+        List<Path> files = new ArrayList<>(IntStream.range(0, 12)
+                .mapToObj(i -> Path.of("core-" + i + ".img"))
+                .toList());
         files.add(Path.of("pages-1.img"));
         Function<Path, Long> cost = file -> file.toString().startsWith("pages") ? 20L << 20 : 1000L;
 

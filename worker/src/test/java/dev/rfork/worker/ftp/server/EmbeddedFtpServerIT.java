@@ -48,7 +48,7 @@ class EmbeddedFtpServerIT {
     @Test
     void activeModeIsRefusedSoTheServerNeverConnectsToAnAddressAClientNames() throws Exception {
         try (ServerSocket victim = new ServerSocket(0, 5, InetAddress.getLoopbackAddress());
-             Control control = Control.open(settings.port())) {
+                Control control = Control.open(settings.port())) {
             victim.setSoTimeout(1000);
             control.login(settings.user(), settings.password());
             int port = victim.getLocalPort();
@@ -89,19 +89,25 @@ class EmbeddedFtpServerIT {
             }
             long elapsedMs = (System.nanoTime() - start) / 1_000_000;
 
-            long tried = answers.stream().filter(answer -> answer.startsWith("530")).count();
-            long refused = answers.stream().filter(answer -> answer.startsWith("421")).count();
-            assertThat(tried + refused).as("every attempt answered 530 or 421: %s", answers).isEqualTo(attempts);
+            long tried =
+                    answers.stream().filter(answer -> answer.startsWith("530")).count();
+            long refused =
+                    answers.stream().filter(answer -> answer.startsWith("421")).count();
+            assertThat(tried + refused)
+                    .as("every attempt answered 530 or 421: %s", answers)
+                    .isEqualTo(attempts);
             assertThat(tried).isPositive();
             // Parallel connections do not parallelise guessing: each wrong password costs its delay in turn.
-            assertThat(elapsedMs).as("%d wrong passwords tried", tried)
+            assertThat(elapsedMs)
+                    .as("%d wrong passwords tried", tried)
                     .isGreaterThanOrEqualTo(tried * EmbeddedFtpServer.LOGIN_FAILURE_DELAY_MS - 100);
         } finally {
             pool.shutdownNow();
         }
 
         try (Control control = Control.open(settings.port())) {
-            assertThat(control.login(settings.user(), settings.password())).as("the right password still works")
+            assertThat(control.login(settings.user(), settings.password()))
+                    .as("the right password still works")
                     .startsWith("230");
         }
     }

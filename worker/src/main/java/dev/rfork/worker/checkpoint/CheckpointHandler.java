@@ -17,7 +17,7 @@ import dev.rfork.worker.intake.RequestClaims;
 import dev.rfork.worker.intake.RequestValidator;
 import dev.rfork.worker.serve.Delivery;
 import dev.rfork.worker.serve.Handler;
-import dev.rfork.worker.ship.FinishedImages;
+import dev.rfork.worker.ship.GrowingImages;
 import dev.rfork.worker.ship.ShipStep;
 import dev.rfork.worker.ship.Shipment;
 import jakarta.jms.JMSContext;
@@ -80,11 +80,15 @@ public final class CheckpointHandler implements Handler {
                         event -> event.withDetail("attempt " + delivery.deliveryCount() + ", to " + target))
                 .at();
 
-        DumpStep.Dumped dumped = dump.dump(request, progress);
+        DumpStep.Dumping dumping = dump.start(request, progress);
+        DumpStep.Dumped dumped = dumping.dumped();
         Optional<HeldOriginal> held = dumped.held();
         try (MigrateCompletion completion =
                 request.mode() == Mode.MIGRATE ? new MigrateCompletion(listening, progress) : null) {
-            Shipment shipment = ship.ship(request, target, new FinishedImages(dumped.imageDir()), progress);
+            // The memory goes out while CRIU writes it; the shipment ends only after the dump has
+            // (with the dump's own failure if it failed), the manifest last.
+            Shipment shipment =
+                    ship.ship(request, target, new GrowingImages(dumped.imageDir(), dumping.ended()), progress);
             // The marker must say "handed off" as soon as the request is acknowledged: a worker
             // restarted after that must not expect the request again.
             held.ifPresent(original -> delivery.afterCommit(() -> original.handedOff(target.canonical())));
@@ -99,6 +103,9 @@ public final class CheckpointHandler implements Handler {
                 completion.finish(held.get(), handoff.restoreTimeout(request));
             }
         } catch (Exception e) {
+            // A shipment can fail while CRIU still writes (a target that does not answer): CRIU
+            // holds the process until it exits, so only then can the original run again.
+            dumping.awaitExit();
             // Unless the copy was confirmed (and the original ended), the original must run again.
             held.ifPresent(HeldOriginal::resume);
             deleteQuietly(dumped, e);

@@ -8,14 +8,28 @@ import dev.rfork.worker.criu.Criu;
 import dev.rfork.worker.events.RequestEvents;
 import dev.rfork.worker.spool.Spool;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 
-/** Checkpoints the process into {@code outbox/<requestId>}; for migrate, holds the original. */
+/**
+ * Checkpoints the process into {@code outbox/<requestId>}; for migrate, holds the original. CRIU
+ * runs on a thread of its own, so that the images can travel while it writes them.
+ */
 public final class DumpStep {
+    private static final ExecutorService DUMPS = Executors.newCachedThreadPool(task -> {
+        Thread thread = new Thread(task, "rfork-dump");
+        thread.setDaemon(true);
+        return thread;
+    });
+
     private final Criu criu;
     private final Spool spool;
 
@@ -33,7 +47,43 @@ public final class DumpStep {
         }
     }
 
-    public Dumped dump(ForkRequest request, RequestEvents events) throws IOException {
+    /**
+     * A dump under way: CRIU writes into {@code dumped.imageDir()} while the images may already
+     * travel. {@code ended} completes once CRIU has exited: normally after the {@code dumped}
+     * event, or with the dump's failure, everything it wrote then deleted and a migrate's
+     * original resumed.
+     */
+    public record Dumping(Dumped dumped, CompletableFuture<Void> ended) {
+        /**
+         * Waits for CRIU to exit, whatever the outcome: only then may its files be deleted, or a
+         * migrate's original be resumed (CRIU holds it until it exits).
+         */
+        public void awaitExit() {
+            boolean interrupted = false;
+            while (true) {
+                try {
+                    ended.handle((ok, failure) -> null).get();
+                    break;
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                } catch (ExecutionException e) {
+                    break;
+                }
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** Starts the dump and returns at once: the images can be read while CRIU writes them. */
+    public Dumping start(ForkRequest request, RequestEvents events) throws IOException {
+        Dumped dumped = prepare(request);
+        CompletableFuture<Void> ended = CompletableFuture.runAsync(() -> run(request, dumped, events), DUMPS);
+        return new Dumping(dumped, ended);
+    }
+
+    private Dumped prepare(ForkRequest request) throws IOException {
         Path dir = spool.outbox(request.requestId());
         Dumped dumped = new Dumped(dir, spool.dumpLog(request.requestId()), Optional.empty());
         // A redelivered request dumps again: the process has moved on since the last attempt.
@@ -46,16 +96,24 @@ public final class DumpStep {
                         dumped.log(),
                         Optional.of(HeldOriginal.mark(spool.heldMarker(request.requestId()), request.pid())));
             }
-            Criu.DumpResult result = criu.dump(request.pid(), request.mode(), dir, dumped.log());
-            Map<String, Long> stats = stats(result, dir);
-            events.publish(EventType.DUMPED, event -> event.withStats(stats));
             return dumped;
+        } catch (IOException | RuntimeException e) {
+            deleteAfterFailure(dumped, e);
+            throw e;
+        }
+    }
+
+    private void run(ForkRequest request, Dumped dumped, RequestEvents events) {
+        try {
+            Criu.DumpResult result = criu.dump(request.pid(), request.mode(), dumped.imageDir(), dumped.log());
+            Map<String, Long> stats = stats(result, dumped.imageDir());
+            events.publish(EventType.DUMPED, event -> event.withStats(stats));
         } catch (IOException | RuntimeException e) {
             dumped.held().ifPresent(HeldOriginal::resume);
             // Nothing of a failed attempt may stay: images left on a full spool would fail every
             // later request too. CRIU's log tail is in the failure's evidence.
             deleteAfterFailure(dumped, e);
-            throw e;
+            throw e instanceof IOException io ? new UncheckedIOException(io) : (RuntimeException) e;
         }
     }
 

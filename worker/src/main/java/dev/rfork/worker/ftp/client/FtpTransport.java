@@ -27,12 +27,16 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * {@link ImageTransport} over FTP with Apache Commons Net; works with the embedded server and
  * vsftpd. Uploads over a few connections at once (see {@link UploadPlan}) and the manifest last.
  */
 public final class FtpTransport implements ImageTransport {
+    private static final Logger LOG = LoggerFactory.getLogger(FtpTransport.class);
+
     /** Enough to hide the per-file round trips of a CRIU image's dozen small files behind its pages file. */
     static final int MAX_CONNECTIONS = 4;
 
@@ -108,6 +112,11 @@ public final class FtpTransport implements ImageTransport {
             connection.removeDirectory(remoteDir);
             connection.logout();
         } catch (MessageException e) {
+            LOG.warn(
+                    "cannot delete {} from {} after the failed shipment (the target's inbox pruner will): {}",
+                    remoteDir,
+                    target,
+                    e.getMessage());
             failure.addSuppressed(e);
         }
     }

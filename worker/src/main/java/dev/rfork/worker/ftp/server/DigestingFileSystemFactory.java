@@ -150,7 +150,7 @@ final class DigestingFileSystemFactory implements FileSystemFactory {
 
         @Override
         public boolean delete() {
-            if (!inRequest()) {
+            if (!isRemovable()) {
                 return false;
             }
             received.forget(path());
@@ -224,9 +224,13 @@ final class DigestingFileSystemFactory implements FileSystemFactory {
             return (inRequest() || UploadArea.isRequestDirectory(delegate.getAbsolutePath())) && delegate.isWritable();
         }
 
+        /**
+         * DELE and RMD ask this first: a file in a request's directory, or the directory itself
+         * (RMD removes only an empty one): a sender whose shipment failed takes back what it sent.
+         */
         @Override
         public boolean isRemovable() {
-            return inRequest() && delegate.isRemovable();
+            return (inRequest() || UploadArea.isRequestDirectory(delegate.getAbsolutePath())) && delegate.isRemovable();
         }
 
         @Override

@@ -4,7 +4,8 @@ import java.util.regex.Pattern;
 
 /**
  * Where a sender may write through the node's FTP server: a request's directory
- * {@code /<requestId>} (created, never removed) and plain files directly in it, nothing else.
+ * {@code /<requestId>} (created, and removed once empty: a sender takes back what a failed
+ * shipment sent) and plain files directly in it, nothing else.
  * The inbox's root holds the worker's own records ({@code <id>.restored}, the copies' output);
  * no upload may create, change, date or remove anything there. Paths are the server's virtual
  * ones, already normalised ({@code ..} resolved) against the user's root.
@@ -17,7 +18,7 @@ final class UploadArea {
 
     private UploadArea() {}
 
-    /** A request's directory, which a sender may create. */
+    /** A request's directory, which a sender may create, and remove once empty. */
     static boolean isRequestDirectory(String virtualPath) {
         return virtualPath != null && DIRECTORY.matcher(virtualPath).matches();
     }

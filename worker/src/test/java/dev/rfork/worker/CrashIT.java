@@ -43,27 +43,12 @@ class CrashIT {
     @Test
     void aWorkerKilledBeforeTheHandOffResumesTheOriginalAndServesTheRequestAgain() throws Exception {
         int ftpPort = TestNode.freePort();
-        Map<String, String> settings = Map.of(
-                "home",
-                home.toString(),
-                "node",
-                "127.0.0.1",
-                "nodes",
-                TestNode.SILENT_NODE,
-                "broker.port",
-                Integer.toString(TestNode.freePort()),
-                "ftp.port",
-                Integer.toString(ftpPort),
-                "ftp.passive-ports",
-                "0",
-                "cluster.password",
-                "test-secret",
-                "ftp.connect-timeout-seconds",
-                "60",
-                "max-attempts",
-                "2",
-                "fork-grants",
-                "app=4242;worker=*");
+        Map<String, String> settings = WorkerProcess.settings(
+                home,
+                "ftp.port=" + ftpPort,
+                "ftp.connect-timeout-seconds=60",
+                "max-attempts=2",
+                "fork-grants=app=4242;worker=*");
         RequestLog log = new RequestLog(home);
         List<Socket> held = new CopyOnWriteArrayList<>();
         // The target's "FTP server" takes connections and never answers: the upload hangs, with
@@ -144,21 +129,7 @@ class CrashIT {
     @Test
     void aWorkerKilledAfterTheHandOffEndsTheMigrateRolledBackWithTheOriginalRunning() throws Exception {
         int ftpPort = TestNode.freePort();
-        Map<String, String> settings = Map.of(
-                "home",
-                home.toString(),
-                "node",
-                "127.0.0.1",
-                "nodes",
-                TestNode.SILENT_NODE,
-                "broker.port",
-                Integer.toString(TestNode.freePort()),
-                "ftp.port",
-                Integer.toString(ftpPort),
-                "ftp.passive-ports",
-                "0",
-                "cluster.password",
-                "test-secret");
+        Map<String, String> settings = WorkerProcess.settings(home, "ftp.port=" + ftpPort);
         RequestLog log = new RequestLog(home);
         WorkerConfig config = WorkerConfig.creatingSecrets(Settings.load(settings, Map.of()));
         // The target takes the images (an FTP server on its address) but has no worker: the

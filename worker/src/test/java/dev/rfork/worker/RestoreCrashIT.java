@@ -73,21 +73,7 @@ class RestoreCrashIT {
      * one copy running and nothing of the interrupted restore left. Returns the request's events.
      */
     private List<Event> killTheWorkerDuringTheRestore(boolean criuToo) throws Exception {
-        Map<String, String> settings = Map.of(
-                "home",
-                home.toString(),
-                "node",
-                "127.0.0.1",
-                "nodes",
-                TestNode.SILENT_NODE,
-                "broker.port",
-                Integer.toString(TestNode.freePort()),
-                "ftp.port",
-                Integer.toString(TestNode.freePort()),
-                "ftp.passive-ports",
-                "0",
-                "cluster.password",
-                "test-secret");
+        Map<String, String> settings = WorkerProcess.settings(home);
         WorkerConfig config = WorkerConfig.creatingSecrets(Settings.load(settings, Map.of()));
         RequestLog log = new RequestLog(home);
         Path inbox = config.spool().resolve("inbox");

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class ProcFsTest {
@@ -26,7 +27,10 @@ class ProcFsTest {
                 .start();
         try {
             long deadline = System.currentTimeMillis() + 5_000;
-            while (ProcFs.sessionId(process.pid()).orElse(-1) != process.pid()
+            // setsid(1) calls setsid() and then execs sleep: wait for both (in between, the
+            // command line is setsid's, or empty while the exec replaces the process's memory).
+            while ((ProcFs.sessionId(process.pid()).orElse(-1) != process.pid()
+                            || !ProcFs.commandLine(process.pid()).equals(List.of("sleep", "30")))
                     && System.currentTimeMillis() < deadline) {
                 Thread.sleep(10);
             }

@@ -67,7 +67,7 @@ final class ProgressLine implements Consumer<Event> {
             line.append(", ").append(event.reason().code()).append(": ").append(event.detail());
         }
         if (!event.stats().isEmpty()) {
-            line.append(' ').append(event.stats());
+            line.append(": ").append(Human.stats(event.stats()));
         }
         return line.toString();
     }

@@ -76,7 +76,8 @@ abstract class RequestCommand implements Callable<Integer> {
             out.println(result.toString());
         } else if (outcome.succeeded()) {
             out.println("restored: PID " + pid + " now also runs as PID " + outcome.childPid() + " on " + outcome.node()
-                    + (mode() == Mode.MIGRATE ? " (the original has ended)" : "") + " in " + elapsedMillis + " ms");
+                    + (mode() == Mode.MIGRATE ? " (the original has ended)" : "") + " in "
+                    + Human.millis(elapsedMillis));
         } else if (Outcome.TIMEOUT.equals(outcome.status())) {
             out.println("no outcome within " + timeoutSeconds + " s (request " + outcome.requestId()
                     + " may still complete; 'rfork status " + outcome.requestId() + "' tells later)");

@@ -38,14 +38,14 @@ final class Human {
 
     /**
      * An event's figures, named in words: {@code dumpMs} is a time, {@code imageBytes} a size,
-     * {@code shipMBps} a rate; other figures are counts ({@code {dumpMs=245, imageBytes=276600000}}
+     * {@code shipMBps} a rate ({@code ship rate 410 MB/s}); other figures are counts ({@code {dumpMs=245, imageBytes=276600000}}
      * reads {@code dump 245 ms, image 276.6 MB}).
      */
     static String stats(Map<String, Long> stats) {
         StringJoiner text = new StringJoiner(", ");
         stats.forEach((name, value) -> {
             if (name.endsWith("MBps")) {
-                text.add(words(name, "MBps") + " " + value + " MB/s");
+                text.add(words(name, "MBps") + " rate " + value + " MB/s");
             } else if (name.endsWith("Ms")) {
                 text.add(words(name, "Ms") + " " + millis(value));
             } else if (name.endsWith("Bytes")) {

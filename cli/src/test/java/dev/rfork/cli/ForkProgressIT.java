@@ -58,7 +58,7 @@ class ForkProgressIT {
 
     @BeforeAll
     static void startWorker() throws Exception {
-        worker = Worker.start(WorkerConfig.from(Settings.load(
+        worker = Worker.start(WorkerConfig.creatingSecrets(Settings.load(
                 Map.of(
                         "home",
                         home.toString(),
@@ -80,6 +80,9 @@ class ForkProgressIT {
 
     @AfterAll
     static void stopWorker() throws IOException {
+        if (worker == null) {
+            return;
+        }
         worker.close();
         try (var records = Files.list(worker.config().spool().resolve("inbox"))) {
             for (Path record : records.filter(file -> file.toString().endsWith(".restored"))
@@ -111,7 +114,7 @@ class ForkProgressIT {
 
         assertThat(output).as(output).containsPattern(REQUEST);
         // The terminal ends lines with \r\n; a rewrite is a \r that starts the line again.
-        assertThat(output).as(output).containsPattern("\r\\[ *[0-9.]+s\\] shipping +[0-9.]+/[0-9.]+ MB +[0-9.]+ MB/s");
+        assertThat(output).as(output).containsPattern("\r\\[ *[0-9.]+s\\] shipping +[0-9.]+(/[0-9.]+)? MB +[0-9.]+ MB/s");
         assertThat(output).contains("restored: PID " + pid);
     }
 
@@ -129,10 +132,11 @@ class ForkProgressIT {
                 .toList();
         assertThat(phases)
                 .as(output)
-                .containsSubsequence("accepted", "dumped", "shipping", "shipped", "restore-queued", "restored")
-                .containsOnlyOnce("shipping");
+                .containsSubsequence("accepted", "shipping", "dumped", "shipped", "restore-queued", "restored");
+        // One line of progress per phase, not one per event: while CRIU writes, and after.
+        assertThat(phases.stream().filter("shipping"::equals).count()).isBetween(1L, 2L);
         assertThat(output)
-                .containsPattern("shipping +on 127\\.0\\.0\\.1, [0-9.]+/[0-9.]+ MB +[0-9.]+ MB/s")
+                .containsPattern("shipping +on 127\\.0\\.0\\.1, [0-9.]+(/[0-9.]+)? MB +[0-9.]+ MB/s")
                 .contains("restored: PID " + pid);
     }
 

@@ -33,6 +33,6 @@ class HumanTest {
 
         assertThat(Human.stats(stats))
                 .isEqualTo(
-                        "dump 245 ms, image 276.6 MB, pages written 67000, ship 410 MB/s, request to running 1.25 s");
+                        "dump 245 ms, image 276.6 MB, pages written 67000, ship rate 410 MB/s, request to running 1.25 s");
     }
 }

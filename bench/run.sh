@@ -224,7 +224,8 @@ row() {  # row FIELDS...: one TSV line (tabs/newlines in the note become spaces)
 }
 
 # ------------------------------------------------------------------ raw baseline
-# raw_run SIZE RUN: dump --leave-running, cp -r, restore in a fresh PID namespace, timed.
+# raw_run SIZE RUN: dump --leave-running, cp -r, restore in a fresh PID namespace, timed; the
+# dump is deleted while the copy is restored, as rfork deletes its own after the hand-off.
 raw_run() {
   local size="$1" run="$2" dir="$IMAGES/raw-$1-$2" d1 d2 out t0 t1 t2 t3 holder copy="" deadline rss
   local ok=1 note="" image_bytes=NA frozen=NA dump_s=NA copy_s=NA restore_s=NA total_s=NA
@@ -241,6 +242,11 @@ raw_run() {
     t1=$EPOCHREALTIME
     cp -r "$d1" "$d2"
     t2=$EPOCHREALTIME
+    image_bytes="$(du -sb "$d2" | cut -f1)"
+    # As rfork does after its hand-off: the source's dump is deleted while the copy is restored,
+    # so neither restore finds the source's images still filling the page cache.
+    rm -rf "$d1" &
+    local remover=$!
     rm -f "$d2.pid"
     setsid unshare --pid --fork --kill-child --mount-proc \
       "$CRIU" restore --images-dir "$d2" -o restore.log -v2 --shell-job --tcp-close --file-locks \
@@ -261,7 +267,6 @@ raw_run() {
     if [[ $ok -eq 1 ]]; then
       dump_s="$(elapsed "$t0" "$t1")"; copy_s="$(elapsed "$t1" "$t2")"
       restore_s="$(elapsed "$t2" "$t3")"; total_s="$(elapsed "$t0" "$t3")"
-      image_bytes="$(du -sb "$d1" | cut -f1)"
       frozen="$(sed -n 's/^Frozen time: *\([0-9]*\) *us.*/\1/p' <<<"$out" | head -n1)"
       frozen="$(awk -v us="${frozen:-}" 'BEGIN { if (us == "") print "NA"; else printf "%.1f", us / 1000 }')"
       # The copy must really be there: find its host pid (checks NSpid), then end it.
@@ -271,6 +276,7 @@ raw_run() {
         tick 0.01
       done
     fi
+    wait "$remover" 2>/dev/null || true
     [[ -n "$copy" ]] && { COPY_PIDS+=("$copy"); kill_pid "$copy"; }
     kill_pid "$holder"
     wait "$holder" 2>/dev/null || true

@@ -114,7 +114,9 @@ class ForkProgressIT {
 
         assertThat(output).as(output).containsPattern(REQUEST);
         // The terminal ends lines with \r\n; a rewrite is a \r that starts the line again.
-        assertThat(output).as(output).containsPattern("\r\\[ *[0-9.]+s\\] shipping +[0-9.]+(/[0-9.]+)? MB +[0-9.]+ MB/s");
+        assertThat(output)
+                .as(output)
+                .containsPattern("\r\\[ *[0-9.]+s\\] shipping +[0-9.]+(/[0-9.]+)? MB +[0-9.]+ MB/s");
         assertThat(output).contains("restored: PID " + pid);
     }
 

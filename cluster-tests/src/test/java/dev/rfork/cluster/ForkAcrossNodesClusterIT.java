@@ -246,6 +246,43 @@ class ForkAcrossNodesClusterIT {
         }
     }
 
+    /**
+     * A copy is a process like any other: forked on by the PID its node sees, node1 -> node2 ->
+     * node3 -> back to node1, each copy going on from where the one before it was.
+     */
+    @Test
+    @Order(10)
+    void aCopyIsForkedOnFromNode2ToNode3AndBackToNode1AndEveryCopyCountsOn() {
+        long pid = cluster.startCounter("node1", "chain");
+        List<String> nodes = List.of("node1", "node2", "node3", "node1");
+        List<Long> copies = new ArrayList<>(List.of(pid));
+        List<String> outputs = new ArrayList<>(List.of("/tmp/chain.out"));
+
+        for (int hop = 1; hop < nodes.size(); hop++) {
+            String source = nodes.get(hop - 1);
+            String target = nodes.get(hop);
+            JsonNode outcome = cluster.request(source, "fork", copies.get(hop - 1), Cluster.ADDRESSES.get(target));
+            assertThat(outcome.path("status").asText())
+                    .as(source + " -> " + target + ": " + outcome)
+                    .isEqualTo("restored");
+            copies.add(outcome.path("childPid").asLong());
+            outputs.add(
+                    "/var/lib/rfork/spool/inbox/" + outcome.path("requestId").asText() + ".out");
+            cluster.sh(target, "sleep 1");
+            long[] before = cluster.ticks(source, outputs.get(hop - 1));
+            long[] now = cluster.ticks(target, outputs.get(hop));
+            assertThat(now[0])
+                    .as("the copy on " + target + " starts where its source was")
+                    .isGreaterThan(before[0]);
+            assertThat(now[1]).as("and counts on").isGreaterThan(now[0]);
+        }
+        for (int i = 0; i < nodes.size(); i++) {
+            assertThat(cluster.running(nodes.get(i), copies.get(i)))
+                    .as("copy " + i + " on " + nodes.get(i))
+                    .isTrue();
+        }
+    }
+
     /** Docker's proxy takes connections before the worker listens (node2 has just restarted): retries. */
     private static HttpResponse<String> awaitAnswer(HttpClient http, HttpRequest request) throws Exception {
         long deadline = System.currentTimeMillis() + 180_000;

@@ -36,6 +36,7 @@ public final class Preflight {
         checks.add(root());
         checks.add(tool("unshare", "util-linux"));
         checks.add(tool("setsid", "util-linux"));
+        checks.add(tool("nsenter", "util-linux"));
         checks.add(spool(config.spool()));
         if (portsMustBeFree && config.brokerEmbedded()) {
             checks.add(port("broker port", config.brokerBind(), config.brokerPort(), "RFORK_BROKER_PORT"));

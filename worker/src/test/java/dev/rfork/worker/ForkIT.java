@@ -85,6 +85,48 @@ class ForkIT extends OneNodeTest {
     }
 
     @Test
+    void aCopyIsForkedAgainByItsPidOnThisNodeThenMigratedOnAndEveryCopyCountsOn() throws Exception {
+        Path output = work.resolve("chain.out");
+        long pid = processes.startCounter(output);
+        TestProcesses.awaitTicks(output, 3);
+        Outcome first = fork(pid, Mode.FORK);
+        assertThat(first.succeeded()).as("%s", first).isTrue();
+        long copy = first.childPid();
+        processes.track(copy);
+        Path firstOutput = node.childOutput(first.requestId());
+        TestProcesses.awaitTicks(firstOutput, TestProcesses.lastTick(firstOutput) + 2);
+
+        // The copy lives in a PID namespace of its own; it is asked for by the PID this node sees.
+        Outcome second = fork(copy, Mode.FORK);
+
+        assertThat(second.succeeded()).as("%s", second).isTrue();
+        long secondCopy = second.childPid();
+        processes.track(secondCopy);
+        Path secondOutput = node.childOutput(second.requestId());
+        int firstAtSecond = TestProcesses.lastTick(firstOutput);
+        TestProcesses.awaitTicks(secondOutput, 1);
+        TestProcesses.awaitTicks(secondOutput, TestProcesses.ticks(secondOutput).get(0) + 3);
+        // The second copy goes on from where the first copy was, not from the original's start.
+        assertThat(TestProcesses.ticks(secondOutput).get(0))
+                .isGreaterThan(TestProcesses.ticks(firstOutput).get(0))
+                .isLessThanOrEqualTo(firstAtSecond + 1);
+        TestProcesses.awaitTicks(firstOutput, firstAtSecond + 3);
+        assertThat(List.of(pid, copy, secondCopy)).allMatch(ProcFs::isRunning);
+
+        Outcome moved = fork(secondCopy, Mode.MIGRATE);
+
+        assertThat(moved.succeeded()).as("%s", moved).isTrue();
+        processes.track(moved.childPid());
+        awaitGone(secondCopy);
+        Path movedOutput = node.childOutput(moved.requestId());
+        TestProcesses.awaitTicks(movedOutput, 1);
+        TestProcesses.awaitTicks(movedOutput, TestProcesses.ticks(movedOutput).get(0) + 3);
+        assertThat(TestProcesses.ticks(movedOutput).get(0))
+                .isGreaterThan(TestProcesses.ticks(secondOutput).get(0));
+        assertThat(List.of(pid, copy, moved.childPid())).allMatch(ProcFs::isRunning);
+    }
+
+    @Test
     void migrateEndsTheOriginalOnceTheCopyRuns() throws Exception {
         Path output = work.resolve("migrate.out");
         long pid = processes.startCounter(output);

@@ -36,11 +36,21 @@ public final class CriuProcess implements Criu {
 
     @Override
     public DumpResult dump(long pid, Mode mode, Path imageDir, Path logFile) {
-        List<String> command = new ArrayList<>(criu);
+        List<String> command = new ArrayList<>();
+        // A copy restored here lives in a PID namespace of its own (CRIU is its init there):
+        // CRIU dumps it from inside that namespace and its mount namespace, by its PID there. The
+        // result restores into a fresh namespace like any dump, so a copy can be forked again.
+        List<Long> namespaced = ProcFs.namespacePids(pid);
+        long treePid = pid;
+        if (namespaced.size() > 1) {
+            treePid = namespaced.get(namespaced.size() - 1);
+            command.addAll(List.of("nsenter", "--target", Long.toString(pid), "--pid", "--mount", "--"));
+        }
+        command.addAll(criu);
         command.addAll(List.of(
                 "dump",
                 "--tree",
-                Long.toString(pid),
+                Long.toString(treePid),
                 "--images-dir",
                 imageDir.toString(),
                 "--log-file",
@@ -264,6 +274,19 @@ public final class CriuProcess implements Criu {
                     shellQuote(command),
                     childOutput.toString());
         }
+        // The copy inherits CRIU's standard streams: opened inside the copy's mount namespace
+        // (by a shell that then becomes CRIU), not by the worker outside it. CRIU can then dump the
+        // copy again from inside (re-fork): it finds the mount of each file the copy holds open.
+        // Not for append: a copy of this copy then gets an output file of its own (Stdio).
+        int criuAt = command.indexOf("--mount-proc") + 1;
+        command.addAll(
+                criuAt,
+                List.of(
+                        "sh",
+                        "-c",
+                        "out=\"$1\"; shift; exec \"$@\" </dev/null >\"$out\" 2>&1",
+                        "rfork-restore",
+                        childOutput.toString()));
         // Own session: a Ctrl-C or hang-up aimed at the worker never reaches the copy.
         command.add(0, "setsid");
         return command;

@@ -57,6 +57,8 @@ final class DumpWatchdog {
             String verdict = watch(criu, pid, deadline);
             if (verdict != null) {
                 LOG.warn("ended criu dump of PID {} (criu PID {}): {}", pid, criu.pid(), verdict);
+                // CRIU may run below what was started (nsenter forks it into a copy's namespaces).
+                criu.descendants().forEach(ProcessHandle::destroyForcibly);
                 criu.destroyForcibly().waitFor();
                 return CommandResult.of(-1, verdict + "\n" + read(output), tailLines);
             }

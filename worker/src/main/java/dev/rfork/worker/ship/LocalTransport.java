@@ -29,12 +29,13 @@ public final class LocalTransport implements ImageTransport {
     /** A rename sends no bytes: there is no progress to report. */
     @Override
     public Shipment ship(NodeAddress target, UUID requestId, ImageSource images, ShipProgress progress) {
-        long start = System.nanoTime();
         Path dir = images.dir();
         Path inbox = spool.inbox(requestId);
         try {
-            // A rename moves what is there: only once the dump has ended.
+            // A rename moves what is there: only once the dump has ended. The move's own time
+            // starts then: waiting for CRIU is the dump's, not the shipment's.
             images.awaitFiles();
+            long start = System.nanoTime();
             Spool.deleteTree(inbox);
             Files.move(dir, inbox, StandardCopyOption.ATOMIC_MOVE);
             List<Manifest.Entry> entries = new ArrayList<>();

@@ -114,7 +114,8 @@ public final class Worker implements AutoCloseable {
                         config.node()),
                 new HandoffStep(node, config.restoreTimeout()),
                 events,
-                listening);
+                listening,
+                config.shipWhileDumping());
         serve(Queues.CHECKPOINT, context(factory, JMSContext.SESSION_TRANSACTED), checkpoint, events);
         serve(
                 Queues.restore(config.node()),

@@ -20,10 +20,10 @@ import org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory;
 import org.junit.jupiter.api.Test;
 
 /**
- * A large process forked through FTP to its own node: the upload starts while CRIU writes the
- * images, and followers see it advance.
+ * A large process forked through FTP to its own node, the images sent while CRIU writes them
+ * ({@code ship.while-dumping}): the upload starts before the dump ends, and followers see it advance.
  */
-@OneNodeTest.NodeSettings("ship.local=ftp")
+@OneNodeTest.NodeSettings({"ship.local=ftp", "ship.while-dumping=true"})
 class ShippingProgressIT extends OneNodeTest {
 
     @Test

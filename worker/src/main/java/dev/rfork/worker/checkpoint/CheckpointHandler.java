@@ -17,7 +17,9 @@ import dev.rfork.worker.intake.RequestClaims;
 import dev.rfork.worker.intake.RequestValidator;
 import dev.rfork.worker.serve.Delivery;
 import dev.rfork.worker.serve.Handler;
+import dev.rfork.worker.ship.FinishedImages;
 import dev.rfork.worker.ship.GrowingImages;
+import dev.rfork.worker.ship.ImageSource;
 import dev.rfork.worker.ship.ShipStep;
 import dev.rfork.worker.ship.Shipment;
 import jakarta.jms.JMSContext;
@@ -40,6 +42,7 @@ public final class CheckpointHandler implements Handler {
     private final EventPublisher events;
     private final JMSContext listening;
     private final RequestClaims claims;
+    private final boolean whileDumping;
 
     public CheckpointHandler(
             RequestValidator validator,
@@ -48,7 +51,8 @@ public final class CheckpointHandler implements Handler {
             ShipStep ship,
             HandoffStep handoff,
             EventPublisher events,
-            JMSContext listening) {
+            JMSContext listening,
+            boolean whileDumping) {
         this.validator = validator;
         this.claims = claims;
         this.dump = dump;
@@ -56,6 +60,7 @@ public final class CheckpointHandler implements Handler {
         this.handoff = handoff;
         this.events = events;
         this.listening = listening;
+        this.whileDumping = whileDumping;
     }
 
     @Override
@@ -85,10 +90,14 @@ public final class CheckpointHandler implements Handler {
         Optional<HeldOriginal> held = dumped.held();
         try (MigrateCompletion completion =
                 request.mode() == Mode.MIGRATE ? new MigrateCompletion(listening, progress) : null) {
-            // The memory goes out while CRIU writes it; the shipment ends only after the dump has
-            // (with the dump's own failure if it failed), the manifest last.
-            Shipment shipment =
-                    ship.ship(request, target, new GrowingImages(dumped.imageDir(), dumping.ended()), progress);
+            // With ship.while-dumping the memory goes out while CRIU writes it, and the shipment
+            // ends only after the dump has (with the dump's own failure if it failed). Off by
+            // default: on a machine without spare cores the upload slows CRIU down while the
+            // process is frozen (docs/benchmarks.md).
+            ImageSource images = whileDumping
+                    ? new GrowingImages(dumped.imageDir(), dumping.ended())
+                    : new FinishedImages(dumping.await().imageDir());
+            Shipment shipment = ship.ship(request, target, images, progress);
             // The marker must say "handed off" as soon as the request is acknowledged: a worker
             // restarted after that must not expect the request again.
             held.ifPresent(original -> delivery.afterCommit(() -> original.handedOff(target.canonical())));

@@ -20,6 +20,7 @@ import java.util.Set;
  * @param maxAttempts   deliveries of one request before a transient failure becomes final
  * @param inboxRetention how long what a request left in the inbox is kept once its copy has ended
  * @param inboxPruneEvery how often the inbox is pruned while the worker runs
+ * @param shipWhileDumping whether the images start to travel while CRIU still writes them
  * @param metricsPort   the port of the node's Prometheus endpoint; 0 when it is off
  */
 public record WorkerConfig(
@@ -42,6 +43,7 @@ public record WorkerConfig(
         FtpSettings ftp,
         boolean ftpEmbedded,
         boolean shipLocalByMove,
+        boolean shipWhileDumping,
         List<String> criu,
         Duration restoreTimeout,
         ForkGrants forkGrants,
@@ -107,6 +109,7 @@ public record WorkerConfig(
                 ftp,
                 ftpServer(settings),
                 shipLocal(settings),
+                Boolean.parseBoolean(settings.get("ship.while-dumping", "false")),
                 List.of(settings.get("criu", defaultCriu()).split("\\s+")),
                 Duration.ofSeconds(settings.getInt("restore-timeout-seconds", 60)),
                 grants,
@@ -195,6 +198,7 @@ public record WorkerConfig(
                         : "external " + brokerUrl)
                 + ", ftp=" + (ftpEmbedded ? "embedded " : "external ") + ftp
                 + ", local copies " + (shipLocalByMove ? "moved" : "over FTP")
+                + (shipWhileDumping ? ", images sent while CRIU writes them" : "")
                 + ", criu=" + String.join(" ", criu) + ", restoreTimeout=" + restoreTimeout
                 + ", forkGrants=" + forkGrants + ", inbox kept " + inboxRetention + " (pruned every "
                 + inboxPruneEvery + "), metrics " + (metricsPort == 0 ? "off" : "on port " + metricsPort) + "]";

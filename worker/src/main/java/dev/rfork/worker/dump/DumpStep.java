@@ -15,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -54,6 +55,19 @@ public final class DumpStep {
      * original resumed.
      */
     public record Dumping(Dumped dumped, CompletableFuture<Void> ended) {
+        /** Waits for the dump to end: its images, or the dump's own failure thrown. */
+        public Dumped await() throws IOException {
+            try {
+                ended.join();
+                return dumped;
+            } catch (CompletionException e) {
+                if (e.getCause() instanceof UncheckedIOException io) {
+                    throw io.getCause();
+                }
+                throw e.getCause() instanceof RuntimeException failure ? failure : e;
+            }
+        }
+
         /**
          * Waits for CRIU to exit, whatever the outcome: only then may its files be deleted, or a
          * migrate's original be resumed (CRIU holds it until it exits).

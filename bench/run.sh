@@ -439,6 +439,7 @@ TABLE="$("$PYTHON" "$BENCH/report.py" summary "$TSV")"
   echo "- sizes ${SIZES} MiB, $RUNS run(s) each after $WARMUP warm-up pair(s), raw and rfork interleaved, medians of successful runs"
   echo "- raw images in $SPOOL_DIR ($(fs_type "$SPOOL_DIR")); worker: $([[ $WORKER_STARTED -eq 1 ]] && echo "started by the script" || echo "already running"), RFORK_HOME=$RFORK_HOME"
   echo "- load average at start $LOAD_START, at end $LOAD_END"
+  echo "- rfork $(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo unknown); worker settings from the environment: RFORK_SHIP_LOCAL=${RFORK_SHIP_LOCAL:-move} (default move), RFORK_SHIP_WHILE_DUMPING=${RFORK_SHIP_WHILE_DUMPING:-false} (applies to a worker the script starts)"
   echo
   echo "$TABLE"
   echo

@@ -19,6 +19,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import org.slf4j.MDC;
 
 /**
  * Checkpoints the process into {@code outbox/<requestId>}; for migrate, holds the original. CRIU
@@ -93,7 +94,18 @@ public final class DumpStep {
     /** Starts the dump and returns at once: the images can be read while CRIU writes them. */
     public Dumping start(ForkRequest request, RequestEvents events) throws IOException {
         Dumped dumped = prepare(request);
-        CompletableFuture<Void> ended = CompletableFuture.runAsync(() -> run(request, dumped, events), DUMPS);
+        // CRIU's lines in the log name the request too (the request id is a log field).
+        Map<String, String> logFields = MDC.getCopyOfContextMap();
+        CompletableFuture<Void> ended = CompletableFuture.runAsync(
+                () -> {
+                    MDC.setContextMap(logFields == null ? Map.of() : logFields);
+                    try {
+                        run(request, dumped, events);
+                    } finally {
+                        MDC.clear();
+                    }
+                },
+                DUMPS);
         return new Dumping(dumped, ended);
     }
 

@@ -294,18 +294,7 @@ class FailuresIT extends OneNodeTest {
                 Instant.now().plusSeconds(60),
                 Instant.now());
 
-        Outcome outcome;
-        try (RforkClient client = node.client();
-                JMSContext worker = node.workerConnections().createContext()) {
-            outcome = client.follow(
-                    requestId,
-                    Mode.FORK,
-                    WAIT,
-                    () -> worker.createProducer()
-                            .setProperty(Queues.PROP_REQUEST_ID, requestId.toString())
-                            .send(worker.createQueue("restore.127.0.0.1"), Messages.toJson(forged)),
-                    e -> {});
-        }
+        Outcome outcome = sendRestoreRequest(forged);
 
         assertFailed(outcome, Reason.IMAGE_VERIFICATION_FAILED);
         assertThat(outcome.events().get(0).evidence())
@@ -340,10 +329,18 @@ class FailuresIT extends OneNodeTest {
                 Instant.now().plusSeconds(60),
                 Instant.now());
 
-        Outcome outcome;
+        Outcome outcome = sendRestoreRequest(request);
+
+        assertFailed(outcome, Reason.IMAGE_VERIFICATION_FAILED);
+        assertThat(outcome.events().get(0).evidence()).containsEntry("file", "stats-restore");
+    }
+
+    /** Sends {@code request} to this node's restore queue as a worker would, and follows it. */
+    private Outcome sendRestoreRequest(RestoreRequest request) {
+        UUID requestId = request.requestId();
         try (RforkClient client = node.client();
                 JMSContext worker = node.workerConnections().createContext()) {
-            outcome = client.follow(
+            return client.follow(
                     requestId,
                     Mode.FORK,
                     WAIT,
@@ -352,9 +349,6 @@ class FailuresIT extends OneNodeTest {
                             .send(worker.createQueue("restore.127.0.0.1"), Messages.toJson(request)),
                     e -> {});
         }
-
-        assertFailed(outcome, Reason.IMAGE_VERIFICATION_FAILED);
-        assertThat(outcome.events().get(0).evidence()).containsEntry("file", "stats-restore");
     }
 
     private void sendOverStomp(UUID requestId, String body) {

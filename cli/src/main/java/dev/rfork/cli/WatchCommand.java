@@ -24,6 +24,13 @@ final class WatchCommand implements Callable<Integer> {
     boolean migrate;
 
     @Option(
+            names = "--to",
+            paramLabel = "NODE",
+            description = "with --request: the request's target (default: this node); only this node and the"
+                    + " target may report on it, events from any other node are ignored")
+    String target;
+
+    @Option(
             names = "--timeout",
             defaultValue = "3600",
             description = "stop after this many seconds (default ${DEFAULT-VALUE})")
@@ -31,12 +38,14 @@ final class WatchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        try (RforkClient client = ClientSettings.from(common.settings()).connect()) {
+        ClientSettings settings = ClientSettings.from(common.settings());
+        try (RforkClient client = settings.connect()) {
             Duration timeout = Duration.ofSeconds(timeoutSeconds);
             if (requestId != null) {
                 var outcome = client.follow(
                         requestId,
                         migrate ? Mode.MIGRATE : Mode.FORK,
+                        target == null ? settings.node() : target,
                         timeout,
                         event -> System.out.println(Messages.toJson(event)));
                 return outcome.succeeded() ? ExitCodes.OK : ExitCodes.ERROR;

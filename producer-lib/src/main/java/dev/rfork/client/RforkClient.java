@@ -38,17 +38,30 @@ public final class RforkClient implements AutoCloseable {
 
     private final ActiveMQConnectionFactory factory;
     private final JMSContext context;
+    /** The node whose broker this is: it serves the requests sent here (their source). */
+    private final String node;
 
-    private RforkClient(ActiveMQConnectionFactory factory, JMSContext context) {
+    private RforkClient(ActiveMQConnectionFactory factory, JMSContext context, String node) {
         this.factory = factory;
         this.context = context;
+        this.node = node;
     }
 
     /**
-     * Connects to a node's broker. Reconnection is off on purpose: a process that is
-     * checkpointed must never have a copy that resumes this client's session.
+     * Connects to the broker of the node the URL names (its host is taken as the node's address,
+     * the source of every request sent here). With TLS the URL carries it (see
+     * {@link ClientSettings#from}); when the node's address differs from the URL's host (a node
+     * 10.0.0.5 reached on 127.0.0.1), use {@link #connect(String, String, String, String)}.
      */
     public static RforkClient connect(String brokerUrl, String user, String password) {
+        return connect(brokerUrl, user, password, BrokerUrl.host(brokerUrl));
+    }
+
+    /**
+     * Connects to the broker of {@code node}. Reconnection is off on purpose: a process that is
+     * checkpointed must never have a copy that resumes this client's session.
+     */
+    public static RforkClient connect(String brokerUrl, String user, String password, String node) {
         var factory = new ActiveMQConnectionFactory(brokerUrl);
         factory.setReconnectAttempts(0);
         factory.setInitialConnectAttempts(1);
@@ -58,10 +71,10 @@ public final class RforkClient implements AutoCloseable {
         // A blocking call on a dead connection (in a restored copy) gives up quickly.
         factory.setCallTimeout(5000);
         try {
-            return new RforkClient(factory, factory.createContext(user, password, JMSContext.AUTO_ACKNOWLEDGE));
+            return new RforkClient(factory, factory.createContext(user, password, JMSContext.AUTO_ACKNOWLEDGE), node);
         } catch (JMSRuntimeException e) {
             factory.close();
-            throw new BrokerUnavailableException(brokerUrl, e);
+            throw new BrokerUnavailableException(BrokerUrl.masked(brokerUrl), e);
         }
     }
 
@@ -95,24 +108,31 @@ public final class RforkClient implements AutoCloseable {
             Runnable send = prepare(request);
             Instant sentAt = Instant.now();
             send.run();
-            return collect(request.requestId(), sentAt, request.mode(), events, timeout, onEvent, giveUp);
+            EventSources sources = new EventSources(request.requestId(), node, request.target());
+            return collect(request.requestId(), sentAt, request.mode(), sources, events, timeout, onEvent, giveUp);
         }
     }
 
-    /** Follows the events of a request submitted elsewhere, until it ends or the timeout. */
-    public Outcome follow(UUID requestId, Mode mode, Duration timeout, Consumer<Event> onEvent) {
-        return follow(requestId, mode, timeout, () -> {}, onEvent);
+    /**
+     * Follows the events of a request submitted elsewhere to this node, until it ends or the
+     * timeout. Only this node (the source) and {@code target} may report on it.
+     */
+    public Outcome follow(UUID requestId, Mode mode, String target, Duration timeout, Consumer<Event> onEvent) {
+        return follow(requestId, mode, target, timeout, () -> {}, onEvent);
     }
 
     /**
      * Subscribes to a request's events, then runs {@code send} (which sends the request by any
-     * other means: STOMP, AMQP, another client), then follows the request to its end.
+     * other means: STOMP, AMQP, another client), then follows the request to its end. Events
+     * about it from nodes other than this one (the source) and {@code target} are ignored.
      */
-    public Outcome follow(UUID requestId, Mode mode, Duration timeout, Runnable send, Consumer<Event> onEvent) {
+    public Outcome follow(
+            UUID requestId, Mode mode, String target, Duration timeout, Runnable send, Consumer<Event> onEvent) {
         try (JMSConsumer events = subscribe(requestId)) {
             Instant sentAt = Instant.now();
             send.run();
-            return collect(requestId, sentAt, mode, events, timeout, onEvent, () -> false);
+            EventSources sources = new EventSources(requestId, node, target);
+            return collect(requestId, sentAt, mode, sources, events, timeout, onEvent, () -> false);
         }
     }
 
@@ -144,6 +164,7 @@ public final class RforkClient implements AutoCloseable {
             UUID requestId,
             Instant sentAt,
             Mode mode,
+            EventSources sources,
             JMSConsumer events,
             Duration timeout,
             Consumer<Event> onEvent,
@@ -152,7 +173,7 @@ public final class RforkClient implements AutoCloseable {
         Instant end = Instant.now().plus(timeout);
         while (Instant.now().isBefore(end) && !giveUp.getAsBoolean()) {
             Event event = receive(events, min(POLL, Duration.between(Instant.now(), end)));
-            if (event == null) {
+            if (event == null || !sources.accepts(event)) {
                 continue;
             }
             seen.add(event);

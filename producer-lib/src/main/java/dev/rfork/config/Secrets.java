@@ -25,8 +25,15 @@ import java.util.Properties;
 public final class Secrets {
     public static final String FILE = "secrets.properties";
     /** Every secret a node uses; any of them may instead be set ({@code RFORK_APP_PASSWORD}...). */
-    public static final List<String> KEYS =
-            List.of("app.password", "worker.password", "ftp.password", "cluster.password", "admin.password");
+    public static final List<String> KEYS = List.of(
+            "app.password",
+            "worker.password",
+            "ftp.password",
+            "cluster.password",
+            "admin.password",
+            TlsFiles.CA_PASSWORD,
+            TlsFiles.KEYSTORE_PASSWORD,
+            TlsFiles.TRUSTSTORE_PASSWORD);
 
     private static final String LOCK = ".secrets.lock";
 

@@ -18,6 +18,11 @@ public enum Reason {
     CRIU_DUMP_FAILED(Disposition.ANSWER, 20, "criu dump failed"),
     SHIP_FAILED(Disposition.REDELIVER, 21, "the images could not be uploaded to the target"),
     TARGET_UNREACHABLE(Disposition.REDELIVER, 21, "the target node's FTP server does not answer"),
+    TARGET_UNTRUSTED(
+            Disposition.ANSWER,
+            21,
+            "the target's FTP server failed the TLS check: its certificate is not from this node's CA, or does"
+                    + " not name the target, or it does not speak TLS"),
     IMAGE_VERIFICATION_FAILED(Disposition.DEAD_LETTER, 22, "the images do not match their manifest"),
     CRIU_RESTORE_FAILED(Disposition.ANSWER, 23, "criu restore failed"),
     RESTORE_TIMEOUT(Disposition.ANSWER, 24, "the target did not report the restore in time"),

@@ -58,7 +58,8 @@ final class PeerChecks {
         String name = "peer " + peer + " broker";
         String url = "tcp://" + peer.hostForUri() + ":" + config.brokerPort() + "?initialConnectAttempts=1"
                 + "&reconnectAttempts=0&connectTimeoutMillis=" + TIMEOUT.toMillis() + "&callTimeout="
-                + TIMEOUT.toMillis();
+                + TIMEOUT.toMillis()
+                + (config.tls().enabled() ? "&" + config.tls().connectorParameters() : "");
         try (ActiveMQConnectionFactory factory = new ActiveMQConnectionFactory(url);
                 JMSContext context = factory.createContext(config.clusterUser(), config.clusterPassword())) {
             context.start();

@@ -1,5 +1,6 @@
 package dev.rfork.worker;
 
+import dev.rfork.client.BrokerUrl;
 import dev.rfork.client.ClientSettings;
 import dev.rfork.client.RforkClient;
 import dev.rfork.config.OwnerOnly;
@@ -96,7 +97,8 @@ public final class Preflight {
 
     private static Check broker(ClientSettings settings) {
         try (RforkClient client = settings.connect()) {
-            return new Check("broker", true, settings.brokerUrl() + " accepts user " + settings.user(), "");
+            return new Check(
+                    "broker", true, BrokerUrl.masked(settings.brokerUrl()) + " accepts user " + settings.user(), "");
         } catch (RuntimeException e) {
             return new Check(
                     "broker",

@@ -147,7 +147,7 @@ public final class Worker implements AutoCloseable {
     /** The embedded broker's in-VM URL, or the standalone broker this node uses. */
     private String brokerUrl() throws Exception {
         if (!config.brokerEmbedded()) {
-            return config.brokerUrl();
+            return config.tls().clientUrl(config.brokerUrl());
         }
         EmbeddedBroker broker = EmbeddedBroker.start(config, metrics.registry());
         resources.add(broker);

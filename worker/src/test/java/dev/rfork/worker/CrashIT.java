@@ -80,7 +80,9 @@ class CrashIT {
             try (WorkerProcess first = WorkerProcess.start(settings, work.resolve("worker-1.log"))) {
                 WorkerConfig config = WorkerConfig.creatingSecrets(Settings.load(settings, Map.of()));
                 try (RforkClient client = RforkClient.connect(
-                        "tcp://127.0.0.1:" + config.brokerPort(), config.workerUser(), config.workerPassword())) {
+                        config.tls().clientUrl("tcp://127.0.0.1:" + config.brokerPort()),
+                        config.workerUser(),
+                        config.workerPassword())) {
                     client.submit(request);
                 }
                 await(log, request, events -> events.stream().anyMatch(e -> e.type() == EventType.DUMPED));
@@ -143,7 +145,9 @@ class CrashIT {
 
             try (WorkerProcess first = WorkerProcess.start(settings, work.resolve("worker-1.log"))) {
                 try (RforkClient client = RforkClient.connect(
-                        "tcp://127.0.0.1:" + config.brokerPort(), config.appUser(), config.appPassword())) {
+                        config.tls().clientUrl("tcp://127.0.0.1:" + config.brokerPort()),
+                        config.appUser(),
+                        config.appPassword())) {
                     client.submit(request);
                 }
                 await(log, request, events -> events.stream().anyMatch(e -> e.type() == EventType.RESTORE_QUEUED));

@@ -63,7 +63,9 @@ class DurableRequestsIT {
                         requests.get(3));
                 sendNonPersistent(
                         new ActiveMQConnectionFactory(
-                                "tcp://127.0.0.1:" + config.brokerPort(), config.appUser(), config.appPassword()),
+                                config.tls().clientUrl("tcp://127.0.0.1:" + config.brokerPort()),
+                                config.appUser(),
+                                config.appPassword()),
                         requests.get(4));
                 first.kill();
                 servedBeforeTheKill =

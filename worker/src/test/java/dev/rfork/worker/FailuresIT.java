@@ -40,7 +40,8 @@ class FailuresIT extends OneNodeTest {
         String garbage = "{\"version\": 1, \"pid\": oops";
         Outcome outcome;
         try (RforkClient client = node.client()) {
-            outcome = client.follow(requestId, Mode.FORK, WAIT, () -> sendOverStomp(requestId, garbage), e -> {});
+            outcome = client.follow(
+                    requestId, Mode.FORK, "127.0.0.1", WAIT, () -> sendOverStomp(requestId, garbage), e -> {});
         }
 
         assertThat(outcome.status()).isEqualTo(Outcome.FAILED);
@@ -187,6 +188,7 @@ class FailuresIT extends OneNodeTest {
             return client.follow(
                     request.requestId(),
                     request.mode(),
+                    "127.0.0.1",
                     WAIT,
                     () -> sendOverStomp(request.requestId(), Messages.toJson(request)),
                     e -> {});
@@ -343,6 +345,7 @@ class FailuresIT extends OneNodeTest {
             return client.follow(
                     requestId,
                     Mode.FORK,
+                    "127.0.0.1",
                     WAIT,
                     () -> worker.createProducer()
                             .setProperty(Queues.PROP_REQUEST_ID, requestId.toString())

@@ -74,6 +74,7 @@ class GrantsIT extends OneNodeTest {
             outcome = app.follow(
                     request.requestId(),
                     Mode.FORK,
+                    "127.0.0.1",
                     WAIT,
                     () -> {
                         JmsConnectionFactory amqp = new JmsConnectionFactory(
@@ -109,6 +110,7 @@ class GrantsIT extends OneNodeTest {
             outcome = app.follow(
                     request.requestId(),
                     Mode.FORK,
+                    "127.0.0.1",
                     WAIT,
                     () -> {
                         try (Stomp stomp = new Stomp(

@@ -47,6 +47,7 @@ class MalformedCoreMessagesIT extends OneNodeTest {
             outcome = client.follow(
                     requestId,
                     Mode.FORK,
+                    "127.0.0.1",
                     WAIT,
                     () -> app.createProducer().send(app.createQueue(Queues.CHECKPOINT), message),
                     event -> {});

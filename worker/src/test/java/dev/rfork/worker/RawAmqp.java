@@ -33,7 +33,7 @@ final class RawAmqp implements AutoCloseable {
     private int tags;
 
     RawAmqp(int port, String user, String password, String address) throws IOException {
-        socket = new Socket("127.0.0.1", port);
+        socket = TestTls.socket(port);
         socket.setSoTimeout(20);
         out = socket.getOutputStream();
         in = socket.getInputStream();

@@ -87,7 +87,9 @@ class RestoreCrashIT {
 
             try (WorkerProcess first = WorkerProcess.start(settings, work.resolve("worker-1.log"))) {
                 try (RforkClient client = RforkClient.connect(
-                        "tcp://127.0.0.1:" + config.brokerPort(), config.appUser(), config.appPassword())) {
+                        config.tls().clientUrl("tcp://127.0.0.1:" + config.brokerPort()),
+                        config.appUser(),
+                        config.appPassword())) {
                     client.submit(request);
                 }
                 awaitRestoreRunning(images);

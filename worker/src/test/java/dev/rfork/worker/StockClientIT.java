@@ -58,6 +58,7 @@ class StockClientIT {
             outcome = client.follow(
                     request.requestId(),
                     Mode.FORK,
+                    "127.0.0.1",
                     Duration.ofSeconds(60),
                     () -> produce(artemis, Messages.toJson(request)),
                     event -> {});

@@ -19,7 +19,7 @@ final class Stomp implements AutoCloseable {
     private int receipts;
 
     Stomp(int port, String login, String passcode) throws IOException {
-        socket = new Socket("127.0.0.1", port);
+        socket = TestTls.socket(port);
         socket.setSoTimeout(10_000);
         out = socket.getOutputStream();
         in = socket.getInputStream();

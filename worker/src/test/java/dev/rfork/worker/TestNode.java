@@ -57,6 +57,7 @@ final class TestNode implements AutoCloseable {
         // Any free port for passive data connections (FtpServer reads 0 as "any").
         overrides.put("ftp.passive-ports", "0");
         overrides.put("ftp.connect-timeout-seconds", "2");
+        overrides.putAll(TestTls.settings());
         overrides.putAll(extra);
         WorkerConfig config = WorkerConfig.creatingSecrets(Settings.load(overrides, Map.of()));
         return new TestNode(Worker.start(config), config);
@@ -76,7 +77,13 @@ final class TestNode implements AutoCloseable {
         return URI.create("http://" + config.node().hostForUri() + ":" + worker.metricsPort() + "/metrics");
     }
 
+    /** The node's broker as its clients reach it: with TLS unless the node runs with tls=off. */
     String brokerUrl() {
+        return config.tls().clientUrl(plainBrokerUrl());
+    }
+
+    /** The broker's address without any TLS parameter: a plain-text connection. */
+    String plainBrokerUrl() {
         return "tcp://" + config.node().hostForUri() + ":" + config.brokerPort();
     }
 

@@ -46,6 +46,7 @@ final class WorkerProcess implements AutoCloseable {
                 "test-secret",
                 "ftp.connect-timeout-seconds",
                 "2"));
+        settings.putAll(TestTls.settings());
         for (String pair : extra) {
             settings.put(pair.substring(0, pair.indexOf('=')), pair.substring(pair.indexOf('=') + 1));
         }
@@ -94,7 +95,7 @@ final class WorkerProcess implements AutoCloseable {
     /** A client of the app account, on this node's broker. */
     RforkClient client() {
         return RforkClient.connect(
-                "tcp://" + config.node().hostForUri() + ":" + config.brokerPort(),
+                config.tls().clientUrl("tcp://" + config.node().hostForUri() + ":" + config.brokerPort()),
                 config.appUser(),
                 config.appPassword());
     }

@@ -18,8 +18,13 @@ import org.apache.activemq.artemis.core.server.cluster.impl.MessageLoadBalancing
  * on any node reaches the node whose worker consumes it (and waits in the cluster's
  * store-and-forward queue, or is redistributed, while that node is down); events reach
  * followers on every node. {@code checkpoint} is left out: a PID means nothing elsewhere.
+ *
+ * <p>With TLS on, every connector checks its peer's certificate against the cluster's CA and
+ * that it names the peer's address ({@code tlsParameters}); the bridges log in with the cluster's
+ * account inside that channel.
  */
-public record ClusterTopology(NodeAddress self, List<NodeAddress> peers, int port, String user, String password) {
+public record ClusterTopology(
+        NodeAddress self, List<NodeAddress> peers, int port, String user, String password, String tlsParameters) {
     public static final String NAME = "rfork";
     static final String ADDRESSES = Queues.RESTORE_PREFIX + "," + Queues.EVENTS;
 
@@ -32,7 +37,12 @@ public record ClusterTopology(NodeAddress self, List<NodeAddress> peers, int por
         return peers.isEmpty()
                 ? Optional.empty()
                 : Optional.of(new ClusterTopology(
-                        config.node(), peers, config.brokerPort(), config.clusterUser(), config.clusterPassword()));
+                        config.node(),
+                        peers,
+                        config.brokerPort(),
+                        config.clusterUser(),
+                        config.clusterPassword(),
+                        config.tls().enabled() ? config.tls().connectorParameters() : ""));
     }
 
     void applyTo(Configuration configuration) throws Exception {
@@ -60,12 +70,12 @@ public record ClusterTopology(NodeAddress self, List<NodeAddress> peers, int por
     public String xml() {
         StringBuilder xml = new StringBuilder();
         xml.append("    <connectors>\n");
-        xml.append("      <connector name=\"self\">").append(uri(self)).append("</connector>\n");
+        xml.append("      <connector name=\"self\">").append(escape(uri(self))).append("</connector>\n");
         for (NodeAddress peer : peers) {
             xml.append("      <connector name=\"")
                     .append(connectorName(peer))
                     .append("\">")
-                    .append(uri(peer))
+                    .append(escape(uri(peer)))
                     .append("</connector>\n");
         }
         xml.append("    </connectors>\n");
@@ -91,14 +101,14 @@ public record ClusterTopology(NodeAddress self, List<NodeAddress> peers, int por
     }
 
     private String uri(NodeAddress node) {
-        return "tcp://" + node.hostForUri() + ":" + port;
+        return "tcp://" + node.hostForUri() + ":" + port + (tlsParameters.isEmpty() ? "" : "?" + tlsParameters);
     }
 
     private static String connectorName(NodeAddress node) {
         return "node-" + node.queueToken();
     }
 
-    private static String escape(String text) {
+    static String escape(String text) {
         return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
     }
 }

@@ -64,7 +64,8 @@ public final class EmbeddedBroker implements AutoCloseable {
         configuration.addAcceptorConfiguration(
                 "rfork",
                 "tcp://" + host + ":" + config.brokerPort()
-                        + "?protocols=CORE,AMQP,STOMP;supportAdvisory=false;suppressInternalManagementObjects=true");
+                        + "?protocols=CORE,AMQP,STOMP;supportAdvisory=false;suppressInternalManagementObjects=true"
+                        + (config.tls().enabled() ? ";" + config.tls().acceptorParameters() : ""));
         // The worker's own connections skip TCP; a fresh id keeps brokers of one JVM apart.
         int inVmId = IN_VM_IDS.incrementAndGet();
         configuration.addAcceptorConfiguration("invm", "vm://" + inVmId);

@@ -71,7 +71,10 @@ public final class StandaloneBrokerFiles {
             return xml;
         }
         String indent = acceptor.group(1);
-        String options = acceptor.group(2);
+        String options = acceptor.group(2)
+                + (config.tls().enabled()
+                        ? ";" + ClusterTopology.escape(config.tls().acceptorParameters())
+                        : "");
         String bind = config.brokerBind();
         StringBuilder lines = new StringBuilder(line(indent, "rfork", bind, config.brokerPort(), options));
         if (!LOOPBACK_OR_ANY.contains(bind)) {

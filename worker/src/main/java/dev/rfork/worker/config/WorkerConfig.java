@@ -3,7 +3,11 @@ package dev.rfork.worker.config;
 import dev.rfork.address.NodeAddress;
 import dev.rfork.config.Secrets;
 import dev.rfork.config.Settings;
+import dev.rfork.worker.tls.NodeCertificates;
+import dev.rfork.worker.tls.NodeTls;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -22,6 +26,8 @@ import java.util.Set;
  * @param inboxPruneEvery how often the inbox is pruned while the worker runs
  * @param shipWhileDumping whether the images start to travel while CRIU still writes them
  * @param metricsPort   the port of the node's Prometheus endpoint; 0 when it is off
+ * @param tls           the node's certificates and trust, or {@link NodeTls#OFF} (tls=off, plain text)
+ * @param tlsNames      the names the node's own certificate covers (when rfork makes it)
  */
 public record WorkerConfig(
         NodeAddress node,
@@ -50,7 +56,9 @@ public record WorkerConfig(
         int maxAttempts,
         Duration inboxRetention,
         Duration inboxPruneEvery,
-        int metricsPort) {
+        int metricsPort,
+        NodeTls tls,
+        List<String> tlsNames) {
 
     /** The operator's account: the standalone broker's console and the metrics endpoint. */
     public static final String ADMIN_USER = "admin";
@@ -61,7 +69,9 @@ public record WorkerConfig(
      */
     public static WorkerConfig creatingSecrets(Settings settings) {
         Secrets.ensure(settings.home());
-        return from(settings);
+        WorkerConfig config = from(settings);
+        NodeCertificates.ensure(settings, config.tls(), config.tlsNames());
+        return config;
     }
 
     /** The node's configuration as a client sees it: secrets set or made by the worker, else it throws. */
@@ -75,12 +85,14 @@ public record WorkerConfig(
             }
         }
         Path home = settings.home();
+        NodeTls tls = NodeTls.from(settings);
         FtpSettings ftp = new FtpSettings(
                 port(settings, "ftp.port", 2121),
                 settings.get("ftp.user", "rfork"),
                 settings.secret("ftp.password"),
                 settings.get("ftp.passive-ports", "31000-31099"),
-                Duration.ofSeconds(settings.getInt("ftp.connect-timeout-seconds", 5)));
+                Duration.ofSeconds(settings.getInt("ftp.connect-timeout-seconds", 5)),
+                tls);
         String workerUser = settings.get("worker.user", "worker");
         String appUser = settings.get("app.user", "app");
         ForkGrants grants = settings.get("fork-grants", "").isBlank()
@@ -116,7 +128,28 @@ public record WorkerConfig(
                 settings.getInt("max-attempts", 3),
                 seconds(settings, "inbox.retention-seconds", Duration.ofDays(1)),
                 seconds(settings, "inbox.prune-every-seconds", Duration.ofHours(1)),
-                metricsPort(settings));
+                metricsPort(settings),
+                tls,
+                tlsNames(settings, node));
+    }
+
+    /**
+     * What the node's certificate names: its address, the loopback names its own clients use,
+     * the host's name, and {@code tls.names} (e.g. a DNS name other nodes use for it).
+     */
+    private static List<String> tlsNames(Settings settings, NodeAddress node) {
+        Set<String> names = new LinkedHashSet<>(List.of(node.canonical(), "127.0.0.1", "::1", "localhost"));
+        try {
+            names.add(InetAddress.getLocalHost().getHostName());
+        } catch (UnknownHostException e) {
+            // A host without a resolvable name: the addresses above still work.
+        }
+        for (String name : settings.get("tls.names", "").split("[,\\s]+")) {
+            if (!name.isBlank()) {
+                names.add(name);
+            }
+        }
+        return List.copyOf(names);
     }
 
     private static Duration seconds(Settings settings, String key, Duration defaultValue) {
@@ -201,6 +234,7 @@ public record WorkerConfig(
                 + (shipWhileDumping ? ", images sent while CRIU writes them" : "")
                 + ", criu=" + String.join(" ", criu) + ", restoreTimeout=" + restoreTimeout
                 + ", forkGrants=" + forkGrants + ", inbox kept " + inboxRetention + " (pruned every "
-                + inboxPruneEvery + "), metrics " + (metricsPort == 0 ? "off" : "on port " + metricsPort) + "]";
+                + inboxPruneEvery + "), metrics " + (metricsPort == 0 ? "off" : "on port " + metricsPort) + ", " + tls
+                + "]";
     }
 }

@@ -20,9 +20,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
+import javax.net.ssl.SSLException;
 import org.apache.commons.net.ftp.FTP;
 import org.apache.commons.net.ftp.FTPClient;
 import org.apache.commons.net.ftp.FTPReply;
+import org.apache.commons.net.ftp.FTPSClient;
 import org.apache.commons.net.io.CopyStreamException;
 
 /**
@@ -33,13 +35,24 @@ final class FtpConnection implements AutoCloseable {
     // Large buffers matter: 1 MiB gives several times the throughput of the 8 KiB default here.
     private static final int BUFFER_SIZE = 1 << 20;
 
-    private final FTPClient ftp = new FTPClient();
+    private final FTPClient ftp;
     private final NodeAddress target;
     private final FtpSettings settings;
 
     private FtpConnection(NodeAddress target, FtpSettings settings) {
         this.target = target;
         this.settings = settings;
+        this.ftp = settings.tls().enabled() ? ftps(settings) : new FTPClient();
+    }
+
+    /**
+     * Explicit FTPS: AUTH TLS right after connecting (Commons Net does it in connect), the
+     * server's certificate checked against the cluster's CA only, and that it names the target.
+     */
+    private static FTPSClient ftps(FtpSettings settings) {
+        FTPSClient client = new FTPSClient(false, settings.tls().trust().sslContext());
+        client.setEndpointCheckingEnabled(true);
+        return client;
     }
 
     /** Connects and logs in, in binary passive mode; TARGET_UNREACHABLE if nothing answers. */
@@ -62,6 +75,20 @@ final class FtpConnection implements AutoCloseable {
         ftp.setBufferSize(BUFFER_SIZE);
         try {
             ftp.connect(target.canonical(), settings.port());
+        } catch (SSLException e) {
+            throw new MessageException(
+                    Reason.TARGET_UNTRUSTED,
+                    "the FTP server of " + target + ":" + settings.port() + " failed the TLS check: " + e.getMessage()
+                            + " (its certificate must come from this node's CA and name " + target
+                            + "; docs/security.md)",
+                    Map.of(
+                            "host",
+                            target.canonical(),
+                            "port",
+                            Integer.toString(settings.port()),
+                            "error",
+                            String.valueOf(e.getMessage())),
+                    e);
         } catch (IOException e) {
             throw new MessageException(
                     Reason.TARGET_UNREACHABLE,
@@ -83,6 +110,11 @@ final class FtpConnection implements AutoCloseable {
             if (!FTPReply.isPositiveCompletion(ftp.getReplyCode())
                     || !ftp.login(settings.user(), settings.password())) {
                 throw failure("the FTP server refused the login of user '" + settings.user() + "'", null);
+            }
+            if (ftp instanceof FTPSClient ftps) {
+                // Every data connection private too (PROT P); the control one already is.
+                ftps.execPBSZ(0);
+                ftps.execPROT("P");
             }
             if (!ftp.setFileType(FTP.BINARY_FILE_TYPE)) {
                 throw failure("the FTP server refused binary mode", null);

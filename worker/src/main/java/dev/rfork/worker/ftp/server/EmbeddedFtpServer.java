@@ -1,5 +1,6 @@
 package dev.rfork.worker.ftp.server;
 
+import dev.rfork.config.TlsFiles;
 import dev.rfork.worker.config.FtpSettings;
 import dev.rfork.worker.spool.ReceivedFiles;
 import java.nio.file.Path;
@@ -15,6 +16,7 @@ import org.apache.ftpserver.filesystem.nativefs.NativeFileSystemFactory;
 import org.apache.ftpserver.ftplet.FtpException;
 import org.apache.ftpserver.ftplet.UserManager;
 import org.apache.ftpserver.listener.ListenerFactory;
+import org.apache.ftpserver.ssl.SslConfigurationFactory;
 import org.apache.ftpserver.usermanager.PropertiesUserManagerFactory;
 import org.apache.ftpserver.usermanager.impl.BaseUser;
 import org.apache.ftpserver.usermanager.impl.ConcurrentLoginPermission;
@@ -24,7 +26,8 @@ import org.apache.mina.transport.socket.SocketSessionConfig;
 /**
  * The node's FTP server (Apache FtpServer): one user, with credentials, whose root is the
  * spool's inbox. Anonymous login is off; the user cannot leave its root; data connections are
- * passive only; wrong passwords cost time per address ({@link LoginThrottle}). Uploads are hashed as
+ * passive only; wrong passwords cost time per address ({@link LoginThrottle}); with TLS on (the
+ * default) nothing but AUTH TLS is served in clear ({@link RequireTls}). Uploads are hashed as
  * they are written ({@link #received()}), so the restore need not read them again.
  */
 public final class EmbeddedFtpServer implements AutoCloseable {
@@ -48,6 +51,16 @@ public final class EmbeddedFtpServer implements AutoCloseable {
         ListenerFactory listener = new ListenerFactory();
         listener.setServerAddress(bindAddress);
         listener.setPort(settings.port());
+        if (settings.tls().enabled()) {
+            // Explicit FTPS (AUTH TLS on the one port); RequireTls refuses everything in clear.
+            SslConfigurationFactory ssl = new SslConfigurationFactory();
+            ssl.setKeystoreFile(settings.tls().keystore().toFile());
+            ssl.setKeystorePassword(settings.tls().keystorePassword());
+            ssl.setKeystoreType(TlsFiles.STORE_TYPE);
+            ssl.setSslProtocol("TLSv1.3", "TLSv1.2");
+            listener.setSslConfiguration(ssl.createSslConfiguration());
+            listener.setImplicitSsl(false);
+        }
         DataConnectionConfigurationFactory data = new DataConnectionConfigurationFactory();
         data.setPassivePorts(settings.passivePorts());
         data.setPassiveAddress(bindAddress);
@@ -64,7 +77,10 @@ public final class EmbeddedFtpServer implements AutoCloseable {
         connections.setLoginFailureDelay(LOGIN_FAILURE_DELAY_MS);
         connections.setMaxLogins(MAX_SESSIONS);
         factory.setConnectionConfig(connections.createConnectionConfig());
-        factory.setCommandFactory(guarded(new CommandFactoryFactory().createCommandFactory(), new LoginThrottle()));
+        factory.setCommandFactory(guarded(
+                new CommandFactoryFactory().createCommandFactory(),
+                new LoginThrottle(),
+                settings.tls().enabled()));
         ReceivedFiles received = new ReceivedFiles();
         factory.setFileSystem(new DigestingFileSystemFactory(new NativeFileSystemFactory(), received));
 
@@ -94,13 +110,14 @@ public final class EmbeddedFtpServer implements AutoCloseable {
      * no setting for it, yet a transfer gets two replies in a row (150, then 226): the 226 then
      * waited for the client's delayed ACK of the 150, 40 ms per file on Linux.
      */
-    private static CommandFactory guarded(CommandFactory commands, LoginThrottle throttle) {
+    private static CommandFactory guarded(CommandFactory commands, LoginThrottle throttle, boolean requireTls) {
         return name -> {
             Command found = commands.getCommand(name);
             if (found == null) {
                 return null; // FtpServer answers 502 for unknown commands
             }
-            Command command = "PASS".equals(name) ? throttle.guard(found) : found;
+            Command throttled = "PASS".equals(name) ? throttle.guard(found) : found;
+            Command command = requireTls ? RequireTls.guard(name, throttled) : throttled;
             return (session, context, request) -> {
                 if (session.getConfig() instanceof SocketSessionConfig socket) {
                     socket.setTcpNoDelay(true);

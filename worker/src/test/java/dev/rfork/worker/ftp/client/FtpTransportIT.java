@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.rfork.address.NodeAddress;
 import dev.rfork.message.MessageException;
 import dev.rfork.message.Reason;
+import dev.rfork.worker.TestTls;
 import dev.rfork.worker.config.FtpSettings;
 import dev.rfork.worker.ftp.server.EmbeddedFtpServer;
 import dev.rfork.worker.ship.FinishedImages;
@@ -29,7 +30,7 @@ import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
-import org.apache.commons.net.ftp.FTPClient;
+import org.apache.commons.net.ftp.FTPSClient;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -55,7 +56,8 @@ class FtpTransportIT {
                 "rfork",
                 "secret-" + UUID.randomUUID(),
                 String.join(",", freePorts(8).stream().map(String::valueOf).toList()),
-                Duration.ofSeconds(2));
+                Duration.ofSeconds(2),
+                TestTls.nodeTls());
         server = EmbeddedFtpServer.start("127.0.0.1", settings, root);
     }
 
@@ -263,7 +265,8 @@ class FtpTransportIT {
                 settings.user(),
                 "not-the-password",
                 settings.passivePorts(),
-                settings.connectTimeout());
+                settings.connectTimeout(),
+                settings.tls());
 
         assertThatThrownBy(() -> new FtpTransport(wrong).ship(LOCALHOST, UUID.randomUUID(), new FinishedImages(images)))
                 .isInstanceOfSatisfying(MessageException.class, e -> {
@@ -279,7 +282,12 @@ class FtpTransportIT {
         Files.write(images.resolve("core-1.img"), new byte[10]);
         int silentPort = freePorts(1).get(0);
         FtpSettings nowhere = new FtpSettings(
-                silentPort, settings.user(), settings.password(), settings.passivePorts(), settings.connectTimeout());
+                silentPort,
+                settings.user(),
+                settings.password(),
+                settings.passivePorts(),
+                settings.connectTimeout(),
+                settings.tls());
 
         assertThatThrownBy(
                         () -> new FtpTransport(nowhere).ship(LOCALHOST, UUID.randomUUID(), new FinishedImages(images)))
@@ -335,10 +343,12 @@ class FtpTransportIT {
     void uploadsAreTakenOnlyInARequestsDirectory() throws Exception {
         UUID requestId = UUID.randomUUID();
         Files.writeString(root.resolve(requestId + ".out"), "the copy's output\n");
-        FTPClient ftp = new FTPClient();
+        FTPSClient ftp = new FTPSClient(false, settings.tls().trust().sslContext());
         ftp.connect("127.0.0.1", settings.port());
         try {
             assertThat(ftp.login(settings.user(), settings.password())).isTrue();
+            ftp.execPBSZ(0);
+            ftp.execPROT("P");
             ftp.enterLocalPassiveMode();
 
             // What the probe of issue 12 did: a record of its own at the root, made old.

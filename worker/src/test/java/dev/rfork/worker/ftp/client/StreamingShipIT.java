@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.rfork.address.NodeAddress;
 import dev.rfork.message.MessageException;
 import dev.rfork.message.Reason;
+import dev.rfork.worker.TestTls;
 import dev.rfork.worker.config.FtpSettings;
 import dev.rfork.worker.ftp.server.EmbeddedFtpServer;
 import dev.rfork.worker.ship.GrowingImages;
@@ -53,7 +54,8 @@ class StreamingShipIT {
 
     @BeforeEach
     void startServers() throws Exception {
-        settings = new FtpSettings(freePort(), "rfork", "secret-" + UUID.randomUUID(), "0", Duration.ofSeconds(2));
+        settings = new FtpSettings(
+                freePort(), "rfork", "secret-" + UUID.randomUUID(), "0", Duration.ofSeconds(2), TestTls.nodeTls());
         first = EmbeddedFtpServer.start(FIRST.canonical(), settings, firstRoot);
         second = EmbeddedFtpServer.start(SECOND.canonical(), settings, secondRoot);
     }

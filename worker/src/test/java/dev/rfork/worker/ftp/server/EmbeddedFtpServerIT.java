@@ -1,7 +1,9 @@
 package dev.rfork.worker.ftp.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.rfork.worker.TestTls;
 import dev.rfork.worker.config.FtpSettings;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -21,6 +23,9 @@ import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLHandshakeException;
+import javax.net.ssl.SSLSocket;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -36,7 +41,8 @@ class EmbeddedFtpServerIT {
 
     @BeforeEach
     void startServer() throws Exception {
-        settings = new FtpSettings(freePort(), "rfork", "secret-" + UUID.randomUUID(), "0", Duration.ofSeconds(2));
+        settings = new FtpSettings(
+                freePort(), "rfork", "secret-" + UUID.randomUUID(), "0", Duration.ofSeconds(2), TestTls.nodeTls());
         server = EmbeddedFtpServer.start("127.0.0.1", settings, root);
     }
 
@@ -51,6 +57,8 @@ class EmbeddedFtpServerIT {
                 Control control = Control.open(settings.port())) {
             victim.setSoTimeout(1000);
             control.login(settings.user(), settings.password());
+            control.send("PBSZ 0");
+            control.send("PROT P");
             int port = victim.getLocalPort();
 
             String portReply = control.send("PORT 127,0,0,1," + (port >> 8) + "," + (port & 0xff));
@@ -113,6 +121,34 @@ class EmbeddedFtpServerIT {
     }
 
     @Test
+    void aLoginInClearIsRefusedBeforeThePasswordIsSentAndDataNeedsProtP() throws Exception {
+        try (Control control = Control.plain(settings.port())) {
+            assertThat(control.send("USER " + settings.user()))
+                    .startsWith("530")
+                    .contains("AUTH TLS");
+            assertThat(control.send("PASV")).startsWith("530");
+        }
+        try (Control control = Control.open(settings.port())) {
+            assertThat(control.login(settings.user(), settings.password())).startsWith("230");
+            assertThat(control.send("PASV")).as("a data connection in clear").startsWith("521");
+            assertThat(control.send("PBSZ 0")).startsWith("200");
+            assertThat(control.send("PROT P")).startsWith("200");
+            assertThat(control.send("PASV")).startsWith("227");
+        }
+    }
+
+    @Test
+    void aClientThatTrustsAnotherCaDoesNotGetToLogIn() throws Exception {
+        try (Control control = Control.plain(settings.port())) {
+            assertThat(control.send("AUTH TLS")).startsWith("234");
+            SSLSocket tls = (SSLSocket) SSLContext.getDefault()
+                    .getSocketFactory()
+                    .createSocket(control.socket, "127.0.0.1", settings.port(), true);
+            assertThatThrownBy(tls::startHandshake).isInstanceOf(SSLHandshakeException.class);
+        }
+    }
+
+    @Test
     void aConnectionIsClosedAfterAFewWrongPasswords() throws Exception {
         try (Control control = Control.open(settings.port())) {
             for (int i = 0; i < EmbeddedFtpServer.MAX_LOGIN_FAILURES; i++) {
@@ -128,6 +164,8 @@ class EmbeddedFtpServerIT {
         private final Socket socket;
         private final BufferedReader in;
         private final Writer out;
+        /** Its socket now belongs to a TLS session layered on it. */
+        private boolean detached;
 
         private Control(Socket socket) throws IOException {
             this.socket = socket;
@@ -135,12 +173,31 @@ class EmbeddedFtpServerIT {
             this.out = new OutputStreamWriter(socket.getOutputStream(), StandardCharsets.US_ASCII);
         }
 
-        static Control open(int port) throws IOException {
+        /** A session in clear, as a client without TLS starts one. */
+        static Control plain(int port) throws IOException {
             Socket socket = new Socket(InetAddress.getLoopbackAddress(), port);
             socket.setSoTimeout(30_000);
             Control control = new Control(socket);
             control.reply();
             return control;
+        }
+
+        /** A session after AUTH TLS, the server's certificate checked against the test CA. */
+        static Control open(int port) throws IOException {
+            try (Control plain = plain(port)) {
+                String reply = plain.send("AUTH TLS");
+                if (!reply.startsWith("234")) {
+                    throw new IOException("AUTH TLS refused: " + reply);
+                }
+                SSLSocket tls = (SSLSocket) TestTls.nodeTls()
+                        .trust()
+                        .sslContext()
+                        .getSocketFactory()
+                        .createSocket(plain.socket, "127.0.0.1", port, true);
+                tls.startHandshake();
+                plain.detached = true;
+                return new Control(tls);
+            }
         }
 
         String login(String user, String password) throws IOException {
@@ -176,7 +233,9 @@ class EmbeddedFtpServerIT {
 
         @Override
         public void close() throws IOException {
-            socket.close();
+            if (!detached) {
+                socket.close();
+            }
         }
     }
 

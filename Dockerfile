@@ -32,6 +32,8 @@ ARG APT_CONF=
 #   vsftpd                    the external FTP server option
 #   redis-server redis-tools  a real server to fork in demos and tests
 #   iproute2 ca-certificates  ss/ip for diagnosis; TLS roots
+#   openssl                   vsftpd reads the node's key as PEM (converted from its keystore)
+#   tcpdump                   the test that captures the cluster's traffic (marker absent with TLS)
 # policy-rc.d keeps package scripts from starting daemons during the build;
 # /usr/share/man/man1 must exist for openjdk's update-alternatives in slim images.
 RUN if [ -n "$APT_CONF" ]; then printf '%s\n' "$APT_CONF" > /etc/apt/apt.conf.d/99rfork-build; fi \
@@ -41,7 +43,7 @@ RUN if [ -n "$APT_CONF" ]; then printf '%s\n' "$APT_CONF" > /etc/apt/apt.conf.d/
     && apt-get update \
     && apt-get install -y --no-install-recommends \
         openjdk-17-jre-headless python3 procps util-linux bsdutils vsftpd \
-        redis-server redis-tools iproute2 ca-certificates \
+        redis-server redis-tools iproute2 ca-certificates openssl tcpdump \
     && rm -f /usr/sbin/policy-rc.d \
     && rm -rf /var/lib/apt/lists/*
 

@@ -28,6 +28,9 @@
 #                            patterns, comma-separated (e.g. *://console.example.com*)
 #   RFORK_CONSOLE_BIND       the address the web console listens on (default 0.0.0.0)
 #   RFORK_BROKER_MEMORY      the broker's maximum heap (default 1G)
+#   RFORK_TLS                on (default) | off (plain text, unsafe); with it on, RFORK_TLS_KEYSTORE and
+#                            RFORK_TLS_TRUSTSTORE (+ _PASSWORD) name the cluster's files
+#                            (scripts/cluster-env.sh, compose mounts them), else the node makes its own
 set -euo pipefail
 
 log() { echo "[rfork-node] $*"; }
@@ -93,7 +96,28 @@ if [ "$RFORK_FTP_SERVER" = external ] && [ -z "${RFORK_FTP_PASSWORD:-}" ]; then
         "set RFORK_FTP_PASSWORD, the same on every node"
 fi
 
-log "node $RFORK_NODE, peers: ${RFORK_NODES:-none}, broker: $([ "$RFORK_BROKER_EMBEDDED" = true ] \
+# TLS: the cluster's files must be where the settings say (compose mounts them from .cluster-tls/);
+# a node alone makes its own on first start (rfork broker-config, or the worker).
+export RFORK_TLS=${RFORK_TLS:-on}
+case $RFORK_TLS in on | off) ;; *) die "RFORK_TLS must be 'on' or 'off', got '$RFORK_TLS'" ;; esac
+if [ "$RFORK_TLS" = on ]; then
+    for var in RFORK_TLS_KEYSTORE RFORK_TLS_TRUSTSTORE; do
+        if [ -n "${!var:-}" ] && [ ! -s "${!var}" ]; then
+            die "$var names ${!var}, which does not exist here" \
+                "compose: run scripts/cluster-env.sh once (it makes .cluster-tls/ for RFORK_CLUSTER_NET), then 'docker compose up -d'" \
+                "elsewhere: mount the node's keystore and the cluster's truststore there (docs/security.md)"
+        fi
+    done
+    if [ -n "${RFORK_NODES:-}" ] && [ -z "${RFORK_TLS_TRUSTSTORE:-}" ]; then
+        die "a node of a cluster needs the cluster's CA: RFORK_TLS_TRUSTSTORE and RFORK_TLS_KEYSTORE are not set" \
+            "compose: run scripts/cluster-env.sh (writes .env and .cluster-tls/)" \
+            "elsewhere: 'rfork certificates' makes them (docs/security.md); or RFORK_TLS=off (unsafe: plain text)"
+    fi
+else
+    log "WARNING: RFORK_TLS=off: the broker, the cluster links and FTP (process memory, passwords) travel in plain text"
+fi
+
+log "node $RFORK_NODE, peers: ${RFORK_NODES:-none}, TLS: $RFORK_TLS, broker: $([ "$RFORK_BROKER_EMBEDDED" = true ] \
     && echo embedded || echo "standalone Artemis ($INSTANCE)"), FTP: $RFORK_FTP_SERVER"
 
 # ----------------------------------------------------------------------- CRIU ---
@@ -256,6 +280,33 @@ listen_ipv6=NO" ;;
     esac
     pasv_resolve=NO
     [[ $RFORK_NODE =~ ^[0-9.]+$ || $RFORK_NODE == *:* ]] || pasv_resolve=YES
+    tls_conf="ssl_enable=NO"
+    if [ "$RFORK_TLS" = on ]; then
+        # vsftpd reads PEM: the node's key and certificate, from its PKCS12 keystore, owner-only.
+        keystore=${RFORK_TLS_KEYSTORE:-$RFORK_HOME/tls/node.p12}
+        pass=${RFORK_TLS_KEYSTORE_PASSWORD:-$(sed -n 's/^tls\.keystore\.password=//p' "$RFORK_HOME/secrets.properties" 2>/dev/null)}
+        mkdir -p -m 700 /run/rfork-vsftpd
+        PASS="$pass" openssl pkcs12 -in "$keystore" -passin env:PASS -nokeys -out /run/rfork-vsftpd/cert.pem \
+            && PASS="$pass" openssl pkcs12 -in "$keystore" -passin env:PASS -nocerts -nodes \
+                -out /run/rfork-vsftpd/key.pem \
+            || die "cannot read the node's keystore $keystore for vsftpd" "check RFORK_TLS_KEYSTORE_PASSWORD"
+        chmod 600 /run/rfork-vsftpd/*.pem
+        # Explicit FTPS, required for the login and every data connection. require_ssl_reuse=NO:
+        # Java's FTPS client cannot resume the control connection's TLS session on a data
+        # connection; pasv_promiscuous=NO (the default) still ties each data connection to the
+        # control connection's address.
+        tls_conf="ssl_enable=YES
+allow_anon_ssl=NO
+force_local_logins_ssl=YES
+force_local_data_ssl=YES
+ssl_sslv2=NO
+ssl_sslv3=NO
+ssl_tlsv1=YES
+require_ssl_reuse=NO
+ssl_ciphers=HIGH
+rsa_cert_file=/run/rfork-vsftpd/cert.pem
+rsa_private_key_file=/run/rfork-vsftpd/key.pem"
+    fi
     cat >/etc/vsftpd.rfork.conf <<EOF
 # Written by rfork docker/node-entrypoint.sh at every start (RFORK_FTP_SERVER=external).
 # One account ($FTP_USER), uploads only into this node's spool inbox.
@@ -284,6 +335,7 @@ secure_chroot_dir=/var/run/vsftpd/empty
 xferlog_enable=YES
 vsftpd_log_file=$FTPD_LOG
 dirmessage_enable=NO
+$tls_conf
 EOF
     start_vsftpd
 fi

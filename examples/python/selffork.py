@@ -7,12 +7,17 @@ very process and restores a copy; both copies return from fork() here. The copy 
 the copy because it finds itself in a new PID namespace (rfork restores every copy into one),
 and its STOMP connection closed (CRIU restores TCP connections closed).
 
+The connection is TLS, the broker's certificate checked against the node's CA (ca.pem, which the
+node's worker makes in RFORK_HOME/tls/, or the cluster's from scripts/cluster-env.sh); --no-tls
+only for a node that runs with RFORK_TLS=off.
+
     python3 selffork.py --host 127.0.0.1 --port 61616 --user app --password SECRET --to 127.0.0.1
 """
 import argparse
 import json
 import os
 import socket
+import ssl
 import sys
 import time
 import uuid
@@ -23,8 +28,11 @@ def pid_namespace():
 
 
 class Stomp:
-    def __init__(self, host, port, user, password):
+    def __init__(self, host, port, user, password, cafile=None):
         self.sock = socket.create_connection((host, port), timeout=10)
+        if cafile:
+            # The node's CA only (not the system's), and the certificate must name the host.
+            self.sock = ssl.create_default_context(cafile=cafile).wrap_socket(self.sock, server_hostname=host)
         self.buffer = b""
         self.send_frame("CONNECT", {"accept-version": "1.2", "host": host, "login": user, "passcode": password})
         command, headers, body = self.read_frame()
@@ -53,11 +61,11 @@ class Stomp:
         return command, headers, body
 
 
-def fork(host, port, user, password, target, mode="fork", timeout=120):
+def fork(host, port, user, password, target, mode="fork", timeout=120, cafile=None, node=None):
     """Returns ("parent", event) in the original and ("child", None) in the copy."""
     namespace = pid_namespace()
     request_id = str(uuid.uuid4())
-    stomp = Stomp(host, port, user, password)
+    stomp = Stomp(host, port, user, password, cafile)
     stomp.send_frame("SUBSCRIBE", {"id": "events", "destination": "rfork.events", "subscription-type": "MULTICAST",
                                    "ack": "auto", "selector": f"requestId = '{request_id}'", "receipt": "subscribed"})
     while stomp.read_frame(10)[0] != "RECEIPT":
@@ -76,6 +84,10 @@ def fork(host, port, user, password, target, mode="fork", timeout=120):
         if frame is None or frame[0] != "MESSAGE":
             continue
         event = json.loads(frame[2])
+        if event.get("node") not in (node or host, target):
+            # Only this node (the source) and the target may report on the request.
+            print(f"ignored a {event.get('type')} event from {event.get('node')}", file=sys.stderr)
+            continue
         if event["type"] == "failed":
             stomp.sock.close()
             raise RuntimeError(f"fork failed: {event.get('reason')}: {event.get('detail')}")
@@ -92,9 +104,15 @@ def main():
     parser.add_argument("--user", default="app")
     parser.add_argument("--password", required=True)
     parser.add_argument("--to", required=True, help="the node that runs the copy")
+    parser.add_argument("--cafile", default=os.path.join(os.environ.get("RFORK_HOME", "/var/lib/rfork"), "tls", "ca.pem"),
+                        help="the node's CA certificate (default: RFORK_HOME/tls/ca.pem)")
+    parser.add_argument("--node", default=os.environ.get("RFORK_NODE"),
+                        help="this node's address, if not --host (default: RFORK_NODE)")
+    parser.add_argument("--no-tls", action="store_true", help="plain text, for a node with RFORK_TLS=off (unsafe)")
     args = parser.parse_args()
     parent_pid = os.getpid()
-    role, event = fork(args.host, args.port, args.user, args.password, args.to)
+    role, event = fork(args.host, args.port, args.user, args.password, args.to,
+                       cafile=None if args.no_tls else args.cafile, node=args.node)
     if role == "parent":
         print(f"parent request={event['requestId']} childPid={event['childPid']} node={event['childNode']}", flush=True)
     else:

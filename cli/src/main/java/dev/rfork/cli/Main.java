@@ -22,6 +22,7 @@ import picocli.CommandLine.ScopeType;
             DoctorCommand.class,
             DemoCommand.class,
             BrokerConfigCommand.class,
+            CertificatesCommand.class,
             CompletionCommand.class,
             CommandLine.HelpCommand.class
         })

@@ -4,16 +4,21 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.github.dockerjava.api.model.ExposedPort;
+import dev.rfork.client.BrokerUrl;
 import dev.rfork.client.Outcome;
 import dev.rfork.client.RforkClient;
+import dev.rfork.config.TrustStore;
 import dev.rfork.message.ForkRequest;
 import dev.rfork.message.Messages;
 import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import org.testcontainers.DockerClientFactory;
 import org.testcontainers.containers.ComposeContainer;
 import org.testcontainers.containers.Container;
@@ -33,16 +38,33 @@ final class Cluster implements AutoCloseable {
             Map.of("node1", NET + ".11", "node2", NET + ".12", "node3", NET + ".13");
     private static final int CONSOLE_PORT = 8161;
 
-    private final ComposeContainer compose;
-    private final Map<String, String> secrets = new LinkedHashMap<>();
+    /** Where the node image mounts the cluster's CA certificate from (compose.yaml). */
+    static final String TRUSTSTORE_IN_NODE = "/etc/rfork/tls/trust/truststore.p12";
 
+    private final ComposeContainer compose;
+    private final Map<String, String> secrets;
+    private final boolean tls;
+    private final Path tlsDir;
+
+    /** The cluster as users run it: TLS on. */
     Cluster() {
-        for (String name : List.of("APP", "WORKER", "FTP", "CLUSTER", "ADMIN")) {
-            secrets.put(
-                    "RFORK_" + name + "_PASSWORD", UUID.randomUUID().toString().replace("-", ""));
-        }
+        this(true);
+    }
+
+    /**
+     * @param tls false runs every node with RFORK_TLS=off (plain text), for the test that shows
+     *     a capture of the cluster's traffic can see what TLS hides
+     */
+    Cluster(boolean tls) {
+        this.tls = tls;
+        Path work = workDirectory();
+        this.tlsDir = work.resolve("tls");
+        // The secrets and TLS files the way users make them: scripts/cluster-env.sh.
+        this.secrets = clusterEnv(work.resolve("cluster.env"), tlsDir);
         Map<String, String> env = new LinkedHashMap<>(secrets);
         env.put("RFORK_CLUSTER_NET", NET);
+        env.put("RFORK_TLS_DIR", tlsDir.toString());
+        env.put("RFORK_TLS", tls ? "on" : "off");
         for (int i = 1; i <= ADDRESSES.size(); i++) {
             env.put("RFORK_CONSOLE_PORT" + i, "0");
             env.put("RFORK_METRICS_PORT" + i, "0");
@@ -63,6 +85,48 @@ final class Cluster implements AutoCloseable {
     Cluster start() {
         compose.start();
         return this;
+    }
+
+    private static Path workDirectory() {
+        try {
+            return Files.createTempDirectory("rfork-cluster-");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Runs scripts/cluster-env.sh for this cluster's network; returns the secrets it wrote. */
+    private static Map<String, String> clusterEnv(Path envFile, Path tlsDir) {
+        Path script = Path.of(System.getProperty("rfork.compose.file", "../compose.yaml"))
+                .toAbsolutePath()
+                .getParent()
+                .resolve("scripts/cluster-env.sh");
+        try {
+            ProcessBuilder builder = new ProcessBuilder("bash", script.toString())
+                    .redirectErrorStream(true)
+                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+            builder.environment().put("RFORK_ENV_FILE", envFile.toString());
+            builder.environment().put("RFORK_TLS_DIR", tlsDir.toString());
+            builder.environment().put("RFORK_CLUSTER_NET", NET);
+            Process process = builder.start();
+            String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(process.waitFor())
+                    .as("scripts/cluster-env.sh:\n%s", output)
+                    .isZero();
+            Map<String, String> values = new LinkedHashMap<>();
+            for (String line : Files.readAllLines(envFile)) {
+                int equals = line.indexOf('=');
+                if (line.startsWith("RFORK_") && equals > 0) {
+                    values.put(line.substring(0, equals), line.substring(equals + 1));
+                }
+            }
+            return values;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
     }
 
     String secret(String name) {
@@ -140,14 +204,34 @@ final class Cluster implements AutoCloseable {
      * Each node's broker, straight at the node's address on the compose network: compose
      * publishes only the consoles, and on Linux the host reaches the containers' addresses.
      */
-    static Map<String, String> brokerUrls() {
+    Map<String, String> brokerUrls() {
         Map<String, String> urls = new LinkedHashMap<>();
         ADDRESSES.keySet().stream().sorted().forEach(node -> urls.put(node, brokerUrl(node)));
         return urls;
     }
 
-    static String brokerUrl(String node) {
-        return "tcp://" + ADDRESSES.get(node) + ":61616";
+    /** A node's broker from the host: with TLS, its certificate checked against the cluster's CA. */
+    String brokerUrl(String node) {
+        String url = "tcp://" + ADDRESSES.get(node) + ":61616";
+        return tls
+                ? BrokerUrl.withTls(
+                        url,
+                        new TrustStore(
+                                tlsDir.resolve("trust/truststore.p12"), secrets.get("RFORK_TLS_TRUSTSTORE_PASSWORD")))
+                : url;
+    }
+
+    /** The node's own broker, from inside a node (as an app in it connects), quoted for a shell. */
+    String brokerUrlInNode() {
+        String url = "tcp://127.0.0.1:61616";
+        return "'"
+                + (tls
+                        ? BrokerUrl.withTls(
+                                url,
+                                new TrustStore(
+                                        Path.of(TRUSTSTORE_IN_NODE), secrets.get("RFORK_TLS_TRUSTSTORE_PASSWORD")))
+                        : url)
+                + "'";
     }
 
     /** The one process of {@code node} whose command line matches {@code pattern} (pgrep -f). */

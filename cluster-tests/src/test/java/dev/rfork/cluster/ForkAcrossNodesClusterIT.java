@@ -142,7 +142,7 @@ class ForkAcrossNodesClusterIT {
         cluster.sh(
                 "node1",
                 "rm -f /root/rfork-demo.txt; setsid java -cp /opt/rfork/rfork.jar dev.rfork.cli.DemoProgram"
-                        + " tcp://127.0.0.1:61616 app " + cluster.secret("APP") + " " + NODE2 + " "
+                        + " " + cluster.brokerUrlInNode() + " app " + cluster.secret("APP") + " " + NODE2 + " "
                         + Cluster.ADDRESSES.get("node1") + " < /dev/null > /tmp/demo.log 2>&1 &");
 
         String child = cluster.sh(

@@ -79,7 +79,7 @@ class LoadAcrossNodesClusterIT {
                 toStop.get(node).addAll(originals.get(node));
             }
             List<Plan> plans = plan(originals);
-            try (EventAudit audit = new EventAudit(Cluster.brokerUrls(), "app", cluster.secret("APP"))) {
+            try (EventAudit audit = new EventAudit(cluster.brokerUrls(), "app", cluster.secret("APP"))) {
                 // Let every broker learn of the others' subscriptions before the first event.
                 Thread.sleep(2000);
                 Instant start = Instant.now();
@@ -168,7 +168,7 @@ class LoadAcrossNodesClusterIT {
         List<Sent> sent = new ArrayList<>();
         RforkClient client;
         try {
-            client = RforkClient.connect(Cluster.brokerUrl(node), "app", cluster.secret("APP"));
+            client = RforkClient.connect(cluster.brokerUrl(node), "app", cluster.secret("APP"));
         } catch (RuntimeException e) {
             plans.forEach(plan -> sent.add(new Sent(plan, UUID.randomUUID(), null, "not sent, no connection: " + e)));
             return sent;

@@ -53,7 +53,7 @@ class NodeFaultsClusterIT {
         cluster = new Cluster().start();
         counters = new Counters(cluster);
         ledger = new Ledger(cluster, counters, WAIT);
-        audit = new EventAudit(Cluster.brokerUrls(), "app", cluster.secret("APP"));
+        audit = new EventAudit(cluster.brokerUrls(), "app", cluster.secret("APP"));
         // Let every broker learn of the others' subscriptions before the first event.
         Thread.sleep(2000);
     }
@@ -191,7 +191,7 @@ class NodeFaultsClusterIT {
         }
         // Stopped, the worker takes none of them: they are all in the queue when the broker dies.
         cluster.sh("node1", "kill -STOP " + worker);
-        try (RforkClient client = RforkClient.connect(Cluster.brokerUrl("node1"), "app", cluster.secret("APP"))) {
+        try (RforkClient client = RforkClient.connect(cluster.brokerUrl("node1"), "app", cluster.secret("APP"))) {
             requests.forEach(client::submit);
         }
         assertThat(awaitDepth("node1", Queues.CHECKPOINT, requests.size())).isEqualTo(requests.size());

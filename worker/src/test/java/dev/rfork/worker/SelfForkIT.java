@@ -97,7 +97,9 @@ class SelfForkIT extends OneNodeTest {
                         "--password",
                         node.config().appPassword(),
                         "--to",
-                        "127.0.0.1")
+                        "127.0.0.1",
+                        "--cafile",
+                        TestTls.caPem().toString())
                 .redirectOutput(output.toFile())
                 .redirectErrorStream(true)
                 .start();

@@ -80,6 +80,11 @@ public final class TestTls {
         return socket;
     }
 
+    /** The test CA's certificate in PEM, as clients in other languages read it. */
+    public static Path caPem() {
+        return nodeTls().trust().file().resolveSibling(TlsFiles.CA_PEM_FILE);
+    }
+
     /** The node TLS of the shared test certificates, for tests that build FTP settings by hand. */
     public static NodeTls nodeTls() {
         return NodeTls.from(Settings.load(settings(), Map.of()));

@@ -69,6 +69,35 @@ public final class NodeCertificates {
         }
     }
 
+    /**
+     * Makes what is missing of {@code tls}'s files wherever they are named, for an operator
+     * ({@code rfork certificates}): one CA for a cluster, then each node's certificate from it.
+     * The CA's key stays where it is made; only a node's keystore and the truststore go to nodes.
+     *
+     * @return whether anything was made
+     */
+    public static boolean issue(NodeTls tls, List<String> names) {
+        Path dir = tls.keystore().toAbsolutePath().getParent();
+        try {
+            for (Path file : List.of(tls.keystore(), tls.trust().file(), tls.ca())) {
+                OwnerOnly.directory(file.toAbsolutePath().getParent());
+            }
+            synchronized (IN_THIS_JVM) {
+                try (FileChannel lockFile = FileChannel.open(
+                                dir.resolve(LOCK), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+                        FileLock lock = lockFile.lock()) {
+                    if (complete(tls)) {
+                        return false;
+                    }
+                    make(dir, tls, names);
+                    return true;
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot make TLS files in " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
     private static boolean complete(NodeTls tls) {
         return Files.isRegularFile(tls.keystore())
                 && Files.isRegularFile(tls.trust().file());
@@ -118,7 +147,7 @@ public final class NodeCertificates {
                         caCertificate,
                         tls.trust().password());
             }
-            Path pem = dir.resolve(TlsFiles.CA_PEM_FILE);
+            Path pem = tls.trust().file().resolveSibling(TlsFiles.CA_PEM_FILE);
             if (!Files.isRegularFile(pem)) {
                 Stores.writePem(work.resolve(TlsFiles.CA_PEM_FILE), caCertificate);
             }

@@ -89,6 +89,8 @@ class TlsIT extends OneNodeTest {
                     .isEqualTo(new String(AMQP_SASL_HEADER, StandardCharsets.ISO_8859_1));
         }
 
+        // The TLS layer reads "AMQP\3" as the start of an SSLv2 record and waits for the rest of
+        // it: the plain client gets nothing until the handshake times out.
         try (Socket plain = new Socket("127.0.0.1", node.config().brokerPort())) {
             assertThat(exchange(plain, AMQP_SASL_HEADER, AMQP_SASL_HEADER.length))
                     .doesNotStartWith("AMQP");

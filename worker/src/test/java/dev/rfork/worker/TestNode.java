@@ -46,6 +46,18 @@ final class TestNode implements AutoCloseable {
     }
 
     static TestNode start(Path home, Map<String, String> extra) throws Exception {
+        return start(home, TestTls.settings(), extra);
+    }
+
+    /**
+     * A node without the shared test certificates: on a fresh home it makes its own CA and
+     * certificate on first use, as a worker on a new machine does (slower: a few keytool runs).
+     */
+    static TestNode startFresh(Path home, Map<String, String> extra) throws Exception {
+        return start(home, Map.of(), extra);
+    }
+
+    private static TestNode start(Path home, Map<String, String> tls, Map<String, String> extra) throws Exception {
         Map<String, String> overrides = new HashMap<>();
         overrides.put("home", home.toString());
         overrides.put("node", "127.0.0.1");
@@ -57,7 +69,7 @@ final class TestNode implements AutoCloseable {
         // Any free port for passive data connections (FtpServer reads 0 as "any").
         overrides.put("ftp.passive-ports", "0");
         overrides.put("ftp.connect-timeout-seconds", "2");
-        overrides.putAll(TestTls.settings());
+        overrides.putAll(tls);
         overrides.putAll(extra);
         WorkerConfig config = WorkerConfig.creatingSecrets(Settings.load(overrides, Map.of()));
         return new TestNode(Worker.start(config), config);

@@ -17,11 +17,14 @@ import java.util.Map;
  */
 final class WorkerProcess implements AutoCloseable {
     private final Process process;
-    private final WorkerConfig config;
+    private final Map<String, String> settings;
+    private final Path log;
+    private WorkerConfig config;
 
-    private WorkerProcess(Process process, WorkerConfig config) {
+    private WorkerProcess(Process process, Map<String, String> settings, Path log) {
         this.process = process;
-        this.config = config;
+        this.settings = Map.copyOf(settings);
+        this.log = log;
     }
 
     /**
@@ -29,6 +32,16 @@ final class WorkerProcess implements AutoCloseable {
      * then {@code extra} ({@code key=value}), for {@link #start}: the same map starts it again.
      */
     static Map<String, String> settings(Path home, String... extra) throws IOException {
+        Map<String, String> settings = freshSettings(home);
+        settings.putAll(TestTls.settings());
+        return with(settings, extra);
+    }
+
+    /**
+     * As {@link #settings} but without the shared test certificates: on a fresh home the worker
+     * makes its own secrets, CA and certificate, as on a new machine.
+     */
+    static Map<String, String> freshSettings(Path home, String... extra) throws IOException {
         Map<String, String> settings = new HashMap<>(Map.of(
                 "home",
                 home.toString(),
@@ -46,7 +59,10 @@ final class WorkerProcess implements AutoCloseable {
                 "test-secret",
                 "ftp.connect-timeout-seconds",
                 "2"));
-        settings.putAll(TestTls.settings());
+        return with(settings, extra);
+    }
+
+    private static Map<String, String> with(Map<String, String> settings, String... extra) {
         for (String pair : extra) {
             settings.put(pair.substring(0, pair.indexOf('=')), pair.substring(pair.indexOf('=') + 1));
         }
@@ -55,6 +71,11 @@ final class WorkerProcess implements AutoCloseable {
 
     /** Starts it with these settings ({@code key=value}, as TestNode's) and waits until it is ready. */
     static WorkerProcess start(Map<String, String> settings, Path log) throws Exception {
+        return launch(settings, log).awaitReady();
+    }
+
+    /** Starts it and returns at once, while it still makes its secrets and starts; see {@link #awaitReady}. */
+    static WorkerProcess launch(Map<String, String> settings, Path log) throws IOException {
         String java = ProcessHandle.current().info().command().orElse("java");
         List<String> command = new ArrayList<>(
                 List.of(java, "-cp", System.getProperty("java.class.path"), WorkerProcess.class.getName()));
@@ -64,6 +85,11 @@ final class WorkerProcess implements AutoCloseable {
                 .redirectOutput(log.toFile())
                 .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
                 .start();
+        return new WorkerProcess(process, settings, log);
+    }
+
+    /** Waits until the worker is ready (its log says so); ends it and throws if it dies or takes too long. */
+    WorkerProcess awaitReady() throws Exception {
         long deadline = System.currentTimeMillis() + 120_000;
         while (!Files.readString(log).contains("ready in")) {
             if (!process.isAlive() || System.currentTimeMillis() > deadline) {
@@ -73,7 +99,8 @@ final class WorkerProcess implements AutoCloseable {
             Thread.sleep(50);
         }
         // Read once the worker wrote the secrets it generated.
-        return new WorkerProcess(process, WorkerConfig.from(Settings.load(settings, Map.of())));
+        config = WorkerConfig.from(Settings.load(settings, Map.of()));
+        return this;
     }
 
     public static void main(String[] args) throws Exception {
@@ -88,7 +115,11 @@ final class WorkerProcess implements AutoCloseable {
         Thread.currentThread().join();
     }
 
+    /** The node's configuration as its clients read it; only once {@link #awaitReady} returned. */
     WorkerConfig config() {
+        if (config == null) {
+            throw new IllegalStateException("the worker is not known to be ready yet: call awaitReady first");
+        }
         return config;
     }
 

@@ -9,12 +9,17 @@ import dev.rfork.message.Reason;
 import dev.rfork.worker.config.WorkerConfig;
 import dev.rfork.worker.criu.CriuProcess;
 import dev.rfork.worker.ftp.client.FtpTransport;
+import dev.rfork.worker.tls.NodeCertificates;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -59,6 +64,7 @@ public final class Preflight {
     public static List<Check> doctor(WorkerConfig config, ClientSettings client) {
         List<Check> checks = new ArrayList<>(run(config, false));
         checks.add(criuCheck(config));
+        checks.add(tls(config));
         checks.add(broker(client));
         checks.add(ftpLogin(config));
         checks.addAll(PeerChecks.of(config));
@@ -80,6 +86,54 @@ public final class Preflight {
                     "cannot run '" + String.join(" ", config.criu()) + "': " + e.getMessage(),
                     "run scripts/install-criu.sh as root (installs a CRIU that works on this kernel), "
                             + "or set RFORK_CRIU to a working criu");
+        }
+    }
+
+    /** TLS on or off; on, the node's certificate: whom it names, and that it is valid for a while yet. */
+    static Check tls(WorkerConfig config) {
+        if (!config.tls().enabled()) {
+            return new Check(
+                    "TLS", true, "OFF (RFORK_TLS=off): plain text on the broker, the cluster and FTP, unsafe", "");
+        }
+        try {
+            X509Certificate certificate = NodeCertificates.nodeCertificate(config.tls());
+            List<String> names = new ArrayList<>();
+            if (certificate.getSubjectAlternativeNames() != null) {
+                certificate.getSubjectAlternativeNames().forEach(name -> names.add(String.valueOf(name.get(1))));
+            }
+            Instant expires = certificate.getNotAfter().toInstant();
+            long days = Duration.between(Instant.now(), expires).toDays();
+            String detail = config.tls().keystore() + ": "
+                    + certificate.getSubjectX500Principal().getName()
+                    + ", names " + names + ", issued by "
+                    + certificate.getIssuerX500Principal().getName()
+                    + ", valid until " + expires + " (" + days + " days)";
+            boolean namesNode = names.stream()
+                    .anyMatch(name -> addressMatches(name, config.node().canonical()));
+            if (!namesNode) {
+                return new Check(
+                        "TLS",
+                        false,
+                        detail,
+                        "the certificate must name this node's address "
+                                + config.node().canonical() + ": issue one that does (docs/security.md)");
+            }
+            return new Check("TLS", days >= 30, detail, "renew the node's certificate (docs/security.md, rotation)");
+        } catch (IOException | GeneralSecurityException | RuntimeException e) {
+            return new Check(
+                    "TLS",
+                    false,
+                    "cannot read " + config.tls().keystore() + ": " + e.getMessage(),
+                    "check RFORK_TLS_KEYSTORE and RFORK_TLS_KEYSTORE_PASSWORD (docs/security.md)");
+        }
+    }
+
+    /** A SAN of a certificate against an address (IPv6 in any of its spellings). */
+    private static boolean addressMatches(String name, String address) {
+        try {
+            return InetAddress.getByName(name).equals(InetAddress.getByName(address));
+        } catch (IOException e) {
+            return name.equalsIgnoreCase(address);
         }
     }
 

@@ -98,6 +98,12 @@ public final class NodeCertificates {
         }
     }
 
+    /** The certificate the node presents (its keystore's first key entry), for {@code rfork doctor}. */
+    public static X509Certificate nodeCertificate(NodeTls tls) throws IOException, GeneralSecurityException {
+        return (X509Certificate) Stores.load(tls.keystore(), tls.keystorePassword())
+                .getCertificate(Stores.keyAlias(tls.keystore(), tls.keystorePassword()));
+    }
+
     private static boolean complete(NodeTls tls) {
         return Files.isRegularFile(tls.keystore())
                 && Files.isRegularFile(tls.trust().file());

@@ -18,6 +18,7 @@ import org.junit.jupiter.api.Test;
 class ArchitectureTest {
     private static final String ROOT = "dev.rfork.worker";
     private static final List<String> ORDER = List.of(
+            "tls",
             "config",
             "criu",
             "spool",

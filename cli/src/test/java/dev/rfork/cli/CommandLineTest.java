@@ -85,8 +85,10 @@ class CommandLineTest {
                 dir.resolve("fresh").toString());
 
         assertThat(run.status).isEqualTo(ExitCodes.NOT_SET_UP);
-        assertThat(run.err).contains("rfork worker").contains("RFORK_APP_PASSWORD");
+        // The first thing a client misses now is the node's CA (TLS is on by default).
+        assertThat(run.err).contains("rfork worker").contains("RFORK_TLS_TRUSTSTORE");
         assertThat(dir.resolve("fresh/secrets.properties")).doesNotExist();
+        assertThat(dir.resolve("fresh/tls")).doesNotExist();
     }
 
     @Test

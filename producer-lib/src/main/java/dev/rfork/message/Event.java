@@ -12,6 +12,8 @@ import java.util.UUID;
  * @param node     the node whose worker published the event
  * @param pid      the original process
  * @param childPid the restored copy's PID on {@code childNode}, as seen from that node's host
+ * @param target   the target an event of the source is about (shipping, shipped, restore-queued, a
+ *                 target's failure), when the request has several; absent otherwise
  * @param reason   set on {@code failed}, {@code retrying} and {@code rolled-back}
  * @param detail   a human sentence about what happened
  * @param evidence what proves it: CRIU exit status and log tail, FTP reply, offending value
@@ -28,6 +30,7 @@ public record Event(
         Long pid,
         String childNode,
         Long childPid,
+        String target,
         Reason reason,
         String detail,
         Map<String, String> evidence,
@@ -43,7 +46,20 @@ public record Event(
 
     public static Event of(UUID requestId, EventType type, Mode mode, String node) {
         return new Event(
-                VERSION, requestId, type, mode, node, Instant.now(), null, null, null, null, null, Map.of(), Map.of());
+                VERSION,
+                requestId,
+                type,
+                mode,
+                node,
+                Instant.now(),
+                null,
+                null,
+                null,
+                null,
+                null,
+                null,
+                Map.of(),
+                Map.of());
     }
 
     public Event withPid(Long value) {
@@ -52,6 +68,10 @@ public record Event(
 
     public Event withChild(String onNode, Long value) {
         return edit().childNode(onNode).childPid(value).build();
+    }
+
+    public Event withTarget(String node) {
+        return edit().target(node).build();
     }
 
     public Event withFailure(Reason why, String text, Map<String, String> proof) {
@@ -79,6 +99,7 @@ public record Event(
         private Long pid;
         private String childNode;
         private Long childPid;
+        private String target;
         private Reason reason;
         private String detail;
         private Map<String, String> evidence;
@@ -89,6 +110,7 @@ public record Event(
             pid = from.pid;
             childNode = from.childNode;
             childPid = from.childPid;
+            target = from.target;
             reason = from.reason;
             detail = from.detail;
             evidence = from.evidence;
@@ -107,6 +129,11 @@ public record Event(
 
         Builder childPid(Long value) {
             childPid = value;
+            return this;
+        }
+
+        Builder target(String value) {
+            target = value;
             return this;
         }
 
@@ -141,6 +168,7 @@ public record Event(
                     pid,
                     childNode,
                     childPid,
+                    target,
                     reason,
                     detail,
                     evidence,

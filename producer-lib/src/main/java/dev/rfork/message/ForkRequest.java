@@ -1,7 +1,10 @@
 package dev.rfork.message;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import java.time.Instant;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
@@ -18,6 +21,9 @@ import java.util.UUID;
  * @param restoreTimeoutSeconds how long the source waits for the target to report the restore
  *                          before giving up (migrate resumes the original then); null = default
  * @param createdAt         when the client created the request
+ * @param targets           for a fork to several nodes at once: every target, {@code target} among
+ *                          them (it may then be left out: the first is taken); the process is dumped
+ *                          once and each target reports its own outcome. Absent for one target.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record ForkRequest(
@@ -27,17 +33,59 @@ public record ForkRequest(
         String target,
         Mode mode,
         Integer restoreTimeoutSeconds,
-        Instant createdAt) {
+        Instant createdAt,
+        List<String> targets) {
 
     public static final int VERSION = 1;
     public static final int MAX_RESTORE_TIMEOUT_SECONDS = 3600;
+    /** Copies of one dump: each target gets its own upload, in parallel. */
+    public static final int MAX_TARGETS = 8;
+
+    /** A missing {@code target} is the first of {@code targets}; an empty list is no list. */
+    public ForkRequest {
+        targets = targets == null || targets.isEmpty() ? null : List.copyOf(targets);
+        if ((target == null || target.isBlank()) && targets != null) {
+            target = targets.get(0);
+        }
+    }
+
+    /** A request for one target, as before {@code targets} existed. */
+    public ForkRequest(
+            int version,
+            UUID requestId,
+            long pid,
+            String target,
+            Mode mode,
+            Integer restoreTimeoutSeconds,
+            Instant createdAt) {
+        this(version, requestId, pid, target, mode, restoreTimeoutSeconds, createdAt, null);
+    }
 
     public static ForkRequest of(long pid, String target, Mode mode) {
         return new ForkRequest(VERSION, UUID.randomUUID(), pid, target, mode, null, Instant.now());
     }
 
+    /** A fork to every node of {@code targets} from one dump; one target is an ordinary request. */
+    public static ForkRequest toEach(long pid, List<String> targets, Mode mode) {
+        return new ForkRequest(
+                VERSION,
+                UUID.randomUUID(),
+                pid,
+                targets.get(0),
+                mode,
+                null,
+                Instant.now(),
+                targets.size() == 1 ? null : targets);
+    }
+
     public ForkRequest withRestoreTimeoutSeconds(Integer seconds) {
-        return new ForkRequest(version, requestId, pid, target, mode, seconds, createdAt);
+        return new ForkRequest(version, requestId, pid, target, mode, seconds, createdAt, targets);
+    }
+
+    /** Every node that gets a copy, in the request's order: {@code targets}, or {@code target} alone. */
+    @JsonIgnore
+    public List<String> allTargets() {
+        return targets == null ? List.of(target) : targets;
     }
 
     /** Checks what can be checked without the machine; throws a {@link MessageException}. */
@@ -63,6 +111,26 @@ public record ForkRequest(
         }
         if (mode == null) {
             throw new MessageException(Reason.INVALID_REQUEST, "mode is missing");
+        }
+        if (targets != null) {
+            if (targets.size() > MAX_TARGETS) {
+                throw new MessageException(
+                        Reason.INVALID_REQUEST, "targets names " + targets.size() + " nodes; at most " + MAX_TARGETS);
+            }
+            if (targets.stream().anyMatch(node -> node == null || node.isBlank())) {
+                throw new MessageException(Reason.INVALID_REQUEST, "targets holds an empty node");
+            }
+            if (new HashSet<>(targets).size() != targets.size()) {
+                throw new MessageException(Reason.INVALID_REQUEST, "targets names a node twice: " + targets);
+            }
+            if (!targets.contains(target)) {
+                throw new MessageException(
+                        Reason.INVALID_REQUEST, "target " + target + " is not among targets " + targets);
+            }
+            if (mode == Mode.MIGRATE && targets.size() > 1) {
+                throw new MessageException(
+                        Reason.INVALID_REQUEST, "a migrate has one target (the original ends once its copy runs)");
+            }
         }
         if (restoreTimeoutSeconds != null
                 && (restoreTimeoutSeconds < 1 || restoreTimeoutSeconds > MAX_RESTORE_TIMEOUT_SECONDS)) {

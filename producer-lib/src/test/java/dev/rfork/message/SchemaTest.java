@@ -181,7 +181,9 @@ class SchemaTest {
 
     static Stream<Arguments> fullyPopulatedMessages() {
         return Stream.of(
-                Arguments.of("fork-request", new ForkRequest(1, ID, 4242, "10.0.0.5", Mode.FORK, 60, AT)),
+                Arguments.of(
+                        "fork-request",
+                        new ForkRequest(1, ID, 4242, "10.0.0.5", Mode.FORK, 60, AT, List.of("10.0.0.5", "10.0.0.6"))),
                 Arguments.of(
                         "restore-request",
                         new RestoreRequest(1, ID, "10.0.0.4", "10.0.0.5", Mode.FORK, 4242, DIGEST, AT, AT, AT)),
@@ -190,6 +192,7 @@ class SchemaTest {
                         Event.of(ID, EventType.FAILED, Mode.MIGRATE, "10.0.0.4")
                                 .withPid(4242L)
                                 .withChild("10.0.0.5", 31337L)
+                                .withTarget("10.0.0.5")
                                 .withStats(Map.of("restoreMs", 5L))
                                 .withFailure(
                                         Reason.CRIU_RESTORE_FAILED, "criu restore failed", Map.of("exitStatus", "1"))));

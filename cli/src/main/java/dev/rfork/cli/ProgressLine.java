@@ -57,6 +57,10 @@ final class ProgressLine implements Consumer<Event> {
 
     private String plain(Event event) {
         StringBuilder line = new StringBuilder(head(event)).append(" on ").append(event.node());
+        if (event.target() != null && !event.target().equals(event.node())) {
+            // A request with several targets: which copy this is about.
+            line.append(" for ").append(event.target());
+        }
         if (event.type() == EventType.SHIPPING) {
             return line.append(",").append(transfer(event.stats())).toString();
         }

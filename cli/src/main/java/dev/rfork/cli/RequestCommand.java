@@ -1,5 +1,6 @@
 package dev.rfork.cli;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.rfork.client.BrokerUnavailableException;
 import dev.rfork.client.ClientSettings;
@@ -10,6 +11,7 @@ import dev.rfork.message.Messages;
 import dev.rfork.message.Mode;
 import java.io.PrintStream;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -22,8 +24,14 @@ abstract class RequestCommand implements Callable<Integer> {
     @Option(names = "--pid", required = true, description = "the process (tree root) to copy")
     long pid;
 
-    @Option(names = "--to", required = true, description = "the node that runs the copy, e.g. 127.0.0.1")
-    String target;
+    @Option(
+            names = "--to",
+            required = true,
+            split = ",",
+            paramLabel = "NODE[,NODE...]",
+            description = "the node that runs the copy, e.g. 127.0.0.1; a fork may name several"
+                    + " (10.0.0.5,10.0.0.6): one dump, a copy on each, each with its own outcome")
+    List<String> targets;
 
     @Option(names = "--wait", description = "follow the request's events to its end; exit 0 only when restored")
     boolean await;
@@ -41,7 +49,7 @@ abstract class RequestCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        ForkRequest request = ForkRequest.of(pid, target, mode());
+        ForkRequest request = ForkRequest.toEach(pid, targets, mode());
         PrintStream out = System.out;
         ClientSettings settings = ClientSettings.from(common.settings());
         try (RforkClient client = settings.connect()) {
@@ -60,6 +68,11 @@ abstract class RequestCommand implements Callable<Integer> {
             info.println("request " + request.requestId());
             ProgressLine progress = new ProgressLine(info, Terminal.is(json ? Terminal.STDERR : Terminal.STDOUT));
             long start = System.nanoTime();
+            if (targets.size() > 1) {
+                List<Outcome> outcomes = client.forkAndWaitAll(request, Duration.ofSeconds(timeoutSeconds), progress);
+                progress.end();
+                return finishEach(out, outcomes, (System.nanoTime() - start) / 1_000_000);
+            }
             Outcome outcome = client.forkAndWait(request, Duration.ofSeconds(timeoutSeconds), progress);
             progress.end();
             return finish(out, outcome, (System.nanoTime() - start) / 1_000_000);
@@ -69,12 +82,42 @@ abstract class RequestCommand implements Callable<Integer> {
         }
     }
 
+    /** Several targets: one line (or one JSON object of an array) per target; 0 only when every copy runs. */
+    private int finishEach(PrintStream out, List<Outcome> outcomes, long elapsedMillis) {
+        if (json) {
+            ArrayNode results = Messages.mapper().createArrayNode();
+            outcomes.forEach(outcome -> results.add(withWaited(OutcomeJson.of(outcome, mode(), pid), elapsedMillis)));
+            out.println(results.toString());
+        } else {
+            outcomes.forEach(outcome -> {
+                out.print(outcome.node() + ": ");
+                describe(out, outcome, elapsedMillis);
+            });
+        }
+        return outcomes.stream()
+                .mapToInt(outcome -> OutcomeJson.exitCode(outcome, ExitCodes.TIMEOUT))
+                .filter(code -> code != ExitCodes.OK)
+                .findFirst()
+                .orElse(ExitCodes.OK);
+    }
+
+    private static ObjectNode withWaited(ObjectNode result, long elapsedMillis) {
+        ((ObjectNode) result.get("timings")).put("waitedMs", elapsedMillis);
+        return result;
+    }
+
     private int finish(PrintStream out, Outcome outcome, long elapsedMillis) {
         if (json) {
-            ObjectNode result = OutcomeJson.of(outcome, mode(), pid);
-            ((ObjectNode) result.get("timings")).put("waitedMs", elapsedMillis);
-            out.println(result.toString());
-        } else if (outcome.succeeded()) {
+            out.println(withWaited(OutcomeJson.of(outcome, mode(), pid), elapsedMillis)
+                    .toString());
+        } else {
+            describe(out, outcome, elapsedMillis);
+        }
+        return OutcomeJson.exitCode(outcome, ExitCodes.TIMEOUT);
+    }
+
+    private void describe(PrintStream out, Outcome outcome, long elapsedMillis) {
+        if (outcome.succeeded()) {
             out.println("restored: PID " + pid + " now also runs as PID " + outcome.childPid() + " on " + outcome.node()
                     + (mode() == Mode.MIGRATE ? " (the original has ended)" : "") + " in "
                     + Human.millis(elapsedMillis));
@@ -84,6 +127,5 @@ abstract class RequestCommand implements Callable<Integer> {
         } else {
             out.println("failed: " + outcome.reason() + ": " + outcome.detail());
         }
-        return OutcomeJson.exitCode(outcome, ExitCodes.TIMEOUT);
     }
 }

@@ -8,6 +8,7 @@ import dev.rfork.client.BrokerUrl;
 import dev.rfork.client.Outcome;
 import dev.rfork.client.RforkClient;
 import dev.rfork.config.TrustStore;
+import dev.rfork.message.Event;
 import dev.rfork.message.ForkRequest;
 import dev.rfork.message.Messages;
 import java.io.File;
@@ -18,7 +19,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 import org.testcontainers.DockerClientFactory;
 import org.testcontainers.containers.ComposeContainer;
 import org.testcontainers.containers.Container;
@@ -184,6 +187,13 @@ final class Cluster implements AutoCloseable {
     Outcome forkAndWait(String source, ForkRequest request, Duration timeout) {
         try (RforkClient client = RforkClient.connect(brokerUrl(source), "app", secret("APP"))) {
             return client.forkAndWait(request, timeout, event -> {});
+        }
+    }
+
+    /** One request with several targets from the host, to {@code source}'s broker; one outcome per target. */
+    List<Outcome> forkAndWaitAll(String source, ForkRequest request, Duration timeout, Consumer<Event> onEvent) {
+        try (RforkClient client = RforkClient.connect(brokerUrl(source), "app", secret("APP"))) {
+            return client.forkAndWaitAll(request, timeout, onEvent);
         }
     }
 

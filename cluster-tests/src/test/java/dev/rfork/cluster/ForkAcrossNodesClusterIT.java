@@ -5,14 +5,21 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.rfork.client.BrokerUnavailableException;
+import dev.rfork.client.Outcome;
 import dev.rfork.client.RforkClient;
+import dev.rfork.message.Event;
+import dev.rfork.message.EventType;
+import dev.rfork.message.ForkRequest;
 import dev.rfork.message.Messages;
+import dev.rfork.message.Mode;
+import dev.rfork.message.Reason;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -283,6 +290,60 @@ class ForkAcrossNodesClusterIT {
             assertThat(cluster.running(nodes.get(i), copies.get(i)))
                     .as("copy " + i + " on " + nodes.get(i))
                     .isTrue();
+        }
+    }
+
+    /** One request to node2 and node3: one dump (one `dumped` event), a copy on each, each reporting. */
+    @Test
+    @Order(11)
+    void oneRequestForksToNode2AndNode3FromOneDump() {
+        long pid = cluster.startCounter("node1", "both");
+        List<Event> events = new ArrayList<>();
+
+        List<Outcome> outcomes = cluster.forkAndWaitAll(
+                "node1",
+                ForkRequest.toEach(pid, List.of(NODE2, NODE3), Mode.FORK),
+                Duration.ofSeconds(120),
+                events::add);
+
+        assertThat(outcomes).extracting(Outcome::node).containsExactly(NODE2, NODE3);
+        assertThat(outcomes)
+                .allSatisfy(outcome -> assertThat(outcome.status())
+                        .as("%s: %s %s", outcome.node(), outcome.reason(), outcome.detail())
+                        .isEqualTo(Outcome.RESTORED));
+        assertThat(events).filteredOn(event -> event.type() == EventType.DUMPED).hasSize(1);
+        assertThat(events)
+                .filteredOn(event -> event.type() == EventType.RESTORED)
+                .extracting(Event::node)
+                .containsExactlyInAnyOrder(NODE2, NODE3);
+        assertThat(cluster.running("node2", outcomes.get(0).childPid())).isTrue();
+        assertThat(cluster.running("node3", outcomes.get(1).childPid())).isTrue();
+        assertThat(cluster.running("node1", pid)).isTrue();
+    }
+
+    /** With node3 stopped, node2's copy runs and node3's outcome is a failure with its reason. */
+    @Test
+    @Order(12)
+    void withNode3StoppedNode2sCopyRunsAndNode3ReportsWhy() {
+        long pid = cluster.startCounter("node1", "half");
+        cluster.stopNode("node3");
+        try {
+            List<Outcome> outcomes = cluster.forkAndWaitAll(
+                    "node1",
+                    ForkRequest.toEach(pid, List.of(NODE2, NODE3), Mode.FORK),
+                    Duration.ofSeconds(120),
+                    e -> {});
+
+            assertThat(outcomes.get(0).status())
+                    .as("%s %s", outcomes.get(0).reason(), outcomes.get(0).detail())
+                    .isEqualTo(Outcome.RESTORED);
+            assertThat(cluster.running("node2", outcomes.get(0).childPid())).isTrue();
+            assertThat(outcomes.get(1).status()).isEqualTo(Outcome.FAILED);
+            assertThat(outcomes.get(1).node()).isEqualTo(NODE3);
+            assertThat(outcomes.get(1).reason()).isEqualTo(Reason.TARGET_UNREACHABLE);
+            assertThat(cluster.running("node1", pid)).isTrue();
+        } finally {
+            cluster.startNode("node3");
         }
     }
 

@@ -3,6 +3,7 @@ package dev.rfork.client;
 import dev.rfork.address.InvalidNodeAddressException;
 import dev.rfork.address.NodeAddress;
 import dev.rfork.message.Event;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
@@ -22,8 +23,16 @@ final class EventSources {
     private final Set<String> nodes;
 
     EventSources(UUID requestId, String source, String target) {
+        this(requestId, source, List.of(target));
+    }
+
+    /** A request with several targets: any of them may report on it, and its source. */
+    EventSources(UUID requestId, String source, List<String> targets) {
         this.requestId = requestId;
-        this.nodes = Set.copyOf(List.of(canonical(source), canonical(target)));
+        Set<String> all = new LinkedHashSet<>();
+        all.add(canonical(source));
+        targets.forEach(target -> all.add(canonical(target)));
+        this.nodes = Set.copyOf(all);
     }
 
     /** True when the event comes from the source or the target; logs the others. */
@@ -41,7 +50,7 @@ final class EventSources {
     }
 
     /** A node's canonical name; text that is no address stays as it is (it then matches nothing valid). */
-    private static String canonical(String node) {
+    static String canonical(String node) {
         if (node == null) {
             return "";
         }

@@ -114,6 +114,35 @@ public final class RforkClient implements AutoCloseable {
     }
 
     /**
+     * Sends a request with one or several targets ({@link ForkRequest#toEach}) and waits until
+     * every target has its outcome, or {@code timeout}: one {@link Outcome} per target, in the
+     * request's order. The process is dumped once; one target's failure does not stop the others.
+     */
+    public List<Outcome> forkAndWaitAll(ForkRequest request, Duration timeout, Consumer<Event> onEvent) {
+        try (JMSConsumer events = subscribe(request.requestId())) {
+            Runnable send = prepare(request);
+            Instant sentAt = Instant.now();
+            send.run();
+            EventSources sources = new EventSources(request.requestId(), node, request.allTargets());
+            TargetOutcomes targets = new TargetOutcomes(node, request.allTargets());
+            List<Event> seen = new ArrayList<>();
+            Instant end = Instant.now().plus(timeout);
+            while (Instant.now().isBefore(end)) {
+                Event event = receive(events, min(POLL, Duration.between(Instant.now(), end)));
+                if (event == null || !sources.accepts(event)) {
+                    continue;
+                }
+                seen.add(event);
+                onEvent.accept(event);
+                if (targets.allEnded(seen)) {
+                    return targets.outcomes(request.requestId(), sentAt, seen, false);
+                }
+            }
+            return targets.outcomes(request.requestId(), sentAt, seen, true);
+        }
+    }
+
+    /**
      * Follows the events of a request submitted elsewhere to this node, until it ends or the
      * timeout. Only this node (the source) and {@code target} may report on it.
      */

@@ -176,8 +176,8 @@ class CrashIT {
     }
 
     private static void sendOverAmqp(WorkerConfig config, ForkRequest request, Map<String, String> properties) {
-        JmsConnectionFactory amqp = new JmsConnectionFactory(
-                config.appUser(), config.appPassword(), "amqp://127.0.0.1:" + config.brokerPort());
+        JmsConnectionFactory amqp =
+                new JmsConnectionFactory(config.appUser(), config.appPassword(), TestTls.amqpUrl(config.brokerPort()));
         try (JMSContext context = amqp.createContext()) {
             JMSProducer producer = context.createProducer()
                     .setProperty(Queues.PROP_REQUEST_ID, request.requestId().toString());

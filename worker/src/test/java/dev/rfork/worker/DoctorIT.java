@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.rfork.client.ClientSettings;
 import dev.rfork.config.Settings;
 import dev.rfork.worker.config.WorkerConfig;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -14,6 +15,13 @@ class DoctorIT extends OneNodeTest {
     private ClientSettings client() {
         WorkerConfig config = node.config();
         return new ClientSettings(node.brokerUrl(), config.appUser(), config.appPassword(), "127.0.0.1");
+    }
+
+    /** The node's other settings, on the shared test CA as the node itself. */
+    private static Map<String, String> withTestTls(Map<String, String> settings) {
+        Map<String, String> all = new HashMap<>(settings);
+        all.putAll(TestTls.settings());
+        return all;
     }
 
     @Test
@@ -36,7 +44,7 @@ class DoctorIT extends OneNodeTest {
         // Seen from a node 127.0.0.3 of the same cluster (same secrets), the running node is a peer.
         WorkerConfig config = node.config();
         WorkerConfig neighbour = WorkerConfig.from(Settings.load(
-                Map.of(
+                withTestTls(Map.of(
                         "home",
                         home.toString(),
                         "node",
@@ -50,7 +58,7 @@ class DoctorIT extends OneNodeTest {
                         "metrics.port",
                         Integer.toString(node.metricsUrl().getPort()),
                         "cluster.password",
-                        config.clusterPassword()),
+                        config.clusterPassword())),
                 Map.of()));
 
         List<Preflight.Check> peer = Preflight.doctor(neighbour, client()).stream()
@@ -68,7 +76,7 @@ class DoctorIT extends OneNodeTest {
     @Test
     void aWrongFtpPasswordFailsTheFtpCheckWithTheFix() {
         WorkerConfig wrong = WorkerConfig.from(Settings.load(
-                Map.of(
+                withTestTls(Map.of(
                         "home",
                         home.toString(),
                         "node",
@@ -78,7 +86,7 @@ class DoctorIT extends OneNodeTest {
                         "ftp.port",
                         Integer.toString(node.config().ftp().port()),
                         "ftp.password",
-                        "not-the-password"),
+                        "not-the-password")),
                 Map.of()));
 
         List<Preflight.Check> failed = Preflight.failures(Preflight.doctor(wrong, client()));

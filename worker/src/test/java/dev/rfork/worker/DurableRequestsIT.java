@@ -59,7 +59,7 @@ class DurableRequestsIT {
                 }
                 sendNonPersistent(
                         new JmsConnectionFactory(
-                                config.appUser(), config.appPassword(), "amqp://127.0.0.1:" + config.brokerPort()),
+                                config.appUser(), config.appPassword(), TestTls.amqpUrl(config.brokerPort())),
                         requests.get(3));
                 sendNonPersistent(
                         new ActiveMQConnectionFactory(

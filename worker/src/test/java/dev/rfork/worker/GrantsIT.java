@@ -80,7 +80,7 @@ class GrantsIT extends OneNodeTest {
                         JmsConnectionFactory amqp = new JmsConnectionFactory(
                                 node.config().appUser(),
                                 node.config().appPassword(),
-                                "amqp://127.0.0.1:" + node.config().brokerPort());
+                                TestTls.amqpUrl(node.config().brokerPort()));
                         try (JMSContext context = amqp.createContext()) {
                             context.createProducer()
                                     .setProperty(

@@ -8,6 +8,7 @@ import dev.rfork.message.Event;
 import dev.rfork.message.EventType;
 import dev.rfork.message.ForkRequest;
 import dev.rfork.message.Mode;
+import dev.rfork.message.Reason;
 import dev.rfork.worker.criu.ProcFs;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -24,6 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Two nodes on one machine, 127.0.0.1 and 127.0.0.2 (two loopback addresses): two workers, two
  * brokers in an Artemis cluster, FTP between them. The restore request crosses the cluster.
+ * Node A also knows 127.0.0.3, where nothing runs: a node that is down.
  */
 class LocalClusterIT {
     @TempDir
@@ -34,6 +36,8 @@ class LocalClusterIT {
 
     @TempDir
     Path work;
+
+    private static final String DOWN = "127.0.0.3";
 
     TestNode nodeA;
     TestNode nodeB;
@@ -55,7 +59,7 @@ class LocalClusterIT {
                 "app-secret",
                 "worker.password",
                 "worker-secret");
-        nodeA = TestNode.start(homeA, with(shared, "127.0.0.1", "127.0.0.2"));
+        nodeA = TestNode.start(homeA, with(shared, "127.0.0.1", "127.0.0.2," + DOWN));
         nodeB = TestNode.start(homeB, with(shared, "127.0.0.2", "127.0.0.1"));
         processes = new TestProcesses(work);
     }
@@ -72,6 +76,70 @@ class LocalClusterIT {
         processes.close();
         nodeA.close();
         nodeB.close();
+    }
+
+    @Test
+    void oneRequestToTwoNodesDumpsOnceAndEachNodeRunsACopy() throws Exception {
+        Path output = work.resolve("two.out");
+        long pid = processes.startCounter(output);
+        TestProcesses.awaitTicks(output, 5);
+        ForkRequest request = ForkRequest.toEach(pid, List.of("127.0.0.2", "127.0.0.1"), Mode.FORK);
+
+        List<Outcome> outcomes;
+        try (RforkClient client = nodeA.client()) {
+            outcomes = client.forkAndWaitAll(request, Duration.ofSeconds(90), event -> {});
+        }
+
+        assertThat(outcomes).extracting(Outcome::node).containsExactly("127.0.0.2", "127.0.0.1");
+        for (Outcome outcome : outcomes) {
+            assertThat(outcome.status())
+                    .as("%s: %s: %s", outcome.node(), outcome.reason(), outcome.detail())
+                    .isEqualTo(Outcome.RESTORED);
+            processes.track(outcome.childPid());
+        }
+        List<Event> events = outcomes.get(0).events();
+        assertThat(events).filteredOn(event -> event.type() == EventType.DUMPED).hasSize(1);
+        assertThat(outcomes.get(1).events())
+                .filteredOn(event -> event.type() == EventType.DUMPED)
+                .hasSize(1);
+        // Each copy counts on from where the original was, on its own node.
+        for (TestNode node : List.of(nodeB, nodeA)) {
+            Outcome outcome = outcomes.get(node == nodeB ? 0 : 1);
+            Path copyOutput = node.childOutput(outcome.requestId());
+            TestProcesses.awaitTicks(copyOutput, TestProcesses.lastTick(copyOutput) + 2);
+            assertThat(TestProcesses.ticks(copyOutput).get(0)).isGreaterThan(5);
+            assertThat(ProcFs.isRunning(outcome.childPid())).isTrue();
+        }
+        assertThat(outcomes.get(0).childPid()).isNotEqualTo(outcomes.get(1).childPid());
+        assertThat(ProcFs.isRunning(pid)).isTrue();
+    }
+
+    @Test
+    void aTargetThatIsDownFailsAloneAndTheOtherCopyRuns() throws Exception {
+        Path output = work.resolve("down.out");
+        long pid = processes.startCounter(output);
+        TestProcesses.awaitTicks(output, 3);
+        ForkRequest request = ForkRequest.toEach(pid, List.of("127.0.0.2", DOWN), Mode.FORK);
+
+        List<Outcome> outcomes;
+        try (RforkClient client = nodeA.client()) {
+            outcomes = client.forkAndWaitAll(request, Duration.ofSeconds(90), event -> {});
+        }
+
+        Outcome up = outcomes.get(0);
+        Outcome down = outcomes.get(1);
+        assertThat(up.status()).as("%s: %s", up.reason(), up.detail()).isEqualTo(Outcome.RESTORED);
+        processes.track(up.childPid());
+        assertThat(up.node()).isEqualTo("127.0.0.2");
+        assertThat(down.status()).isEqualTo(Outcome.FAILED);
+        assertThat(down.node()).isEqualTo(DOWN);
+        assertThat(down.reason()).isEqualTo(Reason.TARGET_UNREACHABLE);
+        assertThat(down.events())
+                .filteredOn(event -> event.type() == EventType.FAILED)
+                .extracting(Event::target)
+                .containsExactly(DOWN);
+        assertThat(ProcFs.isRunning(up.childPid())).isTrue();
+        assertThat(ProcFs.isRunning(pid)).isTrue();
     }
 
     @Test

@@ -80,6 +80,15 @@ public final class TestTls {
         return socket;
     }
 
+    /** A Qpid JMS (AMQP 1.0) client's URL for 127.0.0.1:{@code port}: TLS, the test CA, the name checked. */
+    public static String amqpUrl(int port) {
+        NodeTls tls = nodeTls();
+        return "amqps://127.0.0.1:" + port + "?transport.trustStoreLocation="
+                + tls.trust().file()
+                + "&transport.trustStorePassword=" + tls.trust().password()
+                + "&transport.trustStoreType=PKCS12&transport.verifyHost=true";
+    }
+
     /** The test CA's certificate in PEM, as clients in other languages read it. */
     public static Path caPem() {
         return nodeTls().trust().file().resolveSibling(TlsFiles.CA_PEM_FILE);

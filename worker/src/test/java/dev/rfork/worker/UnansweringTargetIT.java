@@ -34,11 +34,13 @@ class UnansweringTargetIT extends OneNodeTest {
     /** Room for the dumps, the events and a loaded machine. */
     private static final Duration SLACK = Duration.ofSeconds(20);
 
+    // With TLS (the default) a session exists only once AUTH TLS is answered: a server that greets
+    // and then says nothing more never got one, so it does not answer either.
     @ParameterizedTest(name = "{0}")
     @CsvSource({
         "refuses,              TARGET_UNREACHABLE",
         "is silent,            TARGET_UNREACHABLE",
-        "greets then is silent, SHIP_FAILED",
+        "greets then is silent, TARGET_UNREACHABLE",
     })
     void aForkToATargetThatDoesNotServeFailsInBoundedTimeAndLeavesNothing(String server, Reason reason)
             throws Exception {

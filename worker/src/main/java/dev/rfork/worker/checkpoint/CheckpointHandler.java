@@ -22,12 +22,15 @@ import dev.rfork.worker.ship.GrowingImages;
 import dev.rfork.worker.ship.ImageSource;
 import dev.rfork.worker.ship.ShipStep;
 import dev.rfork.worker.ship.Shipment;
+import dev.rfork.worker.ship.TargetShipment;
 import jakarta.jms.JMSContext;
 import java.io.IOException;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -77,12 +80,14 @@ public final class CheckpointHandler implements Handler {
             delivery.identify(request.requestId(), request.mode(), request.pid());
         }
         request.validate();
-        NodeAddress target = validator.target(request);
+        List<NodeAddress> targets = validator.targets(request);
+        NodeAddress target = targets.get(0);
         validator.process(request.pid(), delivery.sender());
         RequestEvents progress = events.about(request.requestId(), request.mode(), request.pid());
+        String to = targets.stream().map(NodeAddress::canonical).collect(Collectors.joining(", "));
         Instant acceptedAt = progress.publish(
                         EventType.ACCEPTED,
-                        event -> event.withDetail("attempt " + delivery.deliveryCount() + ", to " + target))
+                        event -> event.withDetail("attempt " + delivery.deliveryCount() + ", to " + to))
                 .at();
 
         DumpStep.Dumping dumping = dump.start(request, progress);
@@ -97,6 +102,12 @@ public final class CheckpointHandler implements Handler {
             ImageSource images = whileDumping
                     ? new GrowingImages(dumped.imageDir(), dumping.ended())
                     : new FinishedImages(dumping.await().imageDir());
+            if (targets.size() > 1) {
+                // One dump, several copies (a fork only: a migrate has one target).
+                handOffEach(request, ship.ship(request, targets, images, progress), delivery, progress, acceptedAt);
+                deleteQuietly(dumped, null);
+                return;
+            }
             Shipment shipment = ship.ship(request, target, images, progress);
             // The marker must say "handed off" as soon as the request is acknowledged: a worker
             // restarted after that must not expect the request again.
@@ -119,6 +130,37 @@ public final class CheckpointHandler implements Handler {
             held.ifPresent(HeldOriginal::resume);
             deleteQuietly(dumped, e);
             throw e;
+        }
+    }
+
+    /**
+     * Hands the request to every target its images reached, in one transaction; a target they
+     * did not reach gets a {@code failed} event of its own, and the others' copies go ahead. Only
+     * when none was reached does the request fail as a whole (and may be tried again).
+     */
+    private void handOffEach(
+            ForkRequest request,
+            List<TargetShipment> shipped,
+            Delivery delivery,
+            RequestEvents progress,
+            Instant acceptedAt) {
+        List<TargetShipment> reached =
+                shipped.stream().filter(TargetShipment::ok).toList();
+        if (reached.isEmpty()) {
+            throw shipped.get(0).failure();
+        }
+        handoff.handOff(request, reached, delivery, progress, acceptedAt);
+        for (TargetShipment missed : shipped) {
+            if (!missed.ok()) {
+                MessageException failure = missed.failure();
+                progress.forTarget(missed.target().canonical())
+                        .publish(
+                                EventType.FAILED,
+                                event -> event.withFailure(
+                                        failure.reason(),
+                                        "no copy on " + missed.target() + ": " + failure.getMessage(),
+                                        failure.evidence()));
+            }
         }
     }
 

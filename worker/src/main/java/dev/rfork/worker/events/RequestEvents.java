@@ -15,12 +15,24 @@ public final class RequestEvents {
     private final UUID requestId;
     private final Mode mode;
     private final Long pid;
+    /** The target every event is about, on a request with several; null otherwise. */
+    private final String target;
 
     RequestEvents(EventPublisher publisher, UUID requestId, Mode mode, Long pid) {
+        this(publisher, requestId, mode, pid, null);
+    }
+
+    private RequestEvents(EventPublisher publisher, UUID requestId, Mode mode, Long pid, String target) {
         this.publisher = publisher;
         this.requestId = requestId;
         this.mode = mode;
         this.pid = pid;
+        this.target = target;
+    }
+
+    /** The events about one target of a request with several: each carries it ({@code target}). */
+    public RequestEvents forTarget(String node) {
+        return new RequestEvents(publisher, requestId, mode, pid, node);
     }
 
     public UUID requestId() {
@@ -29,7 +41,8 @@ public final class RequestEvents {
 
     /** An event of this request, to be completed and published. */
     public Event event(EventType type) {
-        return Event.of(requestId, type, mode, publisher.node()).withPid(pid);
+        Event event = Event.of(requestId, type, mode, publisher.node()).withPid(pid);
+        return target == null ? event : event.withTarget(target);
     }
 
     /** Publishes the event and returns it (its {@code at} is when it happened, by this node's clock). */

@@ -9,8 +9,10 @@ import dev.rfork.message.RestoreRequest;
 import dev.rfork.worker.events.RequestEvents;
 import dev.rfork.worker.serve.Delivery;
 import dev.rfork.worker.ship.Shipment;
+import dev.rfork.worker.ship.TargetShipment;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 
 /**
  * Hands the request to the target: publishes the {@link RestoreRequest} to
@@ -45,6 +47,37 @@ public final class HandoffStep {
             Delivery delivery,
             RequestEvents events,
             Instant acceptedAt) {
+        send(request, target, shipment, delivery, acceptedAt);
+        delivery.commit();
+        events.publish(
+                EventType.RESTORE_QUEUED,
+                event -> event.withDetail("restore request sent to " + Queues.restore(target)));
+    }
+
+    /**
+     * Several targets, one transaction: every shipped target gets its restore request, and the
+     * fork request is acknowledged once, with all of them.
+     */
+    public void handOff(
+            ForkRequest request,
+            List<TargetShipment> shipped,
+            Delivery delivery,
+            RequestEvents events,
+            Instant acceptedAt) {
+        for (TargetShipment target : shipped) {
+            send(request, target.target(), target.shipment(), delivery, acceptedAt);
+        }
+        delivery.commit();
+        for (TargetShipment target : shipped) {
+            events.forTarget(target.target().canonical())
+                    .publish(
+                            EventType.RESTORE_QUEUED,
+                            event -> event.withDetail("restore request sent to " + Queues.restore(target.target())));
+        }
+    }
+
+    private void send(
+            ForkRequest request, NodeAddress target, Shipment shipment, Delivery delivery, Instant acceptedAt) {
         RestoreRequest restore = new RestoreRequest(
                 RestoreRequest.VERSION,
                 request.requestId(),
@@ -60,9 +93,5 @@ public final class HandoffStep {
                 .createProducer()
                 .setProperty(Queues.PROP_REQUEST_ID, request.requestId().toString())
                 .send(delivery.transaction().createQueue(Queues.restore(target)), Messages.toJson(restore));
-        delivery.commit();
-        events.publish(
-                EventType.RESTORE_QUEUED,
-                event -> event.withDetail("restore request sent to " + Queues.restore(target)));
     }
 }

@@ -7,6 +7,8 @@ import dev.rfork.message.MessageException;
 import dev.rfork.message.Reason;
 import dev.rfork.worker.config.WorkerConfig;
 import dev.rfork.worker.criu.ProcFs;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 
@@ -19,13 +21,34 @@ public final class RequestValidator {
         this.config = config;
     }
 
+    /** Every target of the request, each a node of this cluster, in the request's order. */
+    public List<NodeAddress> targets(ForkRequest request) {
+        List<NodeAddress> targets = new ArrayList<>();
+        for (String node : request.allTargets()) {
+            NodeAddress target = target(node);
+            if (targets.contains(target)) {
+                throw new MessageException(
+                        Reason.INVALID_REQUEST,
+                        "targets names node " + target + " twice",
+                        Map.of("target", target.canonical()),
+                        null);
+            }
+            targets.add(target);
+        }
+        return targets;
+    }
+
     public NodeAddress target(ForkRequest request) {
+        return target(request.target());
+    }
+
+    private NodeAddress target(String node) {
         NodeAddress target;
         try {
-            target = NodeAddress.parse(request.target());
+            target = NodeAddress.parse(node);
         } catch (InvalidNodeAddressException e) {
             throw new MessageException(
-                    Reason.INVALID_NODE_ADDRESS, e.getMessage(), Map.of("target", String.valueOf(request.target())), e);
+                    Reason.INVALID_NODE_ADDRESS, e.getMessage(), Map.of("target", String.valueOf(node)), e);
         }
         if (!config.nodes().contains(target)) {
             throw new MessageException(

@@ -167,6 +167,7 @@ public final class RestoreHandler implements Handler {
         Files.deleteIfExists(spool.restoringMarker(id));
         Files.deleteIfExists(pidFile);
         events.about(id, request.mode(), request.pid())
+                .forTarget(node.canonical())
                 .publish(
                         EventType.RESTORED,
                         event -> event.withChild(node.canonical(), copy.hostPid())
@@ -188,6 +189,7 @@ public final class RestoreHandler implements Handler {
                 ? "already restored (redelivered request)"
                 : "already restored earlier; the copy has since ended";
         events.about(request.requestId(), request.mode(), request.pid())
+                .forTarget(node.canonical())
                 .publish(
                         EventType.RESTORED,
                         event -> event.withChild(node.canonical(), childPid).withDetail(detail));

@@ -6,6 +6,7 @@ import dev.rfork.message.EventType;
 import dev.rfork.message.MessageException;
 import dev.rfork.message.Reason;
 import dev.rfork.worker.events.EventPublisher;
+import dev.rfork.worker.events.RequestEvents;
 import jakarta.jms.BytesMessage;
 import jakarta.jms.JMSConsumer;
 import jakarta.jms.JMSContext;
@@ -153,8 +154,10 @@ public final class ServeLoop implements Runnable {
     private void publish(Delivery delivery, EventType type, MessageException failure) {
         Map<String, String> evidence = new LinkedHashMap<>(failure.evidence());
         evidence.put("attempt", Integer.toString(delivery.deliveryCount()));
-        events.about(delivery.requestId(), delivery.mode(), delivery.pid())
-                .publish(type, event -> event.withFailure(failure.reason(), failure.getMessage(), evidence));
+        RequestEvents about = events.about(delivery.requestId(), delivery.mode(), delivery.pid());
+        // A restore's failure is about this node's copy only (a request may have several targets).
+        RequestEvents reporting = queue.startsWith(Queues.RESTORE_PREFIX) ? about.forTarget(events.node()) : about;
+        reporting.publish(type, event -> event.withFailure(failure.reason(), failure.getMessage(), evidence));
     }
 
     /** A copy of the message goes to the dead-letter queue with the reason, in the same transaction. */

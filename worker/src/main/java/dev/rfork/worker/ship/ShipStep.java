@@ -56,7 +56,9 @@ public final class ShipStep {
     }
 
     private TargetShipment shipTo(
-            ForkRequest request, NodeAddress target, ImageSource images, boolean alone, RequestEvents events) {
+            ForkRequest request, NodeAddress target, ImageSource images, boolean alone, RequestEvents all) {
+        // With several targets, every event of a shipment says which it is about.
+        RequestEvents events = alone ? all : all.forTarget(target.canonical());
         ImageTransport transport = alone && target.equals(self) && local != null ? local : network;
         ShippingEvents progress = new ShippingEvents(events, target, images);
         try {

@@ -76,32 +76,32 @@ final class FtpConnection implements AutoCloseable {
         try {
             ftp.connect(target.canonical(), settings.port());
         } catch (SSLException e) {
-            throw new MessageException(
+            throw notConnected(
                     Reason.TARGET_UNTRUSTED,
                     "the FTP server of " + target + ":" + settings.port() + " failed the TLS check: " + e.getMessage()
                             + " (its certificate must come from this node's CA and name " + target
                             + "; docs/security.md)",
-                    Map.of(
-                            "host",
-                            target.canonical(),
-                            "port",
-                            Integer.toString(settings.port()),
-                            "error",
-                            String.valueOf(e.getMessage())),
                     e);
         } catch (IOException e) {
-            throw new MessageException(
+            throw notConnected(
                     Reason.TARGET_UNREACHABLE,
                     "cannot connect to the FTP server of " + target + ":" + settings.port() + ": " + e.getMessage(),
-                    Map.of(
-                            "host",
-                            target.canonical(),
-                            "port",
-                            Integer.toString(settings.port()),
-                            "error",
-                            String.valueOf(e.getMessage())),
                     e);
         }
+    }
+
+    private MessageException notConnected(Reason reason, String what, IOException e) {
+        return new MessageException(
+                reason,
+                what,
+                Map.of(
+                        "host",
+                        target.canonical(),
+                        "port",
+                        Integer.toString(settings.port()),
+                        "error",
+                        String.valueOf(e.getMessage())),
+                e);
     }
 
     private void login() {

@@ -15,6 +15,11 @@ public enum Reason {
     UNKNOWN_NODE(Disposition.DEAD_LETTER, 11, "the target is not one of this cluster's nodes"),
     NO_SUCH_PROCESS(Disposition.DEAD_LETTER, 12, "no process has this PID on the source node"),
     FORBIDDEN(Disposition.DEAD_LETTER, 13, "the sender may not fork this process"),
+    FILE_LOCK_HELD(
+            Disposition.ANSWER,
+            14,
+            "a copy on the same node could not take the exclusive file lock the process holds; refused before"
+                    + " any freeze"),
     CRIU_DUMP_FAILED(Disposition.ANSWER, 20, "criu dump failed"),
     SHIP_FAILED(Disposition.REDELIVER, 21, "the images could not be uploaded to the target"),
     TARGET_UNREACHABLE(Disposition.REDELIVER, 21, "the target node's FTP server does not answer"),

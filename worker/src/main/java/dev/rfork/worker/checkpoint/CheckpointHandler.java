@@ -83,6 +83,7 @@ public final class CheckpointHandler implements Handler {
         List<NodeAddress> targets = validator.targets(request);
         NodeAddress target = targets.get(0);
         validator.process(request.pid(), delivery.sender());
+        validator.locks(request.pid(), targets);
         RequestEvents progress = events.about(request.requestId(), request.mode(), request.pid());
         String to = targets.stream().map(NodeAddress::canonical).collect(Collectors.joining(", "));
         Instant acceptedAt = progress.publish(

@@ -61,6 +61,26 @@ public final class RequestValidator {
         return target;
     }
 
+    /**
+     * A copy on this node of a process that holds an exclusive file lock would wait on that lock
+     * (CRIU restores it): refused before anything freezes, with the locks as evidence.
+     */
+    public void locks(long pid, List<NodeAddress> targets) {
+        if (!targets.contains(config.node())) {
+            return;
+        }
+        List<FileLocks.Lock> held = FileLocks.exclusiveOn(pid);
+        if (!held.isEmpty()) {
+            throw new MessageException(
+                    Reason.FILE_LOCK_HELD,
+                    "PID " + pid + " holds an exclusive file lock (" + held.get(0)
+                            + "): its copy on this node would wait for it; fork it to another node, or release"
+                            + " the lock first",
+                    Map.of("pid", Long.toString(pid), "locks", held.toString()),
+                    null);
+        }
+    }
+
     /** @param sender the broker user who asked, as the broker validated it */
     public void process(long pid, String sender) {
         if (!ProcFs.isRunning(pid)) {

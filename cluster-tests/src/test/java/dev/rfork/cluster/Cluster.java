@@ -223,12 +223,12 @@ final class Cluster implements AutoCloseable {
     /** A node's broker from the host: with TLS, its certificate checked against the cluster's CA. */
     String brokerUrl(String node) {
         String url = "tcp://" + ADDRESSES.get(node) + ":61616";
-        return tls
-                ? BrokerUrl.withTls(
-                        url,
-                        new TrustStore(
-                                tlsDir.resolve("trust/truststore.p12"), secrets.get("RFORK_TLS_TRUSTSTORE_PASSWORD")))
-                : url;
+        return tls ? BrokerUrl.withTls(url, trust()) : url;
+    }
+
+    /** The cluster's CA, as scripts/cluster-env.sh made it. */
+    TrustStore trust() {
+        return new TrustStore(tlsDir.resolve("trust/truststore.p12"), secrets.get("RFORK_TLS_TRUSTSTORE_PASSWORD"));
     }
 
     /** The node's own broker, from inside a node (as an app in it connects), quoted for a shell. */

@@ -225,12 +225,14 @@ class ForkAcrossNodesClusterIT {
     @Test
     @Order(9)
     void eachNodeServesItsMetricsToTheAdminOnly() throws Exception {
-        HttpClient http = HttpClient.newHttpClient();
+        // Over HTTPS with the node's certificate, checked against the cluster's CA and its address.
+        HttpClient http =
+                HttpClient.newBuilder().sslContext(cluster.trust().sslContext()).build();
         String auth = Base64.getEncoder()
                 .encodeToString(("admin:" + cluster.secret("ADMIN")).getBytes(StandardCharsets.UTF_8));
         for (String node : List.of("node1", "node2", "node3")) {
             // At the node's own address (the host reaches the compose network), as Prometheus would.
-            URI metrics = URI.create("http://" + Cluster.ADDRESSES.get(node) + ":9464/metrics");
+            URI metrics = URI.create("https://" + Cluster.ADDRESSES.get(node) + ":9464/metrics");
             HttpResponse<String> scrape = awaitAnswer(
                     http,
                     HttpRequest.newBuilder(metrics)

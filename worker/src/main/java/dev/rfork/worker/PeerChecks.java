@@ -103,15 +103,18 @@ final class PeerChecks {
     private Check node(NodeAddress peer) {
         String name = "peer " + peer + " CRIU, CPU";
         int port = config.metricsPort() != 0 ? config.metricsPort() : 9464;
-        URI uri = URI.create("http://" + peer.hostForUri() + ":" + port + NodeInfo.PATH);
+        URI uri = URI.create(config.tls().httpScheme() + "://" + peer.hostForUri() + ":" + port + NodeInfo.PATH);
         String login = Base64.getEncoder()
                 .encodeToString(
                         (WorkerConfig.ADMIN_USER + ":" + config.adminPassword()).getBytes(StandardCharsets.UTF_8));
         HttpResponse<String> response;
         try {
-            response = HttpClient.newBuilder()
-                    .connectTimeout(TIMEOUT)
-                    .build()
+            HttpClient.Builder client = HttpClient.newBuilder().connectTimeout(TIMEOUT);
+            if (config.tls().enabled()) {
+                // The peer's certificate checked against the cluster's CA, and its name (the JDK checks it).
+                client.sslContext(config.tls().trust().sslContext());
+            }
+            response = client.build()
                     .send(
                             HttpRequest.newBuilder(uri)
                                     .timeout(TIMEOUT)

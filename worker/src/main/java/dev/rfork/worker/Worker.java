@@ -133,6 +133,7 @@ public final class Worker implements AutoCloseable {
                     config.metricsPort(),
                     WorkerConfig.ADMIN_USER,
                     config.adminPassword(),
+                    config.tls().enabled() ? config.tls().serverContext() : null,
                     NodeInfo.of(node, criu.version()));
         }
         LOG.info(

@@ -29,7 +29,13 @@ record Scrape(List<Sample> samples) {
                             + Base64.getEncoder()
                                     .encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8)));
         }
-        return HttpClient.newHttpClient().send(request.build(), HttpResponse.BodyHandlers.ofString());
+        // The node's endpoints are HTTPS with its certificate: the test CA is the one to trust.
+        HttpClient client = url.getScheme().equals("https")
+                ? HttpClient.newBuilder()
+                        .sslContext(TestTls.nodeTls().trust().sslContext())
+                        .build()
+                : HttpClient.newHttpClient();
+        return client.send(request.build(), HttpResponse.BodyHandlers.ofString());
     }
 
     static Scrape of(URI url, String user, String password) throws IOException, InterruptedException {

@@ -86,7 +86,8 @@ final class TestNode implements AutoCloseable {
 
     /** The node's Prometheus endpoint. */
     URI metricsUrl() {
-        return URI.create("http://" + config.node().hostForUri() + ":" + worker.metricsPort() + "/metrics");
+        return URI.create(config.tls().httpScheme() + "://" + config.node().hostForUri() + ":" + worker.metricsPort()
+                + "/metrics");
     }
 
     /** The node's broker as its clients reach it: with TLS unless the node runs with tls=off. */

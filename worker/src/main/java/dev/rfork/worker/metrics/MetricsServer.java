@@ -3,6 +3,8 @@ package dev.rfork.worker.metrics;
 import com.sun.net.httpserver.BasicAuthenticator;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -13,11 +15,13 @@ import java.security.MessageDigest;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.Supplier;
+import javax.net.ssl.SSLContext;
 
 /**
  * The node's meters for Prometheus at {@code GET /metrics}, in its text format, and what peers'
  * doctors ask of it at {@code GET /node} ({@link NodeInfo}), served by the JDK's own HTTP server
- * on one thread (a scrape every few seconds needs no more), behind HTTP basic authentication. Why basic authentication and not a loopback-only bind: docs/operations.md.
+ * on one thread (a scrape every few seconds needs no more), behind HTTP basic authentication, over
+ * HTTPS with the node's certificate unless TLS is off. Why basic authentication and not a loopback-only bind: docs/operations.md.
  */
 final class MetricsServer implements AutoCloseable {
     static final String PATH = "/metrics";
@@ -32,15 +36,31 @@ final class MetricsServer implements AutoCloseable {
         this.executor = executor;
     }
 
+    /** @param tls the node's certificate for HTTPS; null for plain HTTP (tls=off) */
     static MetricsServer start(
-            String host, int port, String user, String password, Supplier<String> scrape, Supplier<String> nodeJson) {
+            String host,
+            int port,
+            String user,
+            String password,
+            SSLContext tls,
+            Supplier<String> scrape,
+            Supplier<String> nodeJson) {
         ExecutorService executor = Executors.newSingleThreadExecutor(task -> {
             Thread thread = new Thread(task, "rfork-metrics");
             thread.setDaemon(true);
             return thread;
         });
         try {
-            HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getByName(host), port), 16);
+            InetSocketAddress address = new InetSocketAddress(InetAddress.getByName(host), port);
+            HttpServer server;
+            if (tls == null) {
+                server = HttpServer.create(address, 16);
+            } else {
+                // The admin's password and the node's description cross the network: TLS, as everything else.
+                HttpsServer https = HttpsServer.create(address, 16);
+                https.setHttpsConfigurator(new HttpsConfigurator(tls));
+                server = https;
+            }
             Credentials credentials = new Credentials(user, password);
             server.createContext(PATH, exchange -> serve(exchange, CONTENT_TYPE, scrape))
                     .setAuthenticator(credentials);

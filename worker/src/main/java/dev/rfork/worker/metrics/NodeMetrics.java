@@ -12,6 +12,7 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.util.ArrayList;
 import java.util.List;
+import javax.net.ssl.SSLContext;
 
 /**
  * A node's meters, in one Prometheus registry: the requests (from its events, {@link EventMeters}),
@@ -58,9 +59,10 @@ public final class NodeMetrics implements AutoCloseable {
      * Serves {@code /metrics}, and {@code /node} describing this node, on {@code host:port} to
      * {@code user} with {@code password}; returns the port.
      */
-    public int serve(String host, int port, String user, String password, NodeInfo node) {
+    /** @param tls the node's certificate (HTTPS); null for plain HTTP */
+    public int serve(String host, int port, String user, String password, SSLContext tls, NodeInfo node) {
         String nodeJson = Messages.toJson(node);
-        MetricsServer server = MetricsServer.start(host, port, user, password, registry::scrape, () -> nodeJson);
+        MetricsServer server = MetricsServer.start(host, port, user, password, tls, registry::scrape, () -> nodeJson);
         resources.add(server);
         return server.port();
     }

@@ -4,7 +4,14 @@ import dev.rfork.client.BrokerUrl;
 import dev.rfork.config.Settings;
 import dev.rfork.config.TlsFiles;
 import dev.rfork.config.TrustStore;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
 
 /**
  * How this node speaks TLS: the keystore its broker and FTP server present (the node's key and
@@ -50,6 +57,29 @@ public record NodeTls(
         // sslAutoReload: a rotated node.p12 is picked up without a restart (docs/security.md).
         return "sslEnabled=true;keyStoreType=" + TlsFiles.STORE_TYPE + ";keyStorePath=" + keystore
                 + ";keyStorePassword=" + keystorePassword + ";sslAutoReload=true";
+    }
+
+    /** A server's TLS context: it presents the node's certificate (for {@code /metrics} and {@code /node}). */
+    public SSLContext serverContext() {
+        try (InputStream in = Files.newInputStream(keystore)) {
+            KeyStore store = KeyStore.getInstance(TlsFiles.STORE_TYPE);
+            store.load(in, keystorePassword.toCharArray());
+            KeyManagerFactory keys = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+            keys.init(store, keystorePassword.toCharArray());
+            SSLContext context = SSLContext.getInstance("TLS");
+            context.init(keys.getKeyManagers(), null, null);
+            return context;
+        } catch (IOException | GeneralSecurityException e) {
+            throw new IllegalStateException(
+                    "cannot read the node's keystore " + keystore + ": " + e.getMessage()
+                            + " (check RFORK_TLS_KEYSTORE_PASSWORD; docs/security.md)",
+                    e);
+        }
+    }
+
+    /** The scheme of the node's HTTP endpoints: https with TLS on. */
+    public String httpScheme() {
+        return enabled ? "https" : "http";
     }
 
     /** A client's broker URL: with TLS on, the broker's certificate is checked against the node's CA. */

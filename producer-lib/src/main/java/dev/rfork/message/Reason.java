@@ -20,6 +20,16 @@ public enum Reason {
             14,
             "a copy on the same node could not take the exclusive file lock the process holds; refused before"
                     + " any freeze"),
+    CPU_FEATURES_MISSING(
+            Disposition.ANSWER,
+            15,
+            "the target's CPU lacks features this node's has: the copy could fault on them; refused before any"
+                    + " freeze"),
+    CRIU_VERSION_MISMATCH(
+            Disposition.ANSWER,
+            15,
+            "the target runs another CRIU version, which may not read this one's images; refused before any"
+                    + " freeze"),
     CRIU_DUMP_FAILED(Disposition.ANSWER, 20, "criu dump failed"),
     SHIP_FAILED(Disposition.REDELIVER, 21, "the images could not be uploaded to the target"),
     TARGET_UNREACHABLE(Disposition.REDELIVER, 21, "the target node's FTP server does not answer"),

@@ -2,23 +2,17 @@ package dev.rfork.worker;
 
 import dev.rfork.address.NodeAddress;
 import dev.rfork.message.MessageException;
-import dev.rfork.message.Messages;
 import dev.rfork.message.Reason;
 import dev.rfork.worker.Preflight.Check;
 import dev.rfork.worker.config.WorkerConfig;
 import dev.rfork.worker.criu.CriuProcess;
 import dev.rfork.worker.ftp.client.FtpTransport;
 import dev.rfork.worker.metrics.NodeInfo;
+import dev.rfork.worker.metrics.PeerNodes;
 import jakarta.jms.JMSContext;
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory;
 
@@ -103,59 +97,35 @@ final class PeerChecks {
     private Check node(NodeAddress peer) {
         String name = "peer " + peer + " CRIU, CPU";
         int port = config.metricsPort() != 0 ? config.metricsPort() : 9464;
-        URI uri = URI.create(config.tls().httpScheme() + "://" + peer.hostForUri() + ":" + port + NodeInfo.PATH);
-        String login = Base64.getEncoder()
-                .encodeToString(
-                        (WorkerConfig.ADMIN_USER + ":" + config.adminPassword()).getBytes(StandardCharsets.UTF_8));
-        HttpResponse<String> response;
+        PeerNodes.Answer answer;
         try {
-            HttpClient.Builder client = HttpClient.newBuilder().connectTimeout(TIMEOUT);
-            if (config.tls().enabled()) {
-                // The peer's certificate checked against the cluster's CA, and its name (the JDK checks it).
-                client.sslContext(config.tls().trust().sslContext());
-            }
-            response = client.build()
-                    .send(
-                            HttpRequest.newBuilder(uri)
-                                    .timeout(TIMEOUT)
-                                    .header("Authorization", "Basic " + login)
-                                    .build(),
-                            HttpResponse.BodyHandlers.ofString());
+            answer = new PeerNodes(config).ask(peer);
         } catch (IOException e) {
             return new Check(
                     name,
                     false,
-                    uri + ": " + describe(e),
-                    "start " + peer + "'s worker (it answers at " + uri
+                    peer + ":" + port + NodeInfo.PATH + ": " + describe(e),
+                    "start " + peer + "'s worker (it answers at " + peer + ":" + port + NodeInfo.PATH
                             + "; metrics.port must not be 0 there) and open " + port + "/tcp from this node to it");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return new Check(name, false, uri + ": interrupted", "run rfork doctor again");
+            return new Check(name, false, peer + ": interrupted", "run rfork doctor again");
         }
-        if (response.statusCode() == 401) {
+        if (answer.status() == 401) {
             return new Check(
                     name,
                     false,
-                    uri + " refused the admin's login",
+                    answer.uri() + " refused the admin's login",
                     "the admin password (RFORK_ADMIN_PASSWORD) must be the same on every node");
         }
-        if (response.statusCode() != 200) {
+        if (answer.info() == null) {
             return new Check(
                     name,
                     false,
-                    uri + " answered HTTP " + response.statusCode(),
+                    answer.uri() + " answered " + answer.problem(),
                     "run the same rfork version on every node");
         }
-        NodeInfo there;
-        try {
-            there = Messages.mapper().readValue(response.body(), NodeInfo.class);
-        } catch (IOException e) {
-            return new Check(
-                    name,
-                    false,
-                    uri + " answered what is not a node's description: " + e.getMessage(),
-                    "run the same rfork version on every node");
-        }
+        NodeInfo there = answer.info();
         List<String> missing = here.missingOn(there);
         String detail = there.criu() + " on Linux " + there.kernel() + ", "
                 + there.cpuFlags().size() + " CPU flags";

@@ -18,6 +18,7 @@ import dev.rfork.worker.intake.RequestClaims;
 import dev.rfork.worker.intake.RequestValidator;
 import dev.rfork.worker.metrics.NodeInfo;
 import dev.rfork.worker.metrics.NodeMetrics;
+import dev.rfork.worker.metrics.PeerNodes;
 import dev.rfork.worker.restore.InboxPruner;
 import dev.rfork.worker.restore.RestoreHandler;
 import dev.rfork.worker.serve.Handler;
@@ -102,10 +103,12 @@ public final class Worker implements AutoCloseable {
         resources.add(InboxPruner.start(spool, config.inboxRetention(), config.inboxPruneEvery()));
 
         criu = new CriuProcess(config.criu());
+        // What this node is (CRIU, kernel, CPU): served at /node, and what each target is checked against.
+        NodeInfo here = NodeInfo.of(node, criu.version());
         JMSContext listening = context(factory, JMSContext.AUTO_ACKNOWLEDGE);
         RequestClaims claims = new RequestClaims(config.home().resolve("claims"));
         CheckpointHandler checkpoint = new CheckpointHandler(
-                new RequestValidator(config),
+                new RequestValidator(config, new PeerNodes(config), here),
                 claims,
                 new DumpStep(criu, spool),
                 new ShipStep(
@@ -134,7 +137,7 @@ public final class Worker implements AutoCloseable {
                     WorkerConfig.ADMIN_USER,
                     config.adminPassword(),
                     config.tls().enabled() ? config.tls().serverContext() : null,
-                    NodeInfo.of(node, criu.version()));
+                    here);
         }
         LOG.info(
                 "worker of node {} ready in {} ms: {}, consuming {} and {}",

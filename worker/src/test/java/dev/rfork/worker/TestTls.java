@@ -22,7 +22,8 @@ import javax.net.ssl.SSLSocket;
  */
 public final class TestTls {
     /** Node addresses the tests use: the node, the silent node, and the local cluster's second node. */
-    private static final List<String> NAMES = List.of("127.0.0.1", "127.0.0.2", "127.0.0.3", "::1", "localhost");
+    private static final List<String> NAMES =
+            List.of("127.0.0.1", "127.0.0.2", "127.0.0.3", "127.0.0.4", "127.0.0.5", "::1", "localhost");
 
     private static Map<String, String> settings;
 

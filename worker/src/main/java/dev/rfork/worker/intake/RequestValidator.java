@@ -7,18 +7,79 @@ import dev.rfork.message.MessageException;
 import dev.rfork.message.Reason;
 import dev.rfork.worker.config.WorkerConfig;
 import dev.rfork.worker.criu.ProcFs;
+import dev.rfork.worker.metrics.NodeInfo;
+import dev.rfork.worker.metrics.PeerNodes;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
 import java.util.OptionalLong;
 
 /** Checks a fork request against this machine: the target, the process, the right to fork it. */
 public final class RequestValidator {
     private final WorkerConfig config;
+    private final PeerNodes peers;
+    private final NodeInfo here;
     private final long workerPid = ProcessHandle.current().pid();
 
+    /** No checks of other nodes: a node alone, or tests of this node's own checks. */
     public RequestValidator(WorkerConfig config) {
+        this(config, null, null);
+    }
+
+    /**
+     * @param peers what the other nodes say they are
+     * @param here  what this node is: its CRIU and CPU, against which each target is checked
+     */
+    public RequestValidator(WorkerConfig config, PeerNodes peers, NodeInfo here) {
         this.config = config;
+        this.peers = peers;
+        this.here = here;
+    }
+
+    /**
+     * Each other target can run a copy of what this node dumps: the same CRIU, every CPU feature
+     * this node has. Known before the freeze from the target's {@code /node}; a target that
+     * cannot say is not judged here (its upload or restore then answers, as without this check).
+     */
+    public void compatible(List<NodeAddress> targets) {
+        if (peers == null || here == null) {
+            return;
+        }
+        for (NodeAddress target : targets) {
+            if (target.equals(config.node())) {
+                continue;
+            }
+            Optional<NodeInfo> there = peers.info(target);
+            if (there.isEmpty()) {
+                continue;
+            }
+            if (!Objects.equals(here.criu(), there.get().criu())) {
+                throw new MessageException(
+                        Reason.CRIU_VERSION_MISMATCH,
+                        "node " + target + " runs " + there.get().criu() + ", this node " + here.criu()
+                                + ": run the same CRIU on every node (docs/deploy.md)",
+                        Map.of(
+                                "target",
+                                target.canonical(),
+                                "here",
+                                here.criu(),
+                                "there",
+                                there.get().criu()),
+                        null);
+            }
+            List<String> missing = here.missingOn(there.get());
+            if (!missing.isEmpty()) {
+                throw new MessageException(
+                        Reason.CPU_FEATURES_MISSING,
+                        "node " + target + "'s CPU lacks " + missing.size() + " feature(s) this node's has ("
+                                + String.join(" ", missing) + "): a copy there could fault on them; fork between"
+                                + " nodes with the same CPU model",
+                        Map.of("target", target.canonical(), "missing", String.join(" ", missing)),
+                        null);
+            }
+        }
     }
 
     /** Every target of the request, each a node of this cluster, in the request's order. */

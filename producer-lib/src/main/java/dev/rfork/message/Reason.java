@@ -20,6 +20,11 @@ public enum Reason {
             14,
             "a copy on the same node could not take the exclusive file lock the process holds; refused before"
                     + " any freeze"),
+    GHOST_FILE_TOO_LARGE(
+            Disposition.ANSWER,
+            16,
+            "the process holds a deleted file larger than the dump may carry (setting criu.ghost-limit); refused"
+                    + " before any freeze"),
     CPU_FEATURES_MISSING(
             Disposition.ANSWER,
             15,

@@ -102,7 +102,7 @@ public final class Worker implements AutoCloseable {
         Recovery.run(spool, events);
         resources.add(InboxPruner.start(spool, config.inboxRetention(), config.inboxPruneEvery()));
 
-        criu = new CriuProcess(config.criu());
+        criu = new CriuProcess(config.criu(), config.ghostLimit());
         // What this node is (CRIU, kernel, CPU): served at /node, and what each target is checked against.
         NodeInfo here = NodeInfo.of(node, criu.version());
         JMSContext listening = context(factory, JMSContext.AUTO_ACKNOWLEDGE);

@@ -146,6 +146,39 @@ class EarlyRefusalsIT extends OneNodeTest {
         assertThat(maxGapMillis(lines.subList((int) before, lines.size()))).isLessThan(100);
     }
 
+    /** A deleted file above CRIU's ghost limit (1 MiB here): CRIU would fail the dump on it. */
+    @Test
+    void aProcessHoldingALargeDeletedFileIsRefusedBeforeAnyFreeze() throws Exception {
+        Path ghost = work.resolve("ghost.bin");
+        Path output = work.resolve("ghost.out");
+        long pid = processes.start("""
+                import os, time
+                f = open("%s", "wb+")
+                f.write(os.urandom(2 << 20))
+                f.flush()
+                os.unlink("%s")
+                print("tick 1", flush=True)
+                while True:
+                    time.sleep(0.1)
+                """.formatted(ghost, ghost), output);
+        TestProcesses.awaitTicks(output, 1);
+
+        Outcome outcome;
+        try (RforkClient client = node.client()) {
+            outcome = client.forkAndWait(ForkRequest.of(pid, "127.0.0.1", Mode.FORK), WAIT, event -> {});
+        }
+
+        assertThat(outcome.reason())
+                .as("%s: %s", outcome.status(), outcome.detail())
+                .isEqualTo(Reason.GHOST_FILE_TOO_LARGE);
+        assertThat(outcome.events())
+                .filteredOn(event -> event.type() == EventType.FAILED)
+                .extracting(event -> event.evidence().get("size"))
+                .containsExactly(Long.toString(2 << 20));
+        assertThat(outcome.events()).extracting(Event::type).doesNotContain(EventType.DUMPED);
+        assertThat(ProcFs.isRunning(pid)).isTrue();
+    }
+
     private static String criuVersion() {
         return new CriuProcess(node.config().criu()).version();
     }

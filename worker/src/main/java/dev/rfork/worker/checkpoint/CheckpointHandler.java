@@ -84,6 +84,7 @@ public final class CheckpointHandler implements Handler {
         NodeAddress target = targets.get(0);
         validator.process(request.pid(), delivery.sender());
         validator.locks(request.pid(), targets);
+        validator.ghosts(request.pid());
         validator.compatible(targets);
         RequestEvents progress = events.about(request.requestId(), request.mode(), request.pid());
         String to = targets.stream().map(NodeAddress::canonical).collect(Collectors.joining(", "));

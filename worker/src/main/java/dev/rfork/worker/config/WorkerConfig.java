@@ -28,6 +28,7 @@ import java.util.Set;
  * @param metricsPort   the port of the node's Prometheus endpoint; 0 when it is off
  * @param tls           the node's certificates and trust, or {@link NodeTls#OFF} (tls=off, plain text)
  * @param tlsNames      the names the node's own certificate covers (when rfork makes it)
+ * @param ghostLimit    the largest file deleted while open that a dump carries (CRIU's --ghost-limit)
  */
 public record WorkerConfig(
         NodeAddress node,
@@ -58,7 +59,8 @@ public record WorkerConfig(
         Duration inboxPruneEvery,
         int metricsPort,
         NodeTls tls,
-        List<String> tlsNames) {
+        List<String> tlsNames,
+        long ghostLimit) {
 
     /** The operator's account: the standalone broker's console and the metrics endpoint. */
     public static final String ADMIN_USER = "admin";
@@ -130,7 +132,8 @@ public record WorkerConfig(
                 seconds(settings, "inbox.prune-every-seconds", Duration.ofHours(1)),
                 metricsPort(settings),
                 tls,
-                tlsNames(settings, node));
+                tlsNames(settings, node),
+                ghostLimit(settings));
     }
 
     /**
@@ -179,6 +182,21 @@ public record WorkerConfig(
                     "setting ship.local (RFORK_SHIP_LOCAL) must be 'move' or 'ftp', got '" + mode + "'");
         }
         return mode.equals("move");
+    }
+
+    /** CRIU's default (1 MiB) unless set; bytes, at least 1. */
+    private static long ghostLimit(Settings settings) {
+        String value = settings.get("criu.ghost-limit", Long.toString(1 << 20));
+        try {
+            long limit = Long.parseLong(value.trim());
+            if (limit >= 1) {
+                return limit;
+            }
+        } catch (NumberFormatException e) {
+            // answered below
+        }
+        throw new IllegalArgumentException("setting criu.ghost-limit (RFORK_CRIU_GHOST_LIMIT) must be a number of"
+                + " bytes, at least 1, got '" + value + "'");
     }
 
     /** The Prometheus exporters' customary port by default; 0 turns the endpoint off. */

@@ -24,12 +24,22 @@ public final class CriuProcess implements Criu {
     /** CRIU writes its restore statistics into the images' directory, whatever the options. */
     static final String RESTORE_STATS = "stats-restore";
 
+    /** CRIU's own default for {@code --ghost-limit}. */
+    public static final long DEFAULT_GHOST_LIMIT = 1 << 20;
+
     private final List<String> criu;
+    private final long ghostLimit;
     private final DumpWatchdog watchdog = new DumpWatchdog();
 
     /** @param criu the command that runs criu, e.g. {@code [rfork-criu]} or {@code [/usr/sbin/criu]} */
     public CriuProcess(List<String> criu) {
+        this(criu, DEFAULT_GHOST_LIMIT);
+    }
+
+    /** @param ghostLimit the largest deleted-but-open file a dump carries in its images, in bytes */
+    public CriuProcess(List<String> criu, long ghostLimit) {
         this.criu = List.copyOf(criu);
+        this.ghostLimit = ghostLimit;
     }
 
     @Override
@@ -67,6 +77,8 @@ public final class CriuProcess implements Criu {
         command.add("--ext-unix-sk");
         // CRIU's own numbers (freeze time, pages written) go into the events.
         command.add("--display-stats");
+        // A file deleted while open travels in the images, up to this size (setting criu.ghost-limit).
+        command.addAll(List.of("--ghost-limit", Long.toString(ghostLimit)));
         try {
             Stdio.inspect(pid).write(imageDir);
             PerfData.save(pid, imageDir);

@@ -1,13 +1,9 @@
 package dev.rfork.worker.intake;
 
-import dev.rfork.worker.criu.ProcFs;
 import java.io.IOException;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -70,22 +66,13 @@ final class FileLocks {
     /** The device:inode of every file the tree has open (as {@link #deviceAndInode} writes them). */
     private static Set<String> openFiles(long root) {
         Set<String> files = new LinkedHashSet<>();
-        Deque<Long> pending = new ArrayDeque<>(List.of(root));
-        while (!pending.isEmpty()) {
-            long pid = pending.pop();
-            pending.addAll(ProcFs.children(pid));
-            try (DirectoryStream<Path> fds = Files.newDirectoryStream(Path.of("/proc", Long.toString(pid), "fd"))) {
-                for (Path fd : fds) {
-                    try {
-                        long dev = (Long) Files.getAttribute(fd, "unix:dev");
-                        long inode = (Long) Files.getAttribute(fd, "unix:ino");
-                        files.add(major(dev) + ":" + minor(dev) + ":" + inode);
-                    } catch (IOException | RuntimeException e) {
-                        // closed meanwhile, or not a file: nothing to lock
-                    }
-                }
-            } catch (IOException e) {
-                // the process ended meanwhile: the dump will say so
+        for (Path fd : OpenFiles.of(root)) {
+            try {
+                long dev = (Long) Files.getAttribute(fd, "unix:dev");
+                long inode = (Long) Files.getAttribute(fd, "unix:ino");
+                files.add(major(dev) + ":" + minor(dev) + ":" + inode);
+            } catch (IOException | RuntimeException e) {
+                // closed meanwhile, or not a file: nothing to lock
             }
         }
         return files;

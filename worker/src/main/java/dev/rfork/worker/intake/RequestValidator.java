@@ -142,6 +142,25 @@ public final class RequestValidator {
         }
     }
 
+    /** A deleted file larger than the dump may carry: CRIU would fail on it, after freezing the process. */
+    public void ghosts(long pid) {
+        DeletedFiles.largerThan(pid, config.ghostLimit()).ifPresent(ghost -> {
+            throw new MessageException(
+                    Reason.GHOST_FILE_TOO_LARGE,
+                    "PID " + pid + " holds the deleted file " + ghost.file() + " of " + ghost.size()
+                            + " bytes, more than a dump carries (" + config.ghostLimit()
+                            + " bytes): raise RFORK_CRIU_GHOST_LIMIT to fork it",
+                    Map.of(
+                            "file",
+                            ghost.file(),
+                            "size",
+                            Long.toString(ghost.size()),
+                            "limit",
+                            Long.toString(config.ghostLimit())),
+                    null);
+        });
+    }
+
     /** @param sender the broker user who asked, as the broker validated it */
     public void process(long pid, String sender) {
         if (!ProcFs.isRunning(pid)) {

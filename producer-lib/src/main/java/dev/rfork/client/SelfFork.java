@@ -47,7 +47,9 @@ public final class SelfFork {
     public static ForkResult run(ClientSettings settings, String target, Mode mode, Duration timeout) {
         String namespace = pidNamespace();
         long pid = ProcessHandle.current().pid();
-        ForkRequest request = ForkRequest.of(pid, target, mode);
+        // This JVM's PID is the one its own PID namespace gives it (in a restored copy, not the
+        // node's): the namespace goes with it, and the worker finds the process by both.
+        ForkRequest request = ForkRequest.of(pid, target, mode).inPidNamespace(pid, inode(namespace));
         String source = settings.node();
         RforkClient client = settings.connect();
         Outcome outcome;
@@ -79,6 +81,13 @@ public final class SelfFork {
         }
         return new ForkResult(
                 ForkResult.Role.PARENT, request.requestId(), source, pid, outcome.node(), outcome.childPid());
+    }
+
+    /** The N of {@code pid:[N]}. */
+    private static Long inode(String namespace) {
+        int open = namespace.indexOf('[');
+        int close = namespace.indexOf(']');
+        return open < 0 || close < open ? null : Long.valueOf(namespace.substring(open + 1, close));
     }
 
     private static String pidNamespace() {

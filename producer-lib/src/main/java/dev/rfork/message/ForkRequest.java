@@ -24,6 +24,9 @@ import java.util.UUID;
  * @param targets           for a fork to several nodes at once: every target, {@code target} among
  *                          them (it may then be left out: the first is taken); the process is dumped
  *                          once and each target reports its own outcome. Absent for one target.
+ * @param pidNamespace      the inode of the PID namespace {@code pid} is given in, when that is not
+ *                          the node's own: a process in a copy (or a container) asking for itself
+ *                          knows only its PID there ({@code SelfFork} sets it). Absent: the node's.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record ForkRequest(
@@ -34,7 +37,8 @@ public record ForkRequest(
         Mode mode,
         Integer restoreTimeoutSeconds,
         Instant createdAt,
-        List<String> targets) {
+        List<String> targets,
+        Long pidNamespace) {
 
     public static final int VERSION = 1;
     public static final int MAX_RESTORE_TIMEOUT_SECONDS = 3600;
@@ -58,7 +62,20 @@ public record ForkRequest(
             Mode mode,
             Integer restoreTimeoutSeconds,
             Instant createdAt) {
-        this(version, requestId, pid, target, mode, restoreTimeoutSeconds, createdAt, null);
+        this(version, requestId, pid, target, mode, restoreTimeoutSeconds, createdAt, null, null);
+    }
+
+    /** A request for several targets, its PID the node's own. */
+    public ForkRequest(
+            int version,
+            UUID requestId,
+            long pid,
+            String target,
+            Mode mode,
+            Integer restoreTimeoutSeconds,
+            Instant createdAt,
+            List<String> targets) {
+        this(version, requestId, pid, target, mode, restoreTimeoutSeconds, createdAt, targets, null);
     }
 
     public static ForkRequest of(long pid, String target, Mode mode) {
@@ -79,7 +96,13 @@ public record ForkRequest(
     }
 
     public ForkRequest withRestoreTimeoutSeconds(Integer seconds) {
-        return new ForkRequest(version, requestId, pid, target, mode, seconds, createdAt, targets);
+        return new ForkRequest(version, requestId, pid, target, mode, seconds, createdAt, targets, pidNamespace);
+    }
+
+    /** The same request for {@code pid} as seen from the PID namespace {@code namespace} (its inode). */
+    public ForkRequest inPidNamespace(long inNamespacePid, Long namespace) {
+        return new ForkRequest(
+                version, requestId, inNamespacePid, target, mode, restoreTimeoutSeconds, createdAt, targets, namespace);
     }
 
     /** Every node that gets a copy, in the request's order: {@code targets}, or {@code target} alone. */
@@ -111,6 +134,9 @@ public record ForkRequest(
         }
         if (mode == null) {
             throw new MessageException(Reason.INVALID_REQUEST, "mode is missing");
+        }
+        if (pidNamespace != null && pidNamespace < 1) {
+            throw new MessageException(Reason.INVALID_REQUEST, "pidNamespace " + pidNamespace + " is not an inode");
         }
         if (targets != null) {
             if (targets.size() > MAX_TARGETS) {

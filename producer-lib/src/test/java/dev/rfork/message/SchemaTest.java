@@ -183,7 +183,16 @@ class SchemaTest {
         return Stream.of(
                 Arguments.of(
                         "fork-request",
-                        new ForkRequest(1, ID, 4242, "10.0.0.5", Mode.FORK, 60, AT, List.of("10.0.0.5", "10.0.0.6"))),
+                        new ForkRequest(
+                                1,
+                                ID,
+                                4242,
+                                "10.0.0.5",
+                                Mode.FORK,
+                                60,
+                                AT,
+                                List.of("10.0.0.5", "10.0.0.6"),
+                                4026532123L)),
                 Arguments.of(
                         "restore-request",
                         new RestoreRequest(1, ID, "10.0.0.4", "10.0.0.5", Mode.FORK, 4242, DIGEST, AT, AT, AT)),

@@ -13,7 +13,8 @@ import java.time.Duration;
 
 /**
  * An application that forks itself, started by the tests as a plain {@code java} process with
- * default flags. Arguments: broker URL, user, password, target node, fork|migrate.
+ * default flags. Arguments: broker URL, user, password, target node, fork|migrate|fork-twice
+ * (the copy forks itself again: from inside its own PID namespace).
  */
 public final class SelfForkApp {
     private SelfForkApp() {}
@@ -30,11 +31,19 @@ public final class SelfForkApp {
                 role = result.isParent() ? "parent" : "child";
                 System.out.println(role + " request=" + result.requestId() + " parentPid=" + result.parentPid()
                         + " childPid=" + result.childPid() + " childNode=" + result.childNode());
+                if (role.equals("child") && "fork-twice".equals(args[4])) {
+                    ForkResult again = SelfFork.fork(settings, args[3]);
+                    role = again.isParent() ? "again-parent" : "again-child";
+                    System.out.println(role + " request=" + again.requestId() + " parentPid=" + again.parentPid()
+                            + " childPid=" + again.childPid() + " childNode=" + again.childNode());
+                    role = again.isParent() ? "child" : "again-child";
+                }
             } catch (SelfForkException e) {
                 role = "failed";
                 System.out.println("failed reason=" + e.reason() + " " + e.getMessage());
             }
-            if (!"child".equals(role)) {
+            // A copy's connection is dead (CRIU restores TCP connections closed): only the original asks.
+            if (role.equals("parent") || role.equals("failed")) {
                 Outcome answer = own.forkAndWait(
                         ForkRequest.of(4_000_000, "127.0.0.1", Mode.FORK), Duration.ofSeconds(30), event -> {});
                 System.out.println(role + " connection "

@@ -39,6 +39,34 @@ class SelfForkIT extends OneNodeTest {
         assertThat(ProcFs.isRunning(child)).isTrue();
     }
 
+    /** The copy forks itself again, from inside its PID namespace: three JVMs count on. */
+    @Test
+    void aJvmCopyForksItselfAgain() throws Exception {
+        Path output = work.resolve("twice.out");
+        long pid = startJavaApp(output, "127.0.0.1", "fork-twice");
+
+        Matcher first = CHILD_PID.matcher(awaitLine(output, "parent request="));
+        assertThat(first.find()).isTrue();
+        long child = Long.parseLong(first.group(2));
+        processes.track(child);
+        Path childOutput = node.childOutput(UUID.fromString(first.group(1)));
+
+        Matcher second = Pattern.compile("again-parent request=(\\S+) .*childPid=(\\d+)")
+                .matcher(awaitLine(childOutput, "again-parent request="));
+        assertThat(second.find()).isTrue();
+        long grandchild = Long.parseLong(second.group(2));
+        processes.track(grandchild);
+        Path grandchildOutput = node.childOutput(UUID.fromString(second.group(1)));
+
+        assertThat(awaitLine(grandchildOutput, "again-child request=")).isNotEmpty();
+        awaitLine(grandchildOutput, "alive again-child 10");
+        awaitLine(childOutput, "alive child 10");
+        assertThat(ProcFs.isRunning(pid)).isTrue();
+        assertThat(ProcFs.isRunning(child)).isTrue();
+        assertThat(ProcFs.isRunning(grandchild)).isTrue();
+        assertThat(grandchild).isNotEqualTo(child);
+    }
+
     @Test
     void aFailedSelfForkIsAnExceptionInTheOriginalWhichKeepsRunning() throws Exception {
         Path output = work.resolve("unknown.out");

@@ -72,14 +72,18 @@ public final class CheckpointHandler implements Handler {
         // names in its property first (a body that cannot be read is answered under it), then
         // the body's. Any other message naming an owned id is answered without it.
         claim(delivery.requestId(), delivery);
-        ForkRequest request = Messages.fromJson(body, ForkRequest.class);
-        if (request.requestId() != null && !request.requestId().equals(delivery.requestId())) {
-            claim(request.requestId(), delivery);
+        ForkRequest sent = Messages.fromJson(body, ForkRequest.class);
+        if (sent.requestId() != null && !sent.requestId().equals(delivery.requestId())) {
+            claim(sent.requestId(), delivery);
         }
-        if (request.requestId() != null) {
+        if (sent.requestId() != null) {
+            delivery.identify(sent.requestId(), sent.mode(), sent.pid());
+        }
+        sent.validate();
+        ForkRequest request = validator.onThisNode(sent);
+        if (request.pid() != sent.pid()) {
             delivery.identify(request.requestId(), request.mode(), request.pid());
         }
-        request.validate();
         List<NodeAddress> targets = validator.targets(request);
         NodeAddress target = targets.get(0);
         validator.process(request.pid(), delivery.sender());

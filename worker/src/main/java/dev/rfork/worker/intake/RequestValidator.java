@@ -82,6 +82,11 @@ public final class RequestValidator {
         }
     }
 
+    /** The request with the PID this node's host sees (a process in a copy gives its PID inside it). */
+    public ForkRequest onThisNode(ForkRequest request) {
+        return NamespacedPid.onThisNode(request);
+    }
+
     /** Every target of the request, each a node of this cluster, in the request's order. */
     public List<NodeAddress> targets(ForkRequest request) {
         List<NodeAddress> targets = new ArrayList<>();

@@ -350,6 +350,33 @@ class ForkAcrossNodesClusterIT {
     }
 
     /**
+     * A process holding a file that node2 lacks, and one of another size there: refused before its
+     * dump (CRIU would fail the restore after the transfer), the process running on, unfrozen.
+     */
+    @Test
+    @Order(13)
+    void aForkToANodeWithoutTheFilesTheProcessHoldsIsRefusedBeforeTheDump() {
+        cluster.sh("node1", "head -c 100 /dev/urandom > /tmp/only-here.bin; head -c 100 /dev/urandom > /tmp/both.bin");
+        cluster.sh("node2", "rm -f /tmp/only-here.bin; head -c 5 /dev/urandom > /tmp/both.bin");
+        long pid = Long.parseLong(cluster.sh(
+                "node1",
+                "setsid python3 -c 'import time\na = open(\"/tmp/only-here.bin\", \"rb\")\n"
+                        + "b = open(\"/tmp/both.bin\", \"rb\")\nwhile True:\n    time.sleep(0.1)'"
+                        + " </dev/null >/dev/null 2>&1 & echo $!"));
+
+        JsonNode outcome = cluster.request("node1", "fork", pid, NODE2);
+
+        assertThat(outcome.path("status").asText()).as(outcome.toString()).isEqualTo("failed");
+        assertThat(outcome.path("reason").asText()).isEqualTo("FILES_DIFFER_ON_TARGET");
+        assertThat(outcome.path("detail").asText()).contains("/tmp/only-here.bin");
+        assertThat(outcome.path("timings").has("frozenMs"))
+                .as("no dump, no freeze")
+                .isFalse();
+        assertThat(cluster.running("node1", pid)).isTrue();
+        cluster.sh("node1", "kill " + pid);
+    }
+
+    /**
      * TLS is required everywhere: every node's standalone broker refuses a plain CORE client, the
      * embedded FTP server (node2) and vsftpd (node3) refuse a login in clear, and vsftpd serves
      * explicit FTPS with the node's certificate, checked against the cluster's CA (ca.pem).

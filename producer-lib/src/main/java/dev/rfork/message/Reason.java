@@ -35,6 +35,11 @@ public enum Reason {
             15,
             "the target runs another CRIU version, which may not read this one's images; refused before any"
                     + " freeze"),
+    FILES_DIFFER_ON_TARGET(
+            Disposition.ANSWER,
+            17,
+            "a regular file the process holds is missing on the target or of another size there; refused before"
+                    + " any freeze"),
     CRIU_DUMP_FAILED(Disposition.ANSWER, 20, "criu dump failed"),
     SHIP_FAILED(Disposition.REDELIVER, 21, "the images could not be uploaded to the target"),
     TARGET_UNREACHABLE(Disposition.REDELIVER, 21, "the target node's FTP server does not answer"),

@@ -90,6 +90,7 @@ public final class CheckpointHandler implements Handler {
         validator.locks(request.pid(), targets);
         validator.ghosts(request.pid());
         validator.compatible(targets);
+        validator.files(request.pid(), targets);
         RequestEvents progress = events.about(request.requestId(), request.mode(), request.pid());
         String to = targets.stream().map(NodeAddress::canonical).collect(Collectors.joining(", "));
         Instant acceptedAt = progress.publish(

@@ -7,6 +7,7 @@ import dev.rfork.message.MessageException;
 import dev.rfork.message.Reason;
 import dev.rfork.worker.config.WorkerConfig;
 import dev.rfork.worker.criu.ProcFs;
+import dev.rfork.worker.metrics.NodeFiles;
 import dev.rfork.worker.metrics.NodeInfo;
 import dev.rfork.worker.metrics.PeerNodes;
 import java.util.ArrayList;
@@ -144,6 +145,43 @@ public final class RequestValidator {
                             + " the lock first",
                     Map.of("pid", Long.toString(pid), "locks", held.toString()),
                     null);
+        }
+    }
+
+    /**
+     * Each other target has the regular files the process holds, at the same size: CRIU restores
+     * them by path. Asked before the freeze; a target that cannot say is not judged here.
+     */
+    public void files(long pid, List<NodeAddress> targets) {
+        if (peers == null || targets.stream().allMatch(config.node()::equals)) {
+            return;
+        }
+        List<NodeFiles.Held> held = HeldFiles.of(pid);
+        for (NodeAddress target : targets) {
+            if (target.equals(config.node())) {
+                continue;
+            }
+            Optional<NodeFiles.Answer> answer = peers.files(target, held);
+            if (answer.isPresent() && !answer.get().matches()) {
+                List<String> missing = answer.get().missing();
+                List<String> differ = answer.get().differ().stream()
+                        .map(file -> file.path() + ": " + file.size() + " bytes here, " + file.here() + " there")
+                        .toList();
+                throw new MessageException(
+                        Reason.FILES_DIFFER_ON_TARGET,
+                        "node " + target + " lacks " + missing.size() + " and has " + differ.size()
+                                + " of another size of the files PID " + pid + " holds ("
+                                + String.join(", ", missing.isEmpty() ? differ : missing)
+                                + "): a copy there could not reopen them; deploy the same files on every node",
+                        Map.of(
+                                "target",
+                                target.canonical(),
+                                "missing",
+                                String.join(" ", missing.stream().limit(20).toList()),
+                                "differ",
+                                String.join("; ", differ.stream().limit(20).toList())),
+                        null);
+            }
         }
     }
 

@@ -5,7 +5,9 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsServer;
+import dev.rfork.message.Messages;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -27,6 +29,7 @@ final class MetricsServer implements AutoCloseable {
     static final String PATH = "/metrics";
     private static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
     private static final String JSON = "application/json";
+    private static final int MAX_QUESTION_BYTES = 4 << 20;
 
     private final HttpServer server;
     private final ExecutorService executor;
@@ -66,6 +69,7 @@ final class MetricsServer implements AutoCloseable {
                     .setAuthenticator(credentials);
             server.createContext(NodeInfo.PATH, exchange -> serve(exchange, JSON, nodeJson))
                     .setAuthenticator(credentials);
+            server.createContext(NodeFiles.PATH, MetricsServer::answerFiles).setAuthenticator(credentials);
             server.setExecutor(executor);
             server.start();
             return new MetricsServer(server, executor);
@@ -92,6 +96,39 @@ final class MetricsServer implements AutoCloseable {
                 exchange.sendResponseHeaders(200, -1);
                 return;
             }
+            exchange.sendResponseHeaders(200, bytes.length);
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(bytes);
+            }
+        }
+    }
+
+    /** {@code POST /files}: which of the files a peer's process holds are missing here or of another size. */
+    private static void answerFiles(HttpExchange exchange) throws IOException {
+        try (exchange) {
+            if (!exchange.getRequestMethod().equals("POST")) {
+                exchange.getResponseHeaders().set("Allow", "POST");
+                exchange.sendResponseHeaders(405, -1);
+                return;
+            }
+            NodeFiles.Question question;
+            try (InputStream in = exchange.getRequestBody()) {
+                byte[] body = in.readNBytes(MAX_QUESTION_BYTES + 1);
+                if (body.length > MAX_QUESTION_BYTES) {
+                    exchange.sendResponseHeaders(413, -1);
+                    return;
+                }
+                question = Messages.mapper().readValue(body, NodeFiles.Question.class);
+            } catch (IOException e) {
+                exchange.sendResponseHeaders(400, -1);
+                return;
+            }
+            if (question.files() == null || question.files().size() > NodeFiles.MAX_FILES) {
+                exchange.sendResponseHeaders(question.files() == null ? 400 : 413, -1);
+                return;
+            }
+            byte[] bytes = Messages.toJson(NodeFiles.check(question.files())).getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().set("Content-Type", JSON);
             exchange.sendResponseHeaders(200, bytes.length);
             try (OutputStream out = exchange.getResponseBody()) {
                 out.write(bytes);

@@ -11,6 +11,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Base64;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -64,29 +65,62 @@ public final class PeerNodes {
         return Optional.ofNullable(info);
     }
 
+    /**
+     * Which of {@code files} are missing on the peer or of another size there; empty when the peer
+     * cannot say (not answering, an older rfork, metrics off), so the caller does not judge it.
+     */
+    public Optional<NodeFiles.Answer> files(NodeAddress peer, List<NodeFiles.Held> files) {
+        Known cached = known.get(peer);
+        if (cached != null && cached.info == null && cached.fresh()) {
+            return Optional.empty(); // it did not answer a moment ago: no second wait
+        }
+        try {
+            HttpResponse<String> response = client(FORK_TIMEOUT)
+                    .send(
+                            request(peer, NodeFiles.PATH, FORK_TIMEOUT)
+                                    .header("Content-Type", "application/json")
+                                    .POST(HttpRequest.BodyPublishers.ofString(
+                                            Messages.toJson(new NodeFiles.Question(files))))
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofString());
+            return response.statusCode() == 200
+                    ? Optional.of(Messages.mapper().readValue(response.body(), NodeFiles.Answer.class))
+                    : Optional.empty();
+        } catch (IOException e) {
+            return Optional.empty();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Optional.empty();
+        }
+    }
+
+    private HttpClient client(Duration timeout) {
+        HttpClient.Builder client = HttpClient.newBuilder().connectTimeout(timeout);
+        if (config.tls().enabled()) {
+            // The peer's certificate checked against the cluster's CA, and its name (the JDK checks it).
+            client.sslContext(config.tls().trust().sslContext());
+        }
+        return client.build();
+    }
+
+    private HttpRequest.Builder request(NodeAddress peer, String path, Duration timeout) {
+        int port = config.metricsPort() != 0 ? config.metricsPort() : 9464;
+        URI uri = URI.create(config.tls().httpScheme() + "://" + peer.hostForUri() + ":" + port + path);
+        String login = Base64.getEncoder()
+                .encodeToString(
+                        (WorkerConfig.ADMIN_USER + ":" + config.adminPassword()).getBytes(StandardCharsets.UTF_8));
+        return HttpRequest.newBuilder(uri).timeout(timeout).header("Authorization", "Basic " + login);
+    }
+
     /** Asks the peer now; an answer that is not its description says why in {@code problem}. */
     public Answer ask(NodeAddress peer) throws IOException, InterruptedException {
         return ask(peer, TIMEOUT);
     }
 
     private Answer ask(NodeAddress peer, Duration timeout) throws IOException, InterruptedException {
-        int port = config.metricsPort() != 0 ? config.metricsPort() : 9464;
-        URI uri = URI.create(config.tls().httpScheme() + "://" + peer.hostForUri() + ":" + port + NodeInfo.PATH);
-        String login = Base64.getEncoder()
-                .encodeToString(
-                        (WorkerConfig.ADMIN_USER + ":" + config.adminPassword()).getBytes(StandardCharsets.UTF_8));
-        HttpClient.Builder client = HttpClient.newBuilder().connectTimeout(timeout);
-        if (config.tls().enabled()) {
-            // The peer's certificate checked against the cluster's CA, and its name (the JDK checks it).
-            client.sslContext(config.tls().trust().sslContext());
-        }
-        HttpResponse<String> response = client.build()
-                .send(
-                        HttpRequest.newBuilder(uri)
-                                .timeout(timeout)
-                                .header("Authorization", "Basic " + login)
-                                .build(),
-                        HttpResponse.BodyHandlers.ofString());
+        HttpRequest request = request(peer, NodeInfo.PATH, timeout).build();
+        URI uri = request.uri();
+        HttpResponse<String> response = client(timeout).send(request, HttpResponse.BodyHandlers.ofString());
         if (response.statusCode() != 200) {
             return new Answer(uri, response.statusCode(), null, "HTTP " + response.statusCode());
         }

@@ -27,6 +27,7 @@ import org.testcontainers.containers.ComposeContainer;
 import org.testcontainers.containers.Container;
 import org.testcontainers.containers.ContainerState;
 import org.testcontainers.containers.wait.strategy.Wait;
+import org.testcontainers.utility.MountableFile;
 
 /**
  * The three-node cluster of the repository's compose.yaml, on the project's own image, with
@@ -337,6 +338,11 @@ final class Cluster implements AutoCloseable {
             throw new IllegalStateException(node + " does not publish its console port " + CONSOLE_PORT);
         }
         return Integer.parseInt(bindings[0].getHostPortSpec());
+    }
+
+    /** Copies a file of the host into a node. */
+    void copyTo(String node, Path file, String into) {
+        container(node).copyFileToContainer(MountableFile.forHostPath(file), into);
     }
 
     private ContainerState container(String node) {

@@ -19,6 +19,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -347,6 +348,71 @@ class ForkAcrossNodesClusterIT {
         } finally {
             cluster.startNode("node3");
         }
+    }
+
+    /** A copy on node2 is migrated on to node3: it ends on node2 and counts on on node3. */
+    @Test
+    @Order(14)
+    void aCopyIsMigratedOnward() {
+        long pid = cluster.startCounter("node1", "onward");
+        JsonNode forked = cluster.request("node1", "fork", pid, NODE2);
+        assertThat(forked.path("status").asText()).as(forked.toString()).isEqualTo("restored");
+        long copy = forked.path("childPid").asLong();
+        String copyOutput =
+                "/var/lib/rfork/spool/inbox/" + forked.path("requestId").asText() + ".out";
+
+        JsonNode migrated = cluster.request("node2", "migrate", copy, NODE3);
+
+        assertThat(migrated.path("status").asText()).as(migrated.toString()).isEqualTo("restored");
+        String movedOutput =
+                "/var/lib/rfork/spool/inbox/" + migrated.path("requestId").asText() + ".out";
+        cluster.sh("node3", "sleep 1");
+        long[] before = cluster.ticks("node2", copyOutput);
+        long[] after = cluster.ticks("node3", movedOutput);
+        assertThat(after[0]).as("the moved copy starts where it was on node2").isGreaterThanOrEqualTo(before[1]);
+        assertThat(after[1]).as("and counts on").isGreaterThan(after[0]);
+        assertThat(cluster.running("node2", copy))
+                .as("the copy on node2 has ended")
+                .isFalse();
+        assertThat(cluster.running("node3", migrated.path("childPid").asLong())).isTrue();
+        assertThat(cluster.running("node1", pid)).isTrue();
+    }
+
+    /**
+     * A JVM copy forks itself again: SelfForkApp (it needs only rfork's client, in the image's jar)
+     * forks itself node1 -> node2, and the copy on node2 forks itself once more, from inside its
+     * PID namespace.
+     */
+    @Test
+    @Order(15)
+    void aJvmCopyForksItselfAgain() {
+        cluster.copyTo(
+                "node1",
+                Path.of("../worker/target/test-classes/dev/rfork/worker/SelfForkApp.class"),
+                "/tmp/app/dev/rfork/worker/SelfForkApp.class");
+        cluster.sh(
+                "node1",
+                "setsid java -cp /opt/rfork/rfork.jar:/tmp/app dev.rfork.worker.SelfForkApp "
+                        + cluster.brokerUrlInNode() + " app " + cluster.secret("APP") + " " + NODE2
+                        + " fork-twice " + Cluster.ADDRESSES.get("node1") + " </dev/null >/tmp/twice.out 2>&1 &");
+
+        String first = cluster.sh(
+                "node1",
+                "for i in $(seq 900); do grep -m1 '^parent request=' /tmp/twice.out && exit 0; sleep 0.1; done;"
+                        + " cat /tmp/twice.out; exit 1");
+        String firstId = first.replaceAll(".*request=(\\S+).*", "$1");
+        String childOutput = "/var/lib/rfork/spool/inbox/" + firstId + ".out";
+        String again = cluster.sh(
+                "node2",
+                "for i in $(seq 900); do grep -m1 '^again-parent request=' " + childOutput
+                        + " && exit 0; sleep 0.1; done; cat " + childOutput + "; exit 1");
+        String secondId = again.replaceAll(".*request=(\\S+).*", "$1");
+        long grandchild = Long.parseLong(again.replaceAll(".*childPid=(\\d+).*", "$1"));
+        cluster.sh(
+                "node2",
+                "for i in $(seq 300); do grep -q '^alive again-child 10' /var/lib/rfork/spool/inbox/" + secondId
+                        + ".out && exit 0; sleep 0.1; done; exit 1");
+        assertThat(cluster.running("node2", grandchild)).isTrue();
     }
 
     /**

@@ -150,6 +150,7 @@ class EarlyRefusalsIT extends OneNodeTest {
     @Test
     void aProcessHoldingALargeDeletedFileIsRefusedBeforeAnyFreeze() throws Exception {
         Path ghost = work.resolve("ghost.bin");
+        Path stamps = work.resolve("ghost-stamps");
         Path output = work.resolve("ghost.out");
         long pid = processes.start("""
                 import os, time
@@ -158,15 +159,22 @@ class EarlyRefusalsIT extends OneNodeTest {
                 f.flush()
                 os.unlink("%s")
                 print("tick 1", flush=True)
+                stamps = open("%s", "w")
                 while True:
-                    time.sleep(0.1)
-                """.formatted(ghost, ghost), output);
+                    stamps.write("%%.6f\\n" %% time.monotonic())
+                    stamps.flush()
+                    time.sleep(0.001)
+                """.formatted(ghost, ghost, stamps), output);
         TestProcesses.awaitTicks(output, 1);
+        Thread.sleep(300);
 
         Outcome outcome;
+        long before = Files.readAllLines(stamps).size();
         try (RforkClient client = node.client()) {
             outcome = client.forkAndWait(ForkRequest.of(pid, "127.0.0.1", Mode.FORK), WAIT, event -> {});
         }
+        Thread.sleep(300);
+        List<String> lines = Files.readAllLines(stamps);
 
         assertThat(outcome.reason())
                 .as("%s: %s", outcome.status(), outcome.detail())
@@ -177,6 +185,7 @@ class EarlyRefusalsIT extends OneNodeTest {
                 .containsExactly(Long.toString(2 << 20));
         assertThat(outcome.events()).extracting(Event::type).doesNotContain(EventType.DUMPED);
         assertThat(ProcFs.isRunning(pid)).isTrue();
+        assertThat(maxGapMillis(lines.subList((int) before, lines.size()))).isLessThan(100);
     }
 
     private static String criuVersion() {

@@ -14,13 +14,15 @@ import java.time.Duration;
 /**
  * An application that forks itself, started by the tests as a plain {@code java} process with
  * default flags. Arguments: broker URL, user, password, target node, fork|migrate|fork-twice
- * (the copy forks itself again: from inside its own PID namespace).
+ * (the copy forks itself again: from inside its own PID namespace), and this node's address
+ * (default 127.0.0.1). It needs nothing but rfork's client, so the cluster tests run it too.
  */
 public final class SelfForkApp {
     private SelfForkApp() {}
 
     public static void main(String[] args) throws Exception {
-        ClientSettings settings = new ClientSettings(args[0], args[1], args[2], "127.0.0.1");
+        ClientSettings settings =
+                new ClientSettings(args[0], args[1], args[2], args.length > 5 ? args[5] : "127.0.0.1");
         String role;
         // The application's own broker connection, open across the fork like any app's would be.
         try (RforkClient own = settings.connect()) {

@@ -8,5 +8,5 @@ bash "$ROOT/scripts/setup.sh"
 # Docker engine, the offline base image, the build, the node image (each skipped when done).
 bash "$ROOT/scripts/build-node-image.sh"
 cd "$ROOT"
-echo "[test] running all tests (mvn verify: unit, integration and the three-node cluster; about 15 minutes)"
+echo "[test] running all tests (mvn verify: unit, integration and the three-node clusters; about 20-25 minutes)"
 mvn -B -ntp verify "$@"

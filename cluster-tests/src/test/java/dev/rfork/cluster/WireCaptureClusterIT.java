@@ -1,10 +1,14 @@
 package dev.rfork.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.rfork.client.BrokerUnavailableException;
+import dev.rfork.client.RforkClient;
 import java.security.SecureRandom;
 import java.util.HexFormat;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -18,7 +22,7 @@ class WireCaptureClusterIT {
     private static final String NODE2 = Cluster.ADDRESSES.get("node2");
 
     @Test
-    void withTlsOnNeitherTheProcessMemoryNorTheFtpPasswordCrossesTheWireInClear() {
+    void withTlsOnNeitherTheProcessMemoryNorTheFtpPasswordCrossesTheWireInClearAndPlainTextIsRefused() {
         try (Cluster cluster = new Cluster(true).start()) {
             Capture capture = forkWhileCapturing(cluster);
 
@@ -27,6 +31,7 @@ class WireCaptureClusterIT {
             assertThat(capture.ftpPassword)
                     .as("the FTP password in the capture")
                     .isFalse();
+            plainTextIsRefusedByEveryBrokerAndBothFtpServers(cluster);
         }
     }
 
@@ -39,6 +44,50 @@ class WireCaptureClusterIT {
             assertThat(capture.ftpPassword)
                     .as("the FTP password in the capture")
                     .isTrue();
+        }
+    }
+
+    /**
+     * TLS is required everywhere: every node's standalone broker refuses a plain CORE client, the
+     * embedded FTP server (node2) and vsftpd (node3) refuse a login in clear, and vsftpd serves
+     * explicit FTPS with the node's certificate, checked against the cluster's CA (ca.pem).
+     */
+    private static void plainTextIsRefusedByEveryBrokerAndBothFtpServers(Cluster cluster) {
+        for (String node : List.of("node1", "node2", "node3")) {
+            String plain = "tcp://" + Cluster.ADDRESSES.get(node) + ":61616";
+            assertThatThrownBy(() -> RforkClient.connect(plain, "app", cluster.secret("APP"))
+                            .close())
+                    .as(node + "'s broker in plain text")
+                    .isInstanceOf(BrokerUnavailableException.class);
+        }
+        String ftp = "import ftplib, ssl, sys\n"
+                + "host, password, mode = sys.argv[1], sys.argv[2], sys.argv[3]\n"
+                + "if mode == 'plain':\n"
+                + "    f = ftplib.FTP()\n"
+                + "    f.connect(host, 2121, timeout=10)\n"
+                + "    try:\n"
+                + "        f.login('rfork', password)\n"
+                + "        print('logged-in')\n"
+                + "    except ftplib.error_perm as e:\n"
+                + "        print('refused', e)\n"
+                + "else:\n"
+                + "    f = ftplib.FTP_TLS(context=ssl.create_default_context(cafile='/etc/rfork/tls/trust/ca.pem'))\n"
+                + "    f.connect(host, 2121, timeout=10)\n"
+                + "    f.login('rfork', password)\n"
+                + "    f.prot_p()\n"
+                + "    f.nlst()\n"
+                + "    print('tls-ok')\n";
+        cluster.sh("node1", "cat > /tmp/ftp-check.py <<'EOF'\n" + ftp + "EOF");
+        for (String node : List.of("node2", "node3")) {
+            String address = Cluster.ADDRESSES.get(node);
+            assertThat(cluster.sh(
+                            "node1", "python3 /tmp/ftp-check.py " + address + " " + cluster.secret("FTP") + " plain"))
+                    .as(node + "'s FTP server, a login in clear")
+                    .startsWith("refused 530");
+            assertThat(cluster.sh(
+                            "node1", "python3 /tmp/ftp-check.py " + address + " " + cluster.secret("FTP") + " tls"))
+                    .as(node + "'s FTP server over TLS")
+                    .isEqualTo("tls-ok");
         }
     }
 

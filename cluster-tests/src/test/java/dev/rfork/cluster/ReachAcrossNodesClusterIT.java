@@ -118,13 +118,22 @@ class ReachAcrossNodesClusterIT {
     void aForkToANodeWithoutTheFilesTheProcessHoldsIsRefusedBeforeTheDump() {
         cluster.sh("node1", "head -c 100 /dev/urandom > /tmp/only-here.bin; head -c 100 /dev/urandom > /tmp/both.bin");
         cluster.sh("node2", "rm -f /tmp/only-here.bin; head -c 5 /dev/urandom > /tmp/both.bin");
+        // It holds both files, and stamps its clock every millisecond (a dump would leave a gap).
         long pid = Long.parseLong(cluster.sh(
                 "node1",
                 "setsid python3 -c 'import time\na = open(\"/tmp/only-here.bin\", \"rb\")\n"
-                        + "b = open(\"/tmp/both.bin\", \"rb\")\nwhile True:\n    time.sleep(0.1)'"
-                        + " </dev/null >/dev/null 2>&1 & echo $!"));
+                        + "b = open(\"/tmp/both.bin\", \"rb\")\ns = open(\"/tmp/files-stamps\", \"w\")\n"
+                        + "while True:\n    s.write(\"%.6f\\n\" % time.monotonic())\n    s.flush()\n"
+                        + "    time.sleep(0.001)' </dev/null >/dev/null 2>&1 & echo $!"));
+        cluster.sh("node1", "sleep 0.5");
+        String before = cluster.sh("node1", "wc -l < /tmp/files-stamps");
 
         JsonNode outcome = cluster.request("node1", "fork", pid, NODE2);
+        cluster.sh("node1", "sleep 0.3");
+        double gap = Double.parseDouble(cluster.sh(
+                "node1",
+                "python3 -c 'import sys\nt = [float(x) for x in open(\"/tmp/files-stamps\").read().split()]"
+                        + "[int(sys.argv[1]):]\nprint(max((b - a) * 1000 for a, b in zip(t, t[1:])))' " + before));
 
         assertThat(outcome.path("status").asText()).as(outcome.toString()).isEqualTo("failed");
         assertThat(outcome.path("reason").asText()).isEqualTo("FILES_DIFFER_ON_TARGET");
@@ -132,6 +141,10 @@ class ReachAcrossNodesClusterIT {
         assertThat(outcome.path("timings").has("frozenMs"))
                 .as("no dump, no freeze")
                 .isFalse();
+        // Three nodes and the CLI's JVM share two cores here: more slack than on one node.
+        assertThat(gap)
+                .as("the longest gap between the process's stamps during the request")
+                .isLessThan(250);
         assertThat(cluster.running("node1", pid)).isTrue();
         cluster.sh("node1", "kill " + pid);
     }

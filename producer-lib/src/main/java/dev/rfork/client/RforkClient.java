@@ -125,20 +125,8 @@ public final class RforkClient implements AutoCloseable {
             send.run();
             EventSources sources = new EventSources(request.requestId(), node, request.allTargets());
             TargetOutcomes targets = new TargetOutcomes(node, request.allTargets());
-            List<Event> seen = new ArrayList<>();
-            Instant end = Instant.now().plus(timeout);
-            while (Instant.now().isBefore(end)) {
-                Event event = receive(events, min(POLL, Duration.between(Instant.now(), end)));
-                if (event == null || !sources.accepts(event)) {
-                    continue;
-                }
-                seen.add(event);
-                onEvent.accept(event);
-                if (targets.allEnded(seen)) {
-                    return targets.outcomes(request.requestId(), sentAt, seen, false);
-                }
-            }
-            return targets.outcomes(request.requestId(), sentAt, seen, true);
+            Followed followed = follow(sources, events, timeout, onEvent, () -> false, targets::allEnded);
+            return targets.outcomes(request.requestId(), sentAt, followed.seen(), !followed.ended());
         }
     }
 
@@ -198,6 +186,30 @@ public final class RforkClient implements AutoCloseable {
             Duration timeout,
             Consumer<Event> onEvent,
             BooleanSupplier giveUp) {
+        Followed followed = follow(
+                sources,
+                events,
+                timeout,
+                onEvent,
+                giveUp,
+                seen -> seen.get(seen.size() - 1).type().isTerminal(mode));
+        return Outcome.from(requestId, sentAt, followed.seen(), !followed.ended());
+    }
+
+    /** The events taken so far, and whether they ended the request (else the wait did). */
+    private record Followed(List<Event> seen, boolean ended) {}
+
+    /**
+     * Hands each event the sources may send to {@code onEvent} until {@code ended} says the
+     * events so far end the request, {@code giveUp} says stop, or the timeout passes.
+     */
+    private static Followed follow(
+            EventSources sources,
+            JMSConsumer events,
+            Duration timeout,
+            Consumer<Event> onEvent,
+            BooleanSupplier giveUp,
+            Predicate<List<Event>> ended) {
         List<Event> seen = new ArrayList<>();
         Instant end = Instant.now().plus(timeout);
         while (Instant.now().isBefore(end) && !giveUp.getAsBoolean()) {
@@ -207,11 +219,11 @@ public final class RforkClient implements AutoCloseable {
             }
             seen.add(event);
             onEvent.accept(event);
-            if (event.type().isTerminal(mode)) {
-                return Outcome.from(requestId, sentAt, seen, false);
+            if (ended.test(seen)) {
+                return new Followed(seen, true);
             }
         }
-        return Outcome.from(requestId, sentAt, seen, true);
+        return new Followed(seen, false);
     }
 
     private static Duration min(Duration a, Duration b) {

@@ -1,12 +1,9 @@
 package dev.rfork.worker.intake;
 
-import dev.rfork.worker.criu.ProcFs;
 import dev.rfork.worker.metrics.NodeFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayDeque;
-import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -38,10 +35,7 @@ final class HeldFiles {
                 // closed meanwhile
             }
         }
-        Deque<Long> pending = new ArrayDeque<>(List.of(root));
-        while (!pending.isEmpty()) {
-            long pid = pending.pop();
-            pending.addAll(ProcFs.children(pid));
+        for (long pid : OpenFiles.tree(root)) {
             Path proc = Path.of("/proc", Long.toString(pid));
             try {
                 for (String line : Files.readAllLines(proc.resolve("maps"))) {

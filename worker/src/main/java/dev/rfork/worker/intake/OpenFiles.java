@@ -17,10 +17,7 @@ final class OpenFiles {
     /** Each open descriptor of {@code root} and its descendants; one that ends meanwhile is left out. */
     static List<Path> of(long root) {
         List<Path> descriptors = new ArrayList<>();
-        Deque<Long> pending = new ArrayDeque<>(List.of(root));
-        while (!pending.isEmpty()) {
-            long pid = pending.pop();
-            pending.addAll(ProcFs.children(pid));
+        for (long pid : tree(root)) {
             try (DirectoryStream<Path> fds = Files.newDirectoryStream(Path.of("/proc", Long.toString(pid), "fd"))) {
                 fds.forEach(descriptors::add);
             } catch (IOException e) {
@@ -28,5 +25,17 @@ final class OpenFiles {
             }
         }
         return descriptors;
+    }
+
+    /** {@code root} and its descendants, the tree CRIU dumps. */
+    static List<Long> tree(long root) {
+        List<Long> pids = new ArrayList<>();
+        Deque<Long> pending = new ArrayDeque<>(List.of(root));
+        while (!pending.isEmpty()) {
+            long pid = pending.pop();
+            pids.add(pid);
+            pending.addAll(ProcFs.children(pid));
+        }
+        return pids;
     }
 }

@@ -90,16 +90,21 @@ final class MetricsServer implements AutoCloseable {
                 exchange.sendResponseHeaders(405, -1);
                 return;
             }
-            byte[] bytes = body.get().getBytes(StandardCharsets.UTF_8);
-            exchange.getResponseHeaders().set("Content-Type", contentType);
             if (method.equals("HEAD")) {
+                exchange.getResponseHeaders().set("Content-Type", contentType);
                 exchange.sendResponseHeaders(200, -1);
                 return;
             }
-            exchange.sendResponseHeaders(200, bytes.length);
-            try (OutputStream out = exchange.getResponseBody()) {
-                out.write(bytes);
-            }
+            respond(exchange, contentType, body.get());
+        }
+    }
+
+    private static void respond(HttpExchange exchange, String contentType, String body) throws IOException {
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        exchange.getResponseHeaders().set("Content-Type", contentType);
+        exchange.sendResponseHeaders(200, bytes.length);
+        try (OutputStream out = exchange.getResponseBody()) {
+            out.write(bytes);
         }
     }
 
@@ -127,12 +132,7 @@ final class MetricsServer implements AutoCloseable {
                 exchange.sendResponseHeaders(question.files() == null ? 400 : 413, -1);
                 return;
             }
-            byte[] bytes = Messages.toJson(NodeFiles.check(question.files())).getBytes(StandardCharsets.UTF_8);
-            exchange.getResponseHeaders().set("Content-Type", JSON);
-            exchange.sendResponseHeaders(200, bytes.length);
-            try (OutputStream out = exchange.getResponseBody()) {
-                out.write(bytes);
-            }
+            respond(exchange, JSON, Messages.toJson(NodeFiles.check(question.files())));
         }
     }
 

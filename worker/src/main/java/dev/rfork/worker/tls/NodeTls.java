@@ -5,8 +5,6 @@ import dev.rfork.config.Settings;
 import dev.rfork.config.TlsFiles;
 import dev.rfork.config.TrustStore;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
@@ -61,9 +59,8 @@ public record NodeTls(
 
     /** A server's TLS context: it presents the node's certificate (for {@code /metrics} and {@code /node}). */
     public SSLContext serverContext() {
-        try (InputStream in = Files.newInputStream(keystore)) {
-            KeyStore store = KeyStore.getInstance(TlsFiles.STORE_TYPE);
-            store.load(in, keystorePassword.toCharArray());
+        try {
+            KeyStore store = Stores.load(keystore, keystorePassword);
             KeyManagerFactory keys = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
             keys.init(store, keystorePassword.toCharArray());
             SSLContext context = SSLContext.getInstance("TLS");

@@ -22,7 +22,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -30,7 +29,6 @@ import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
-import org.apache.commons.net.ftp.FTPSClient;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -333,61 +331,6 @@ class FtpTransportIT {
                 });
         assertThat(root.resolve(requestId.toString()).resolve(Manifest.FILE_NAME))
                 .doesNotExist();
-    }
-
-    /**
-     * The inbox's root holds the worker's own records ({@code <id>.restored}, the copies' output):
-     * a sender may write only files directly in a request's directory, as FtpTransport does.
-     */
-    @Test
-    void uploadsAreTakenOnlyInARequestsDirectory() throws Exception {
-        UUID requestId = UUID.randomUUID();
-        Files.writeString(root.resolve(requestId + ".out"), "the copy's output\n");
-        FTPSClient ftp = new FTPSClient(false, settings.tls().trust().sslContext());
-        ftp.connect("127.0.0.1", settings.port());
-        try {
-            assertThat(ftp.login(settings.user(), settings.password())).isTrue();
-            ftp.execPBSZ(0);
-            ftp.execPROT("P");
-            ftp.enterLocalPassiveMode();
-
-            // What the probe of issue 12 did: a record of its own at the root, made old.
-            assertThat(ftp.storeFile(requestId + ".restored", new ByteArrayInputStream(new byte[0])))
-                    .isFalse();
-            assertThat(ftp.sendCommand("MFMT 20000101000000 " + requestId + ".out"))
-                    .isGreaterThanOrEqualTo(400);
-            assertThat(ftp.appendFile(requestId + ".out", new ByteArrayInputStream("x".getBytes())))
-                    .isFalse();
-            assertThat(ftp.deleteFile(requestId + ".out")).isFalse();
-            assertThat(ftp.rename(requestId + ".out", requestId + ".restored")).isFalse();
-            assertThat(ftp.makeDirectory("not-a-request")).isFalse();
-            assertThat(ftp.makeDirectory(requestId + "/nested")).isFalse();
-
-            assertThat(ftp.makeDirectory(requestId.toString())).isTrue();
-            assertThat(ftp.storeFile(requestId + "/core-1.img", new ByteArrayInputStream(new byte[] {1})))
-                    .isTrue();
-            assertThat(ftp.sendCommand("MFMT 20000101000000 " + requestId + "/core-1.img"))
-                    .isLessThan(300);
-            assertThat(ftp.rename(requestId + "/core-1.img", "../" + requestId + ".restored"))
-                    .isFalse();
-            assertThat(ftp.removeDirectory(requestId.toString()))
-                    .as("not while it holds a file")
-                    .isFalse();
-            assertThat(ftp.deleteFile(requestId + "/core-1.img")).isTrue();
-            // A sender takes back what a failed shipment sent: the empty directory too.
-            assertThat(ftp.removeDirectory(requestId.toString())).isTrue();
-            assertThat(ftp.makeDirectory(requestId.toString())).isTrue();
-            ftp.logout();
-        } finally {
-            ftp.disconnect();
-        }
-        try (var files = Files.list(root)) {
-            assertThat(files.map(file -> file.getFileName().toString()))
-                    .containsExactlyInAnyOrder(requestId.toString(), requestId + ".out");
-        }
-        assertThat(root.resolve(requestId + ".out")).hasContent("the copy's output");
-        assertThat(Files.getLastModifiedTime(root.resolve(requestId + ".out")).toInstant())
-                .isAfter(Instant.parse("2001-01-01T00:00:00Z"));
     }
 
     /** One large pages file of random bytes and a dozen small files, like a CRIU dump. */

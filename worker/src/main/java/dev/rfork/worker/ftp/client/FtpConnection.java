@@ -7,15 +7,13 @@ import dev.rfork.worker.config.FtpSettings;
 import dev.rfork.worker.ship.ImageSource;
 import dev.rfork.worker.ship.ShipProgress;
 import dev.rfork.worker.spool.Manifest;
+import dev.rfork.worker.spool.PipelinedDigest;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
-import java.nio.file.Files;
+import java.io.OutputStream;
 import java.nio.file.Path;
-import java.security.DigestInputStream;
-import java.security.MessageDigest;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -32,8 +30,8 @@ import org.apache.commons.net.io.CopyStreamException;
  * carrying the server's last reply, so callers (and their threads) only deal with one kind.
  */
 final class FtpConnection implements AutoCloseable {
-    // Large buffers matter: 1 MiB gives several times the throughput of the 8 KiB default here.
-    private static final int BUFFER_SIZE = 1 << 20;
+    // For Commons Net's own copies (the manifest, listings); images go out in PipelinedDigest's blocks.
+    private static final int BUFFER_SIZE = 64 << 10;
 
     private final FTPClient ftp;
     private final NodeAddress target;
@@ -175,37 +173,47 @@ final class FtpConnection implements AutoCloseable {
     }
 
     /**
-     * One file, read as it is written when the dump still runs; its size is what was read, and
-     * {@code progress} hears of each buffer as Commons Net takes it for the data connection.
+     * One file, read as it is written when the dump still runs; its size is what was read. The
+     * file goes to the data connection in blocks that are hashed on the digest's own thread
+     * meanwhile ({@link PipelinedDigest}); {@code progress} hears of each block as it is sent.
      */
     Manifest.Entry upload(
             String remoteDir, Path file, ImageSource images, BooleanSupplier aborted, ShipProgress progress) {
-        MessageDigest digest = Manifest.newDigest();
-        long[] bytes = {0};
-        try (InputStream in = new DigestInputStream(images.open(file), digest) {
-            @Override
-            public int read(byte[] buffer, int offset, int length) throws IOException {
+        String name = file.getFileName().toString();
+        try (InputStream in = images.open(file);
+                PipelinedDigest digest = new PipelinedDigest()) {
+            long sent = send(remoteDir + "/" + name, in, digest, aborted, progress);
+            PipelinedDigest.Result hashed = digest.finish();
+            return new Manifest.Entry(name, sent, hashed.sha256());
+        } catch (IOException e) {
+            throw failure("the transfer of " + name + " broke: " + e.getMessage(), e);
+        }
+    }
+
+    private long send(
+            String remotePath, InputStream in, PipelinedDigest digest, BooleanSupplier aborted, ShipProgress progress)
+            throws IOException {
+        long sent = 0;
+        try (OutputStream out = ftp.storeFileStream(remotePath)) {
+            if (out == null) {
+                throw failure("the FTP server refused " + remotePath, null);
+            }
+            for (int read = 1; read > 0; ) {
                 if (aborted.getAsBoolean()) {
                     throw new InterruptedIOException("another upload of this shipment failed");
                 }
-                int read = super.read(buffer, offset, length);
-                if (read > 0) {
-                    bytes[0] += read;
-                    progress.sent(read);
-                }
-                return read;
+                byte[] block = digest.take();
+                read = in.readNBytes(block, 0, block.length);
+                out.write(block, 0, read);
+                digest.hash(block, read);
+                sent += read;
+                progress.sent(read);
             }
-        }) {
-            // Commons Net allocates two buffers of this size per transfer: no 1 MiB ones for tiny
-            // files. A file still being written will be large.
-            long size = images.complete() ? Files.size(file) : BUFFER_SIZE;
-            ftp.setBufferSize((int) Math.max(8192, Math.min(BUFFER_SIZE, size)));
-            store(remoteDir + "/" + file.getFileName(), in);
-            return new Manifest.Entry(
-                    file.getFileName().toString(), bytes[0], HexFormat.of().formatHex(digest.digest()));
-        } catch (IOException e) {
-            throw failure("the transfer of " + file.getFileName() + " broke: " + e.getMessage(), e);
         }
+        if (!ftp.completePendingCommand()) {
+            throw failure("the FTP server did not confirm " + remotePath, null);
+        }
+        return sent;
     }
 
     void store(String remotePath, InputStream in) {

@@ -1,7 +1,7 @@
 package dev.rfork.worker.ftp.server;
 
 import dev.rfork.config.OwnerOnly;
-import dev.rfork.worker.spool.Manifest;
+import dev.rfork.worker.spool.PipelinedDigest;
 import dev.rfork.worker.spool.ReceivedFiles;
 import java.io.BufferedOutputStream;
 import java.io.File;
@@ -13,10 +13,8 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.util.HexFormat;
 import java.util.List;
-import java.util.zip.CRC32C;
+import java.util.function.LongConsumer;
 import org.apache.ftpserver.ftplet.FileSystemFactory;
 import org.apache.ftpserver.ftplet.FileSystemView;
 import org.apache.ftpserver.ftplet.FtpException;
@@ -24,22 +22,13 @@ import org.apache.ftpserver.ftplet.FtpFile;
 import org.apache.ftpserver.ftplet.User;
 
 /**
- * FtpServer's native file system, with every upload hashed (SHA-256, CRC32C) while it is written
- * and recorded in {@link ReceivedFiles}, so the restore need not hash the images again with
+ * FtpServer's native file system, with every upload hashed (SHA-256, CRC32C, on a thread beside
+ * the one that writes: {@link PipelinedDigest}) while it is written and recorded in {@link ReceivedFiles}, so the restore need not hash the images again with
  * SHA-256 (only a CRC32C pass checks they are still what arrived). Writes are confined to
  * requests' directories ({@link UploadArea}). Everything else is delegated to the native file
  * system; deletes and renames through the server void what was recorded of the files concerned.
  */
 final class DigestingFileSystemFactory implements FileSystemFactory {
-    /**
-     * FtpServer copies its data connection to the file 4 KiB at a time, through an 8 KiB
-     * buffer of its own unless the stream it gets is already buffered: so this one is. Writing
-     * the file in 8 KiB pieces was the upload's limit: a 270 MB image took ~1.0 s through
-     * loopback, ~0.6 s with 256 KiB writes (and the SHA-256 added), no faster with 1 MiB.
-     * Allocated per upload in progress (at most MAX_SESSIONS at once).
-     */
-    static final int WRITE_BUFFER = 256 << 10;
-
     private final FileSystemFactory delegate;
     private final ReceivedFiles received;
 
@@ -145,7 +134,7 @@ final class DigestingFileSystemFactory implements FileSystemFactory {
                 throw e;
             }
             // Only a write from the start gives the digest of the whole file.
-            return new ReceivingStream(raf.getChannel(), offset == 0 ? Manifest.newDigest() : null, path, generation);
+            return new ReceivingStream(raf.getChannel(), offset == 0 ? new PipelinedDigest() : null, path, generation);
         }
 
         @Override
@@ -309,62 +298,49 @@ final class DigestingFileSystemFactory implements FileSystemFactory {
     }
 
     /**
-     * Writes to the file, hashing on the way; on a clean close records size and digest. A
-     * buffered stream, so FtpServer uses it as it is (see {@link #WRITE_BUFFER}). Closing twice
-     * (FtpServer does) is harmless.
+     * Writes to the file in blocks of {@link PipelinedDigest#BLOCK_SIZE}, each hashed on the
+     * digest's own thread while the next one arrives; on a clean close records size and digest.
+     * A {@link BufferedOutputStream} only so that FtpServer, which copies the data connection 4
+     * KiB at a time, does not wrap it in a buffer of its own: every method is overridden, its
+     * buffer is unused. Closing twice (FtpServer does) is harmless.
      */
-    private final class ReceivingStream extends BufferedOutputStream {
-        private final Sink sink;
+    final class ReceivingStream extends BufferedOutputStream {
+        private final FileChannel channel;
+        /** Null for a write that does not start at 0: only a whole file has a digest. */
+        private final PipelinedDigest digest;
+
         private final Path path;
         private final long generation;
+        private byte[] block;
+        private int filled;
+        private boolean failed;
         private boolean closed;
 
-        ReceivingStream(FileChannel channel, MessageDigest digest, Path path, long generation) {
-            this(new Sink(channel, digest), path, generation);
-        }
-
-        private ReceivingStream(Sink sink, Path path, long generation) {
-            super(sink, WRITE_BUFFER);
-            this.sink = sink;
+        ReceivingStream(FileChannel channel, PipelinedDigest digest, Path path, long generation) {
+            super(OutputStream.nullOutputStream(), 1);
+            this.channel = channel;
+            this.digest = digest;
             this.path = path;
             this.generation = generation;
         }
 
-        @Override
-        public void close() throws IOException {
-            if (closed) {
-                return;
-            }
-            closed = true;
-            try {
-                super.close();
-            } finally {
-                if (sink.digest != null && !sink.failed) {
-                    received.written(
-                            path,
-                            generation,
-                            sink.written,
-                            HexFormat.of().formatHex(sink.digest.digest()),
-                            sink.crc.getValue());
-                } else {
-                    received.forget(path);
+        /**
+         * Reads {@code in} to its end straight into the blocks (no copy through a buffer of the
+         * caller's); the number of bytes read. {@link BlockStor} gives it the data connection.
+         */
+        long receive(InputStream in, LongConsumer received) throws IOException {
+            long total = 0;
+            for (int read = 1; read > 0; ) {
+                takeBlock();
+                read = in.readNBytes(block, filled, block.length - filled);
+                filled += read;
+                total += read;
+                received.accept(read);
+                if (filled == block.length) {
+                    writeBlock();
                 }
             }
-        }
-    }
-
-    private static final class Sink extends OutputStream {
-        private final FileChannel channel;
-        private final MessageDigest digest;
-        /** Of the same bytes: what the file must still hold at verification (see ReceivedFiles). */
-        private final CRC32C crc = new CRC32C();
-
-        private long written;
-        private boolean failed;
-
-        Sink(FileChannel channel, MessageDigest digest) {
-            this.channel = channel;
-            this.digest = digest;
+            return total;
         }
 
         @Override
@@ -374,8 +350,28 @@ final class DigestingFileSystemFactory implements FileSystemFactory {
 
         @Override
         public void write(byte[] bytes, int offset, int length) throws IOException {
+            while (length > 0) {
+                takeBlock();
+                int n = Math.min(length, block.length - filled);
+                System.arraycopy(bytes, offset, block, filled, n);
+                filled += n;
+                offset += n;
+                length -= n;
+                if (filled == block.length) {
+                    writeBlock();
+                }
+            }
+        }
+
+        private void takeBlock() throws IOException {
+            if (block == null) {
+                block = digest != null ? digest.take() : new byte[PipelinedDigest.BLOCK_SIZE];
+            }
+        }
+
+        private void writeBlock() throws IOException {
             try {
-                ByteBuffer buffer = ByteBuffer.wrap(bytes, offset, length);
+                ByteBuffer buffer = ByteBuffer.wrap(block, 0, filled);
                 while (buffer.hasRemaining()) {
                     channel.write(buffer);
                 }
@@ -384,20 +380,45 @@ final class DigestingFileSystemFactory implements FileSystemFactory {
                 throw e;
             }
             if (digest != null) {
-                digest.update(bytes, offset, length);
-                crc.update(bytes, offset, length);
+                digest.hash(block, filled);
+                block = null;
             }
-            written += length;
+            filled = 0;
         }
+
+        /** The data connection's end is the only flush that matters: close() writes what is left. */
+        @Override
+        public void flush() {}
 
         @Override
         public void close() throws IOException {
+            if (closed) {
+                return;
+            }
+            closed = true;
             try {
+                if (filled > 0) {
+                    writeBlock();
+                }
                 channel.close();
-            } catch (IOException e) {
+            } catch (IOException | RuntimeException e) {
                 failed = true;
                 throw e;
+            } finally {
+                record();
             }
+        }
+
+        private void record() throws IOException {
+            if (digest == null || failed) {
+                received.forget(path);
+                if (digest != null) {
+                    digest.close();
+                }
+                return;
+            }
+            PipelinedDigest.Result result = digest.finish();
+            received.written(path, generation, result.bytes(), result.sha256(), result.crc32c());
         }
     }
 }

@@ -77,8 +77,10 @@ public final class EmbeddedFtpServer implements AutoCloseable {
         connections.setLoginFailureDelay(LOGIN_FAILURE_DELAY_MS);
         connections.setMaxLogins(MAX_SESSIONS);
         factory.setConnectionConfig(connections.createConnectionConfig());
+        CommandFactoryFactory commands = new CommandFactoryFactory();
+        commands.addCommand("STOR", new BlockStor());
         factory.setCommandFactory(guarded(
-                new CommandFactoryFactory().createCommandFactory(),
+                commands.createCommandFactory(),
                 new LoginThrottle(),
                 settings.tls().enabled()));
         ReceivedFiles received = new ReceivedFiles();

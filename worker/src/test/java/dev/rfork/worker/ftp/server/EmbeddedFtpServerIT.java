@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.rfork.worker.TestTls;
 import dev.rfork.worker.config.FtpSettings;
+import dev.rfork.worker.spool.Manifest;
 import java.io.BufferedReader;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -21,7 +22,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Random;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -29,6 +32,7 @@ import java.util.concurrent.Future;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLHandshakeException;
 import javax.net.ssl.SSLSocket;
+import org.apache.commons.net.ftp.FTP;
 import org.apache.commons.net.ftp.FTPSClient;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -205,6 +209,51 @@ class EmbeddedFtpServerIT {
         assertThat(root.resolve(requestId + ".out")).hasContent("the copy's output");
         assertThat(Files.getLastModifiedTime(root.resolve(requestId + ".out")).toInstant())
                 .isAfter(Instant.parse("2001-01-01T00:00:00Z"));
+    }
+
+    @Test
+    void uploadsArriveWholeAndHashedWhetherBinaryResumedOrAscii() throws Exception {
+        assertThat(BlockStor.readsInBlocks())
+                .as("FtpServer's data socket within reach")
+                .isTrue();
+        UUID requestId = UUID.randomUUID();
+        byte[] image = new byte[3 * BlockStor.READ_SIZE + 12_345];
+        new Random(3).nextBytes(image);
+        Path dir = root.resolve(requestId.toString());
+        FTPSClient ftp = new FTPSClient(false, settings.tls().trust().sslContext());
+        ftp.connect("127.0.0.1", settings.port());
+        try {
+            assertThat(ftp.login(settings.user(), settings.password())).isTrue();
+            ftp.execPBSZ(0);
+            ftp.execPROT("P");
+            ftp.enterLocalPassiveMode();
+            ftp.setFileType(FTP.BINARY_FILE_TYPE);
+            assertThat(ftp.makeDirectory(requestId.toString())).isTrue();
+
+            assertThat(ftp.storeFile(requestId + "/pages-1.img", new ByteArrayInputStream(image)))
+                    .isTrue();
+            assertThat(dir.resolve("pages-1.img")).hasBinaryContent(image);
+            assertThat(server.received().peek(dir.resolve("pages-1.img"))).isEqualTo(Manifest.sha256(image));
+
+            // A resumed upload (REST): written from its offset, with no digest of the whole file.
+            Files.write(dir.resolve("pages-2.img"), Arrays.copyOf(image, 1000));
+            ftp.setRestartOffset(1000);
+            assertThat(ftp.storeFile(
+                            requestId + "/pages-2.img",
+                            new ByteArrayInputStream(Arrays.copyOfRange(image, 1000, image.length))))
+                    .isTrue();
+            assertThat(dir.resolve("pages-2.img")).hasBinaryContent(image);
+            assertThat(server.received().peek(dir.resolve("pages-2.img"))).isNull();
+
+            // ASCII: FtpServer's own copy turns the network's line ends into this system's.
+            ftp.setFileType(FTP.ASCII_FILE_TYPE);
+            assertThat(ftp.storeFile(requestId + "/notes.txt", new ByteArrayInputStream("one\ntwo\n".getBytes())))
+                    .isTrue();
+            assertThat(dir.resolve("notes.txt")).hasContent("one\ntwo\n");
+            ftp.logout();
+        } finally {
+            ftp.disconnect();
+        }
     }
 
     @Test

@@ -6,14 +6,18 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.util.List;
 import java.util.Properties;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.activemq.artemis.utils.VersionLoader;
 import picocli.CommandLine.IVersionProvider;
 
 /** {@code rfork --version}: this build's version, and the CRIU and Artemis it runs with. */
 final class Versions implements IVersionProvider {
+    /** How often a version was asked for: it runs CRIU, so only when printed (CommandLineTest). */
+    static final AtomicInteger ASKED = new AtomicInteger();
 
     @Override
     public String[] getVersion() {
+        ASKED.incrementAndGet();
         return new String[] {
             "rfork " + rfork(),
             "CRIU: " + criu(),

@@ -49,6 +49,21 @@ class CommandLineTest {
     }
 
     @Test
+    void theVersionIsAskedForOnlyWhenPrintedAlsoBySubcommands() {
+        int before = Versions.ASKED.get();
+        Run help = run("fork", "--help");
+
+        assertThat(help.status).isZero();
+        assertThat(Versions.ASKED.get())
+                .as("CRIU is not run for a command that does not print the version")
+                .isEqualTo(before);
+
+        Run version = run("fork", "--version");
+        assertThat(version.out).startsWith("rfork " + Versions.rfork()).contains("CRIU: ");
+        assertThat(Versions.ASKED.get()).isEqualTo(before + 1);
+    }
+
+    @Test
     void aBadCommandLineExitsTwoAndSaysWhy() {
         Run run = run("fork", "--pid", "not-a-number", "--to", "127.0.0.1");
 

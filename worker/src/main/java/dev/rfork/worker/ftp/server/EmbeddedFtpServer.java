@@ -58,7 +58,7 @@ public final class EmbeddedFtpServer implements AutoCloseable {
             ssl.setKeystorePassword(settings.tls().keystorePassword());
             ssl.setKeystoreType(TlsFiles.STORE_TYPE);
             ssl.setSslProtocol("TLSv1.3", "TLSv1.2");
-            listener.setSslConfiguration(ssl.createSslConfiguration());
+            listener.setSslConfiguration(new DataConnectionTls(ssl.createSslConfiguration()));
             listener.setImplicitSsl(false);
         }
         DataConnectionConfigurationFactory data = new DataConnectionConfigurationFactory();

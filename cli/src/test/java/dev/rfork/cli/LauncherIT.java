@@ -107,6 +107,11 @@ class LauncherIT {
                 .isZero();
         assertThat(Files.readString(work.resolve("last.out"))).contains("\"status\":\"restored\"");
         endCopy(Files.readString(work.resolve("last.out")));
+        // The first client command left its class archive; a later one put it in place and used it.
+        try (var launch = Files.list(clone.resolve("cli/target/launch"))) {
+            assertThat(launch.map(path -> path.getFileName().toString()))
+                    .anyMatch(name -> name.endsWith(".client.jsa"));
+        }
     }
 
     /** The copy runs outside the test's process tree: it is ended by the PID the outcome names. */

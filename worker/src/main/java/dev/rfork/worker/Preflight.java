@@ -11,6 +11,7 @@ import dev.rfork.worker.criu.CriuProcess;
 import dev.rfork.worker.ftp.client.FtpTransport;
 import dev.rfork.worker.tls.NodeCertificates;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -64,6 +65,7 @@ public final class Preflight {
     public static List<Check> doctor(WorkerConfig config, ClientSettings client) {
         List<Check> checks = new ArrayList<>(run(config, false));
         checks.add(criuCheck(config));
+        checks.add(kernelProbeCache(Path.of("/proc/self/mounts")));
         checks.add(tls(config));
         checks.add(broker(client));
         checks.add(ftpLogin(config));
@@ -146,6 +148,32 @@ public final class Preflight {
                     false,
                     e.getMessage(),
                     "CRIU does not work on this kernel: run scripts/install-criu.sh as root");
+        }
+    }
+
+    /**
+     * Advice, never a failure: CRIU keeps its kernel probe ({@code /run/criu.kdat}) only when
+     * {@code /run} is a tmpfs; otherwise every dump and restore probes the kernel again.
+     */
+    static Check kernelProbeCache(Path mounts) {
+        String name = "CRIU kernel probe";
+        try (var lines = Files.lines(mounts)) {
+            // The last mount on /run is the one in effect.
+            String type = lines.map(line -> line.split(" "))
+                    .filter(fields -> fields.length > 2 && fields[1].equals("/run"))
+                    .map(fields -> fields[2])
+                    .reduce((first, second) -> second)
+                    .orElse("none");
+            return type.equals("tmpfs")
+                    ? new Check(name, true, "kept in /run/criu.kdat (/run is a tmpfs)", "")
+                    : new Check(
+                            name,
+                            true,
+                            "not kept: /run is not a tmpfs (" + type + "), so each dump and restore probes the"
+                                    + " kernel again (+40-70 ms); a tmpfs on /run keeps it (docs/decisions.md)",
+                            "");
+        } catch (IOException | UncheckedIOException e) {
+            return new Check(name, true, "unknown: cannot read " + mounts + " (" + e.getMessage() + ")", "");
         }
     }
 

@@ -8,6 +8,7 @@ import dev.rfork.worker.ship.ImageSource;
 import dev.rfork.worker.ship.ShipProgress;
 import dev.rfork.worker.spool.Manifest;
 import dev.rfork.worker.spool.PipelinedDigest;
+import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
@@ -20,6 +21,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
 import javax.net.ssl.SSLException;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.apache.commons.net.DefaultSocketFactory;
 import org.apache.commons.net.ftp.FTP;
 import org.apache.commons.net.ftp.FTPClient;
@@ -233,6 +236,61 @@ final class FtpConnection implements AutoCloseable {
             throw failure("the FTP server did not confirm " + remotePath, null);
         }
         return sent;
+    }
+
+    /** Whether the server unpacks {@link SmallFilesBundle}s (its FEAT reply says so). */
+    boolean takesBundles() {
+        try {
+            return ftp.hasFeature(SmallFilesBundle.FEATURE);
+        } catch (IOException e) {
+            return false; // the files then go one by one, which every server takes
+        }
+    }
+
+    /** Small, finished files in one upload ({@link SmallFilesBundle}); each its own manifest entry. */
+    List<Manifest.Entry> uploadBundle(
+            String remoteDir, List<Path> files, ImageSource images, BooleanSupplier aborted, ShipProgress progress) {
+        String remotePath = remoteDir + "/" + SmallFilesBundle.NAME;
+        List<Manifest.Entry> entries = new ArrayList<>();
+        try {
+            OutputStream out = ftp.storeFileStream(remotePath);
+            if (out == null) {
+                throw failure("the FTP server refused " + remotePath, null);
+            }
+            try (TarArchiveOutputStream tar = new TarArchiveOutputStream(new BufferedOutputStream(out, 64 << 10))) {
+                tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
+                for (Path file : files) {
+                    if (aborted.getAsBoolean()) {
+                        throw new InterruptedIOException("another upload of this shipment failed");
+                    }
+                    entries.add(addTo(tar, file, images));
+                    progress.sent(entries.get(entries.size() - 1).size());
+                }
+                tar.finish();
+            }
+            if (!ftp.completePendingCommand()) {
+                throw failure("the FTP server did not confirm " + remotePath, null);
+            }
+            return entries;
+        } catch (IOException e) {
+            throw failure("the transfer of " + remotePath + " broke: " + e.getMessage(), e);
+        }
+    }
+
+    private static Manifest.Entry addTo(TarArchiveOutputStream tar, Path file, ImageSource images) throws IOException {
+        String name = file.getFileName().toString();
+        byte[] bytes;
+        try (InputStream in = images.open(file)) {
+            bytes = in.readAllBytes();
+        } catch (IOException e) {
+            throw new IOException("cannot read " + name + ": " + e.getMessage(), e);
+        }
+        TarArchiveEntry entry = new TarArchiveEntry(name);
+        entry.setSize(bytes.length);
+        tar.putArchiveEntry(entry);
+        tar.write(bytes);
+        tar.closeArchiveEntry();
+        return new Manifest.Entry(name, bytes.length, Manifest.sha256(bytes));
     }
 
     void store(String remotePath, InputStream in) {

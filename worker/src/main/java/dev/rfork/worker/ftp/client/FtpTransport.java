@@ -10,6 +10,7 @@ import dev.rfork.worker.ship.Shipment;
 import dev.rfork.worker.spool.Manifest;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -96,7 +97,9 @@ public final class FtpTransport implements ImageTransport {
         List<Manifest.Entry> entries = new ArrayList<>(uploadWhileWritten(primary, remoteDir, images, progress));
         Set<String> sent = entries.stream().map(Manifest.Entry::name).collect(Collectors.toSet());
         List<Path> rest = remaining(primary, images, sent);
-        entries.addAll(uploadAll(primary, target, remoteDir, plan(primary, rest), images, progress));
+        List<Path> bundled = bundled(primary, rest);
+        List<Path> alone = rest.stream().filter(file -> !bundled.contains(file)).toList();
+        entries.addAll(uploadAll(primary, target, remoteDir, plan(primary, alone), bundled, images, progress));
         entries.sort(Comparator.comparing(Manifest.Entry::name));
         return new Manifest(Manifest.VERSION, requestId, List.copyOf(entries));
     }
@@ -161,6 +164,21 @@ public final class FtpTransport implements ImageTransport {
         }
     }
 
+    /** The small files that go in one bundle, if the server takes bundles and there are several. */
+    private static List<Path> bundled(FtpConnection primary, List<Path> files) {
+        try {
+            List<Path> small = new ArrayList<>();
+            for (Path file : files) {
+                if (Files.size(file) <= SmallFilesBundle.MAX_FILE_SIZE) {
+                    small.add(file);
+                }
+            }
+            return small.size() > 1 && primary.takesBundles() ? small : List.of();
+        } catch (IOException e) {
+            throw primary.failure("cannot read the images: " + e.getMessage(), e);
+        }
+    }
+
     private List<List<Path>> plan(FtpConnection primary, List<Path> files) {
         try {
             return files.isEmpty() ? List.of() : UploadPlan.lanes(files, maxConnections);
@@ -180,10 +198,12 @@ public final class FtpTransport implements ImageTransport {
             NodeAddress target,
             String remoteDir,
             List<List<Path>> lanes,
+            List<Path> bundled,
             ImageSource images,
             ShipProgress progress) {
         AtomicBoolean aborted = new AtomicBoolean();
-        ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, lanes.size()), threadsNamed(remoteDir));
+        int tasks = lanes.size() + (bundled.isEmpty() ? 0 : 1);
+        ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, tasks), threadsNamed(remoteDir));
         try {
             CompletionService<List<Manifest.Entry>> done = new ExecutorCompletionService<>(pool);
             for (int i = 0; i < lanes.size(); i++) {
@@ -191,23 +211,30 @@ public final class FtpTransport implements ImageTransport {
                 done.submit(
                         i == 0
                                 ? () -> primary.upload(remoteDir, lane, images, aborted::get, progress)
-                                : () -> uploadOnNewConnection(target, remoteDir, lane, images, aborted, progress));
+                                : () -> onNewConnection(
+                                        target,
+                                        connection ->
+                                                connection.upload(remoteDir, lane, images, aborted::get, progress)));
             }
-            return collect(done, lanes.size(), aborted, primary);
+            if (!bundled.isEmpty()) {
+                // Beside the memory files, on a connection of its own (on the primary one if alone).
+                Lane bundle = connection -> connection.uploadBundle(remoteDir, bundled, images, aborted::get, progress);
+                done.submit(lanes.isEmpty() ? () -> bundle.upload(primary) : () -> onNewConnection(target, bundle));
+            }
+            return collect(done, tasks, aborted, primary);
         } finally {
             awaitEnd(pool);
         }
     }
 
-    private List<Manifest.Entry> uploadOnNewConnection(
-            NodeAddress target,
-            String remoteDir,
-            List<Path> lane,
-            ImageSource images,
-            AtomicBoolean aborted,
-            ShipProgress progress) {
+    /** What one connection uploads. */
+    private interface Lane {
+        List<Manifest.Entry> upload(FtpConnection connection);
+    }
+
+    private List<Manifest.Entry> onNewConnection(NodeAddress target, Lane lane) {
         try (FtpConnection connection = FtpConnection.open(target, settings)) {
-            List<Manifest.Entry> entries = connection.upload(remoteDir, lane, images, aborted::get, progress);
+            List<Manifest.Entry> entries = lane.upload(connection);
             connection.logout();
             return entries;
         }

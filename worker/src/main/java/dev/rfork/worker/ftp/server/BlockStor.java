@@ -162,8 +162,8 @@ final class BlockStor implements Command {
             session.updateLastAccessTime();
         };
         InputStream in = socket.getInputStream();
-        if (out instanceof DigestingFileSystemFactory.ReceivingStream receiving) {
-            return receiving.receive(in, received);
+        if (out instanceof BlockReceiver receiver) {
+            return receiver.receive(in, received);
         }
         byte[] buffer = new byte[READ_SIZE];
         long total = 0;

@@ -1,8 +1,12 @@
 package dev.rfork.worker.ftp.server;
 
 import dev.rfork.config.OwnerOnly;
+import dev.rfork.message.MessageException;
+import dev.rfork.worker.ftp.client.SmallFilesBundle;
+import dev.rfork.worker.spool.Manifest;
 import dev.rfork.worker.spool.PipelinedDigest;
 import dev.rfork.worker.spool.ReceivedFiles;
+import dev.rfork.worker.spool.SafeNames;
 import java.io.BufferedOutputStream;
 import java.io.File;
 import java.io.IOException;
@@ -15,6 +19,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.function.LongConsumer;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.apache.ftpserver.ftplet.FileSystemFactory;
 import org.apache.ftpserver.ftplet.FileSystemView;
 import org.apache.ftpserver.ftplet.FtpException;
@@ -80,6 +86,33 @@ final class DigestingFileSystemFactory implements FileSystemFactory {
         }
     }
 
+    /** A file of a request being written from {@code offset}, hashed if from its start. */
+    private ReceivingStream receiving(Path path, long offset) throws IOException {
+        long generation = received.writing(path);
+        if (!Files.exists(path)) {
+            // Images hold process memory: owner-only from the start, whatever the umask.
+            Files.createFile(path, OwnerOnly.fileMode());
+        }
+        RandomAccessFile raf = new RandomAccessFile(path.toFile(), "rw");
+        try {
+            // The native file system truncates to the offset unconditionally. On ext4 a
+            // truncate (even of an empty file) marks it for allocation at close
+            // (auto_da_alloc): closing then starts writing the whole file out, and the next
+            // fsync on the filesystem (the broker's journal, at the hand-off) waits for all
+            // of it, ~0.3 s for a 270 MB image here. A new file has nothing to truncate.
+            if (raf.length() != offset) {
+                raf.setLength(offset);
+            }
+            raf.seek(offset);
+        } catch (IOException | RuntimeException e) {
+            raf.close();
+            received.forget(path);
+            throw e;
+        }
+        // Only a write from the start gives the digest of the whole file.
+        return new ReceivingStream(raf.getChannel(), offset == 0 ? new PipelinedDigest() : null, path, generation);
+    }
+
     private FtpFile wrap(FtpFile file) {
         return file == null || file instanceof Digesting ? file : new Digesting(file);
     }
@@ -111,30 +144,13 @@ final class DigestingFileSystemFactory implements FileSystemFactory {
             if (!delegate.isWritable()) {
                 throw new IOException("No write permission : " + delegate.getName());
             }
-            Path path = file.toPath();
-            long generation = received.writing(path);
-            if (!file.exists()) {
-                // Images hold process memory: owner-only from the start, whatever the umask.
-                Files.createFile(path, OwnerOnly.fileMode());
-            }
-            RandomAccessFile raf = new RandomAccessFile(file, "rw");
-            try {
-                // The native file system truncates to the offset unconditionally. On ext4 a
-                // truncate (even of an empty file) marks it for allocation at close
-                // (auto_da_alloc): closing then starts writing the whole file out, and the next
-                // fsync on the filesystem (the broker's journal, at the hand-off) waits for all
-                // of it, ~0.3 s for a 270 MB image here. A new file has nothing to truncate.
-                if (raf.length() != offset) {
-                    raf.setLength(offset);
+            if (delegate.getName().equals(SmallFilesBundle.NAME)) {
+                if (offset != 0) {
+                    throw new IOException("A bundle is taken whole, from its start");
                 }
-                raf.seek(offset);
-            } catch (IOException | RuntimeException e) {
-                raf.close();
-                received.forget(path);
-                throw e;
+                return new BundleStream(file.toPath().getParent());
             }
-            // Only a write from the start gives the digest of the whole file.
-            return new ReceivingStream(raf.getChannel(), offset == 0 ? new PipelinedDigest() : null, path, generation);
+            return receiving(file.toPath(), offset);
         }
 
         @Override
@@ -298,13 +314,79 @@ final class DigestingFileSystemFactory implements FileSystemFactory {
     }
 
     /**
+     * A {@link SmallFilesBundle} arriving: each of its tar entries becomes a file beside it,
+     * received as an upload of its own ({@link ReceivingStream}: hashed and recorded); the bundle
+     * itself is not kept. Entries must be plain files with an image's name (not the manifest, not
+     * a bundle), at most {@link SmallFilesBundle#MAX_FILES}; anything else fails the upload, and
+     * what was unpacked so far stays for the sender's clean-up, as after any failed upload. Only
+     * {@link BlockStor}'s block path feeds it: a bundle sent in ASCII mode is refused.
+     */
+    final class BundleStream extends BufferedOutputStream implements BlockReceiver {
+        private final Path dir;
+
+        BundleStream(Path dir) {
+            super(OutputStream.nullOutputStream(), 1);
+            this.dir = dir;
+        }
+
+        @Override
+        public long receive(InputStream in, LongConsumer counted) throws IOException {
+            // Not closed here: that would close the data connection under FtpServer's STOR.
+            TarArchiveInputStream tar = new TarArchiveInputStream(in);
+            long total = 0;
+            int files = 0;
+            for (TarArchiveEntry entry; (entry = tar.getNextEntry()) != null; ) {
+                String name = entryName(entry, ++files);
+                try (ReceivingStream out = receiving(dir.resolve(name), 0)) {
+                    total += out.receive(tar, counted);
+                }
+            }
+            return total;
+        }
+
+        private static String entryName(TarArchiveEntry entry, int files) throws IOException {
+            String name = entry.getName();
+            if (files > SmallFilesBundle.MAX_FILES) {
+                throw new IOException("more than " + SmallFilesBundle.MAX_FILES + " files in a bundle");
+            }
+            if (!entry.isFile()) {
+                throw new IOException("a bundle holds plain files only, not " + name);
+            }
+            if (name.equals(Manifest.FILE_NAME) || name.equals(SmallFilesBundle.NAME)) {
+                throw new IOException(name + " cannot come in a bundle");
+            }
+            try {
+                return SafeNames.requireImageName(name);
+            } catch (MessageException e) {
+                throw new IOException("not an image's name in a bundle: " + name, e);
+            }
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            write(new byte[] {(byte) b}, 0, 1);
+        }
+
+        @Override
+        public void write(byte[] bytes, int offset, int length) throws IOException {
+            throw new IOException("a bundle is taken in binary mode only");
+        }
+
+        @Override
+        public void flush() {}
+
+        @Override
+        public void close() {}
+    }
+
+    /**
      * Writes to the file in blocks of {@link PipelinedDigest#BLOCK_SIZE}, each hashed on the
      * digest's own thread while the next one arrives; on a clean close records size and digest.
      * A {@link BufferedOutputStream} only so that FtpServer, which copies the data connection 4
      * KiB at a time, does not wrap it in a buffer of its own: every method is overridden, its
      * buffer is unused. Closing twice (FtpServer does) is harmless.
      */
-    final class ReceivingStream extends BufferedOutputStream {
+    final class ReceivingStream extends BufferedOutputStream implements BlockReceiver {
         private final FileChannel channel;
         /** Null for a write that does not start at 0: only a whole file has a digest. */
         private final PipelinedDigest digest;
@@ -328,14 +410,15 @@ final class DigestingFileSystemFactory implements FileSystemFactory {
          * Reads {@code in} to its end straight into the blocks (no copy through a buffer of the
          * caller's); the number of bytes read. {@link BlockStor} gives it the data connection.
          */
-        long receive(InputStream in, LongConsumer received) throws IOException {
+        @Override
+        public long receive(InputStream in, LongConsumer counted) throws IOException {
             long total = 0;
             for (int read = 1; read > 0; ) {
                 takeBlock();
                 read = in.readNBytes(block, filled, block.length - filled);
                 filled += read;
                 total += read;
-                received.accept(read);
+                counted.accept(read);
                 if (filled == block.length) {
                     writeBlock();
                 }

@@ -79,6 +79,7 @@ public final class EmbeddedFtpServer implements AutoCloseable {
         factory.setConnectionConfig(connections.createConnectionConfig());
         CommandFactoryFactory commands = new CommandFactoryFactory();
         commands.addCommand("STOR", new BlockStor());
+        commands.addCommand("FEAT", new Feat());
         factory.setCommandFactory(guarded(
                 commands.createCommandFactory(),
                 new LoginThrottle(),

@@ -5,9 +5,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.rfork.worker.TestTls;
 import dev.rfork.worker.config.FtpSettings;
+import dev.rfork.worker.ftp.client.SmallFilesBundle;
 import dev.rfork.worker.spool.Manifest;
 import java.io.BufferedReader;
 import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStreamWriter;
@@ -24,7 +26,9 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
+import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -32,6 +36,8 @@ import java.util.concurrent.Future;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLHandshakeException;
 import javax.net.ssl.SSLSocket;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.apache.commons.net.ftp.FTP;
 import org.apache.commons.net.ftp.FTPSClient;
 import org.junit.jupiter.api.AfterEach;
@@ -220,14 +226,8 @@ class EmbeddedFtpServerIT {
         byte[] image = new byte[3 * BlockStor.READ_SIZE + 12_345];
         new Random(3).nextBytes(image);
         Path dir = root.resolve(requestId.toString());
-        FTPSClient ftp = new FTPSClient(false, settings.tls().trust().sslContext());
-        ftp.connect("127.0.0.1", settings.port());
+        FTPSClient ftp = loggedIn();
         try {
-            assertThat(ftp.login(settings.user(), settings.password())).isTrue();
-            ftp.execPBSZ(0);
-            ftp.execPROT("P");
-            ftp.enterLocalPassiveMode();
-            ftp.setFileType(FTP.BINARY_FILE_TYPE);
             assertThat(ftp.makeDirectory(requestId.toString())).isTrue();
 
             assertThat(ftp.storeFile(requestId + "/pages-1.img", new ByteArrayInputStream(image)))
@@ -254,6 +254,78 @@ class EmbeddedFtpServerIT {
         } finally {
             ftp.disconnect();
         }
+    }
+
+    @Test
+    void aBundleOfSmallFilesIsUnpackedIntoTheRequestsDirectoryEachFileHashed() throws Exception {
+        UUID requestId = UUID.randomUUID();
+        Path dir = root.resolve(requestId.toString());
+        byte[] core = "core".repeat(300).getBytes(StandardCharsets.UTF_8);
+        byte[] empty = new byte[0];
+        FTPSClient ftp = loggedIn();
+        try {
+            assertThat(ftp.hasFeature(SmallFilesBundle.FEATURE)).isTrue();
+            assertThat(ftp.makeDirectory(requestId.toString())).isTrue();
+
+            assertThat(ftp.storeFile(
+                            requestId + "/" + SmallFilesBundle.NAME,
+                            new ByteArrayInputStream(tar(Map.of("core-1.img", core, "seccomp.img", empty)))))
+                    .isTrue();
+
+            try (var files = Files.list(dir)) {
+                assertThat(files.map(file -> file.getFileName().toString()))
+                        .containsExactlyInAnyOrder("core-1.img", "seccomp.img");
+            }
+            assertThat(dir.resolve("core-1.img")).hasBinaryContent(core);
+            assertThat(server.received().peek(dir.resolve("core-1.img"))).isEqualTo(Manifest.sha256(core));
+            assertThat(server.received().peek(dir.resolve("seccomp.img"))).isEqualTo(Manifest.sha256(empty));
+
+            // Names a request's file may not have, and the manifest (it comes last, alone).
+            for (String bad : List.of("../" + requestId + ".restored", Manifest.FILE_NAME, ".hidden", "a/b.img")) {
+                assertThat(ftp.storeFile(
+                                requestId + "/" + SmallFilesBundle.NAME,
+                                new ByteArrayInputStream(tar(Map.of(bad, core)))))
+                        .as(bad)
+                        .isFalse();
+                assertThat(ftp.getReplyCode()).as(bad).isEqualTo(551);
+            }
+            ftp.logout();
+        } finally {
+            ftp.disconnect();
+        }
+        try (var files = Files.list(root)) {
+            assertThat(files.map(file -> file.getFileName().toString())).containsExactly(requestId.toString());
+        }
+        try (var files = Files.list(dir)) {
+            assertThat(files.map(file -> file.getFileName().toString()))
+                    .containsExactlyInAnyOrder("core-1.img", "seccomp.img");
+        }
+    }
+
+    private FTPSClient loggedIn() throws IOException {
+        FTPSClient ftp = new FTPSClient(false, settings.tls().trust().sslContext());
+        ftp.connect("127.0.0.1", settings.port());
+        assertThat(ftp.login(settings.user(), settings.password())).isTrue();
+        ftp.execPBSZ(0);
+        ftp.execPROT("P");
+        ftp.enterLocalPassiveMode();
+        ftp.setFileType(FTP.BINARY_FILE_TYPE);
+        return ftp;
+    }
+
+    private static byte[] tar(Map<String, byte[]> files) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (TarArchiveOutputStream tar = new TarArchiveOutputStream(bytes)) {
+            tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
+            for (Map.Entry<String, byte[]> file : new TreeMap<>(files).entrySet()) {
+                TarArchiveEntry entry = new TarArchiveEntry(file.getKey(), true);
+                entry.setSize(file.getValue().length);
+                tar.putArchiveEntry(entry);
+                tar.write(file.getValue());
+                tar.closeArchiveEntry();
+            }
+        }
+        return bytes.toByteArray();
     }
 
     @Test

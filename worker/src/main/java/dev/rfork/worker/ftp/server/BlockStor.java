@@ -56,16 +56,10 @@ final class BlockStor implements Command {
 
     private void store(FtpIoSession session, FtpServerContext context, FtpRequest request)
             throws IOException, FtpException {
+        Replies replies = new Replies(session, request, context);
         String fileName = request.getArgument();
         if (fileName == null) {
-            session.write(LocalizedDataTransferFtpReply.translate(
-                    session,
-                    request,
-                    context,
-                    FtpReply.REPLY_501_SYNTAX_ERROR_IN_PARAMETERS_OR_ARGUMENTS,
-                    "STOR",
-                    null,
-                    null));
+            replies.send(FtpReply.REPLY_501_SYNTAX_ERROR_IN_PARAMETERS_OR_ARGUMENTS, "STOR", null, null);
             return;
         }
         if (session.getDataConnection() instanceof IODataConnectionFactory factory
@@ -76,26 +70,12 @@ final class BlockStor implements Command {
         }
         FtpFile file = fileOrNull(session, fileName);
         if (file == null) {
-            session.write(LocalizedDataTransferFtpReply.translate(
-                    session,
-                    request,
-                    context,
-                    FtpReply.REPLY_550_REQUESTED_ACTION_NOT_TAKEN,
-                    "STOR.invalid",
-                    fileName,
-                    null));
+            replies.send(FtpReply.REPLY_550_REQUESTED_ACTION_NOT_TAKEN, "STOR.invalid", fileName, null);
             return;
         }
         fileName = file.getAbsolutePath();
         if (!file.isWritable()) {
-            session.write(LocalizedDataTransferFtpReply.translate(
-                    session,
-                    request,
-                    context,
-                    FtpReply.REPLY_550_REQUESTED_ACTION_NOT_TAKEN,
-                    "STOR.permission",
-                    fileName,
-                    file));
+            replies.send(FtpReply.REPLY_550_REQUESTED_ACTION_NOT_TAKEN, "STOR.permission", fileName, file);
             return;
         }
         session.write(LocalizedFtpReply.translate(
@@ -106,8 +86,7 @@ final class BlockStor implements Command {
             data = session.getDataConnection().openConnection();
         } catch (Exception e) {
             LOG.debug("cannot open the data connection", e);
-            session.write(LocalizedDataTransferFtpReply.translate(
-                    session, request, context, FtpReply.REPLY_425_CANT_OPEN_DATA_CONNECTION, "STOR", fileName, file));
+            replies.send(FtpReply.REPLY_425_CANT_OPEN_DATA_CONNECTION, "STOR", fileName, file);
             return;
         }
         long size;
@@ -117,29 +96,23 @@ final class BlockStor implements Command {
             ((ServerFtpStatistics) context.getFtpStatistics()).setUpload(session, file, size);
         } catch (SocketException e) {
             LOG.debug("the data connection broke", e);
-            session.write(LocalizedDataTransferFtpReply.translate(
-                    session,
-                    request,
-                    context,
-                    FtpReply.REPLY_426_CONNECTION_CLOSED_TRANSFER_ABORTED,
-                    "STOR",
-                    fileName,
-                    file));
+            replies.send(FtpReply.REPLY_426_CONNECTION_CLOSED_TRANSFER_ABORTED, "STOR", fileName, file);
             return;
         } catch (IOException e) {
             LOG.debug("the upload failed", e);
-            session.write(LocalizedDataTransferFtpReply.translate(
-                    session,
-                    request,
-                    context,
-                    FtpReply.REPLY_551_REQUESTED_ACTION_ABORTED_PAGE_TYPE_UNKNOWN,
-                    "STOR",
-                    fileName,
-                    file));
+            replies.send(FtpReply.REPLY_551_REQUESTED_ACTION_ABORTED_PAGE_TYPE_UNKNOWN, "STOR", fileName, file);
             return;
         }
         session.write(LocalizedDataTransferFtpReply.translate(
                 session, request, context, FtpReply.REPLY_226_CLOSING_DATA_CONNECTION, "STOR", fileName, file, size));
+    }
+
+    /** STOR's replies about a file, in FtpServer's words. */
+    private record Replies(FtpIoSession session, FtpRequest request, FtpServerContext context) {
+        void send(int code, String subId, String fileName, FtpFile file) {
+            session.write(
+                    LocalizedDataTransferFtpReply.translate(session, request, context, code, subId, fileName, file));
+        }
     }
 
     /** Whether uploads take the block path (FtpServer's data socket is within reach). */

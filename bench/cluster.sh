@@ -24,6 +24,9 @@ FORK_TIMEOUT=300
 RESULTS_DIR="$BENCH/results"
 KEEP_CLUSTER=0
 SETTLE=20
+RATE=""                     # --rate: node1's outgoing link shaped to this (tc tbf), raw and rfork alike
+COMPRESS=0                  # --compress: rfork's images travel compressed (the raw copy never is)
+SHAPED_DEV=""
 RECORD=1
 
 usage() {
@@ -47,6 +50,11 @@ Options:
   --settle S         after starting the cluster, wait S seconds before measuring: the
                      nodes' JVMs (brokers, workers) keep compiling after they turn healthy
                      (default $SETTLE)
+  --rate RATE        shape $SRC's outgoing link to RATE (tc tbf in the privileged
+                     container, e.g. 1gbit, 500mbit) for the whole run, raw copy and rfork
+                     alike; removed at the end
+  --compress         rfork sends the images compressed ('rfork fork --compress'); the raw
+                     baseline copies them as they are
   -h, --help         this text
 
 Needs: Docker with compose, the image $IMAGE (scripts/build-node-image.sh), python3.
@@ -75,6 +83,9 @@ while [[ $# -gt 0 ]]; do
     --keep-cluster) KEEP_CLUSTER=1; shift ;;
     --settle) SETTLE="${2:?--settle needs a value}"; shift 2 ;;
     --settle=*) SETTLE="${1#*=}"; shift ;;
+    --rate) RATE="${2:?--rate needs a value}"; shift 2 ;;
+    --rate=*) RATE="${1#*=}"; shift ;;
+    --compress) COMPRESS=1; shift ;;
     -h|--help) usage; exit 0 ;;
     *) usage >&2; die "unknown option: $1" ;;
   esac
@@ -84,6 +95,7 @@ done
 [[ "$WARMUP" =~ ^[0-9]+$ ]] || die "--warmup must be a number, not '$WARMUP'"
 [[ "$SETTLE" =~ ^[0-9]+$ ]] || die "--settle must be a number, not '$SETTLE'"
 [[ "$FORK_TIMEOUT" =~ ^[1-9][0-9]*$ ]] || die "--timeout must be a positive integer, not '$FORK_TIMEOUT'"
+[[ -z "$RATE" || "$RATE" =~ ^[1-9][0-9]*(kbit|mbit|gbit)$ ]] || die "--rate takes a tc rate such as 1gbit or 500mbit, not '$RATE'"
 IFS=',' read -r -a SIZE_LIST <<<"$SIZES"
 [[ ${#SIZE_LIST[@]} -gt 0 ]] || die "--sizes is empty"
 for s in "${SIZE_LIST[@]}"; do
@@ -158,6 +170,7 @@ cleanup() {
   if [[ -n "$HOG" ]]; then dx "$SRC" python3 "$NODE_DIR/cb.py" kill-hog "$HOG" >/dev/null 2>&1; fi
   if [[ -n "$RECV_PID" ]]; then dx "$DST" kill -KILL "$RECV_PID" >/dev/null 2>&1; fi
   if [[ -n "$RECV_JOB" ]]; then kill "$RECV_JOB" 2>/dev/null; wait "$RECV_JOB" 2>/dev/null; fi
+  if [[ -n "$SHAPED_DEV" ]]; then dx "$SRC" tc qdisc del dev "$SHAPED_DEV" root >/dev/null 2>&1; fi
   if [[ $HELPERS_INSTALLED -eq 1 ]]; then
     for node in "$SRC" "$DST"; do
       dx "$node" rm -rf "$NODE_IMAGES" "$NODE_DIR" /tmp/memhog.py >/dev/null 2>&1
@@ -245,6 +258,19 @@ install_helpers() {
   done
 }
 
+# shape_link: node1's interface towards node2 sends at most RATE (token bucket; a burst of
+# 1 MB is above what one timer tick lets through at 1 Gbit/s). Raw and rfork cross it alike.
+shape_link() {
+  [[ -n "$RATE" ]] || return 0
+  local dev
+  dev="$(dx "$SRC" ip -o route get "$DST_IP" | sed -n 's/.* dev \([^ ]*\).*/\1/p')"
+  [[ -n "$dev" ]] || die "cannot find $SRC's interface towards $DST_IP"
+  dx "$SRC" tc qdisc replace dev "$dev" root tbf rate "$RATE" burst 1mb latency 50ms \
+    || die "tc in $SRC could not shape $dev to $RATE"
+  SHAPED_DEV="$dev"
+  log "$SRC's $dev shaped to $RATE: $(dx "$SRC" tc qdisc show dev "$dev" | head -n1)"
+}
+
 # start_hog SIZE: a fresh test process in node1; sets HOG and HOG_RSS_KB.
 start_hog() {
   local size="$1" f="$LOGS/hog.out" ok pid rss note
@@ -322,7 +348,8 @@ rfork_run() {
   start_hog "$size"
   rss="$HOG_RSS_KB"
   log "  rfork #$run: test process PID $HOG in $SRC, VmRSS $((HOG_RSS_KB / 1024)) MiB"
-  dx "$SRC" rfork fork --pid "$HOG" --to "$DST_IP" --wait --json --timeout "$FORK_TIMEOUT" >"$json" 2>"$err" || rc=$?
+  dx "$SRC" rfork fork --pid "$HOG" --to "$DST_IP" --wait --json --timeout "$FORK_TIMEOUT" "${COMPRESS_FLAG[@]}" \
+    >"$json" 2>"$err" || rc=$?
   fields="$("$PYTHON" "$BENCH/fork_outcome.py" "$json")"
   IFS=$'\t' read -r status child rtr dump ship verify restore frozen shipped waited total reason <<<"$fields"
   accept=NA
@@ -353,6 +380,9 @@ rfork_run() {
 log "rfork benchmark across nodes ($SRC -> $DST $DST_IP): sizes ${SIZES} MiB, $RUNS run(s) each, raw and rfork interleaved"
 ensure_cluster
 install_helpers
+shape_link
+COMPRESS_FLAG=()
+[[ $COMPRESS -eq 1 ]] && COMPRESS_FLAG=(--compress)
 IMAGE_INFO="$(docker image inspect -f '{{.Id}} created {{.Created}}' "$IMAGE" | cut -c8-19,72-)"
 NODE_CRIU_VERSION="$(dx "$SRC" "$NODE_CRIU" --version 2>/dev/null | sed -n 's/^Version: *//p' | head -n1)"
 NODE_RFORK_VERSION="$(dx "$SRC" rfork --version 2>/dev/null | tail -n1 || echo unknown)"
@@ -389,6 +419,7 @@ NOTES="$("$PYTHON" "$BENCH/report.py" notes "$TSV")"
   echo "- compose cluster ($([[ $CLUSTER_STARTED -eq 1 ]] && echo "started by the script" || echo "already running")), image $IMAGE $IMAGE_INFO, $NODE_RFORK_VERSION, CRIU $NODE_CRIU_VERSION"
   echo "- $SRC -> $DST ($DST_IP); sizes ${SIZES} MiB, $RUNS run(s) each after $WARMUP warm-up pair(s), raw and rfork interleaved, medians of successful runs"
   echo "- raw images in $NODE_IMAGES in both containers ($NODE_SPOOL_FS, the filesystem of the workers' spool)"
+  echo "- link $SRC -> $DST: $([[ -n "$RATE" ]] && echo "shaped to $RATE (tc tbf on $SRC's $SHAPED_DEV)" || echo "the compose bridge, unshaped"); rfork images $([[ $COMPRESS -eq 1 ]] && echo "compressed (zstd)" || echo "uncompressed"), raw copy uncompressed"
   echo "- load average at start $LOAD_START, at end $LOAD_END"
   echo
   echo "$TABLE"

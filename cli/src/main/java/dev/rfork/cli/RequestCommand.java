@@ -45,11 +45,18 @@ abstract class RequestCommand implements Callable<Integer> {
     @Option(names = "--json", description = "print one JSON object (with --wait: the outcome) instead of text")
     boolean json;
 
+    @Option(
+            names = "--compress",
+            negatable = true,
+            description = "send the images compressed (zstd) to a node across a slow link, or not"
+                    + " (--no-compress); default: the source node's 'compress' setting (off)")
+    Boolean compress;
+
     abstract Mode mode();
 
     @Override
     public Integer call() {
-        ForkRequest request = ForkRequest.toEach(pid, targets, mode());
+        ForkRequest request = ForkRequest.toEach(pid, targets, mode()).withCompress(compress);
         PrintStream out = System.out;
         ClientSettings settings = ClientSettings.from(common.settings());
         try (RforkClient client = settings.connect()) {

@@ -27,6 +27,9 @@ import java.util.UUID;
  * @param pidNamespace      the inode of the PID namespace {@code pid} is given in, when that is not
  *                          the node's own: a process in a copy (or a container) asking for itself
  *                          knows only its PID there ({@code SelfFork} sets it). Absent: the node's.
+ * @param compress          whether the images travel compressed (zstd) over FTP: for slow links.
+ *                          Absent: the source node's {@code compress} setting (off by default). A
+ *                          copy moved within one node's spool is never compressed.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record ForkRequest(
@@ -38,7 +41,8 @@ public record ForkRequest(
         Integer restoreTimeoutSeconds,
         Instant createdAt,
         List<String> targets,
-        Long pidNamespace) {
+        Long pidNamespace,
+        Boolean compress) {
 
     public static final int VERSION = 1;
     public static final int MAX_RESTORE_TIMEOUT_SECONDS = 3600;
@@ -62,7 +66,7 @@ public record ForkRequest(
             Mode mode,
             Integer restoreTimeoutSeconds,
             Instant createdAt) {
-        this(version, requestId, pid, target, mode, restoreTimeoutSeconds, createdAt, null, null);
+        this(version, requestId, pid, target, mode, restoreTimeoutSeconds, createdAt, null, null, null);
     }
 
     /** A request for several targets, its PID the node's own. */
@@ -75,7 +79,7 @@ public record ForkRequest(
             Integer restoreTimeoutSeconds,
             Instant createdAt,
             List<String> targets) {
-        this(version, requestId, pid, target, mode, restoreTimeoutSeconds, createdAt, targets, null);
+        this(version, requestId, pid, target, mode, restoreTimeoutSeconds, createdAt, targets, null, null);
     }
 
     public static ForkRequest of(long pid, String target, Mode mode) {
@@ -96,13 +100,38 @@ public record ForkRequest(
     }
 
     public ForkRequest withRestoreTimeoutSeconds(Integer seconds) {
-        return new ForkRequest(version, requestId, pid, target, mode, seconds, createdAt, targets, pidNamespace);
+        return new ForkRequest(
+                version, requestId, pid, target, mode, seconds, createdAt, targets, pidNamespace, compress);
+    }
+
+    /** The same request with its images compressed on the way ({@code null}: as the node's setting says). */
+    public ForkRequest withCompress(Boolean compressed) {
+        return new ForkRequest(
+                version,
+                requestId,
+                pid,
+                target,
+                mode,
+                restoreTimeoutSeconds,
+                createdAt,
+                targets,
+                pidNamespace,
+                compressed);
     }
 
     /** The same request for {@code pid} as seen from the PID namespace {@code namespace} (its inode). */
     public ForkRequest inPidNamespace(long inNamespacePid, Long namespace) {
         return new ForkRequest(
-                version, requestId, inNamespacePid, target, mode, restoreTimeoutSeconds, createdAt, targets, namespace);
+                version,
+                requestId,
+                inNamespacePid,
+                target,
+                mode,
+                restoreTimeoutSeconds,
+                createdAt,
+                targets,
+                namespace,
+                compress);
     }
 
     /** Every node that gets a copy, in the request's order: {@code targets}, or {@code target} alone. */

@@ -192,7 +192,8 @@ class SchemaTest {
                                 60,
                                 AT,
                                 List.of("10.0.0.5", "10.0.0.6"),
-                                4026532123L)),
+                                4026532123L,
+                                true)),
                 Arguments.of(
                         "restore-request",
                         new RestoreRequest(1, ID, "10.0.0.4", "10.0.0.5", Mode.FORK, 4242, DIGEST, AT, AT, AT)),

@@ -114,7 +114,8 @@ public final class Worker implements AutoCloseable {
                 new ShipStep(
                         new FtpTransport(config.ftp()),
                         config.shipLocalByMove() ? new LocalTransport(spool) : null,
-                        config.node()),
+                        config.node(),
+                        config.compress()),
                 new HandoffStep(node, config.restoreTimeout()),
                 events,
                 listening,

@@ -25,6 +25,7 @@ import java.util.Set;
  * @param inboxRetention how long what a request left in the inbox is kept once its copy has ended
  * @param inboxPruneEvery how often the inbox is pruned while the worker runs
  * @param shipWhileDumping whether the images start to travel while CRIU still writes them
+ * @param compress      whether images travel compressed (zstd) when a request does not say
  * @param metricsPort   the port of the node's Prometheus endpoint; 0 when it is off
  * @param tls           the node's certificates and trust, or {@link NodeTls#OFF} (tls=off, plain text)
  * @param tlsNames      the names the node's own certificate covers (when rfork makes it)
@@ -51,6 +52,7 @@ public record WorkerConfig(
         boolean ftpEmbedded,
         boolean shipLocalByMove,
         boolean shipWhileDumping,
+        boolean compress,
         List<String> criu,
         Duration restoreTimeout,
         ForkGrants forkGrants,
@@ -124,6 +126,7 @@ public record WorkerConfig(
                 ftpServer(settings),
                 shipLocal(settings),
                 Boolean.parseBoolean(settings.get("ship.while-dumping", "false")),
+                compress(settings),
                 List.of(settings.get("criu", defaultCriu()).split("\\s+")),
                 Duration.ofSeconds(settings.getInt("restore-timeout-seconds", 60)),
                 grants,
@@ -172,6 +175,16 @@ public record WorkerConfig(
                     "setting ftp.server (RFORK_FTP_SERVER) must be 'embedded' or 'external', got '" + server + "'");
         }
         return server.equals("embedded");
+    }
+
+    /** Whether images travel compressed by default; a request may say otherwise. */
+    private static boolean compress(Settings settings) {
+        String value = settings.get("compress", "false");
+        if (!value.equals("true") && !value.equals("false")) {
+            throw new IllegalArgumentException(
+                    "setting compress (RFORK_COMPRESS) must be 'true' or 'false', got '" + value + "'");
+        }
+        return Boolean.parseBoolean(value);
     }
 
     /** {@code move} (copies to this node move within the spool) or {@code ftp} (they go through FTP too). */
@@ -250,6 +263,7 @@ public record WorkerConfig(
                 + ", ftp=" + (ftpEmbedded ? "embedded " : "external ") + ftp
                 + ", local copies " + (shipLocalByMove ? "moved" : "over FTP")
                 + (shipWhileDumping ? ", images sent while CRIU writes them" : "")
+                + (compress ? ", images compressed by default" : "")
                 + ", criu=" + String.join(" ", criu) + ", restoreTimeout=" + restoreTimeout
                 + ", forkGrants=" + forkGrants + ", inbox kept " + inboxRetention + " (pruned every "
                 + inboxPruneEvery + "), metrics " + (metricsPort == 0 ? "off" : "on port " + metricsPort) + ", " + tls

@@ -12,11 +12,12 @@ public interface ImageTransport {
      * manifest last, once the dump has ended. Throws a {@code MessageException}: the dump's own
      * failure, or {@code TARGET_UNREACHABLE} / {@code SHIP_FAILED} with the server's reply.
      * {@code progress} is told the bytes of image files as they are sent (not the manifest's).
+     * {@code compress}: the images are compressed on the way where the transport and the target can.
      */
-    Shipment ship(NodeAddress target, UUID requestId, ImageSource images, ShipProgress progress);
+    Shipment ship(NodeAddress target, UUID requestId, ImageSource images, boolean compress, ShipProgress progress);
 
-    /** The same, when nobody follows the upload's progress. */
+    /** The same, uncompressed, when nobody follows the upload's progress. */
     default Shipment ship(NodeAddress target, UUID requestId, ImageSource images) {
-        return ship(target, requestId, images, ShipProgress.NONE);
+        return ship(target, requestId, images, false, ShipProgress.NONE);
     }
 }

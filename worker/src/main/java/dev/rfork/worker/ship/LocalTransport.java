@@ -26,9 +26,10 @@ public final class LocalTransport implements ImageTransport {
         this.spool = spool;
     }
 
-    /** A rename sends no bytes: there is no progress to report. */
+    /** A rename sends no bytes: there is no progress to report, and nothing to compress. */
     @Override
-    public Shipment ship(NodeAddress target, UUID requestId, ImageSource images, ShipProgress progress) {
+    public Shipment ship(
+            NodeAddress target, UUID requestId, ImageSource images, boolean compress, ShipProgress progress) {
         Path dir = images.dir();
         Path inbox = spool.inbox(requestId);
         try {
@@ -51,7 +52,7 @@ public final class LocalTransport implements ImageTransport {
             byte[] manifestBytes = manifest.toBytes();
             Files.write(inbox.resolve(Manifest.FILE_NAME), manifestBytes);
             return new Shipment(
-                    manifest, Manifest.sha256(manifestBytes), bytes, (System.nanoTime() - start) / 1_000_000);
+                    manifest, Manifest.sha256(manifestBytes), bytes, (System.nanoTime() - start) / 1_000_000, false, 0);
         } catch (IOException e) {
             throw new MessageException(
                     Reason.SHIP_FAILED,

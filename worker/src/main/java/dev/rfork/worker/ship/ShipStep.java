@@ -22,12 +22,17 @@ public final class ShipStep {
     private final ImageTransport network;
     private final ImageTransport local;
     private final NodeAddress self;
+    private final boolean compressByDefault;
 
-    /** @param local the transport for copies to this node; null to use the network for them too */
-    public ShipStep(ImageTransport network, ImageTransport local, NodeAddress self) {
+    /**
+     * @param local             the transport for copies to this node; null to use the network for them too
+     * @param compressByDefault whether images travel compressed when a request does not say
+     */
+    public ShipStep(ImageTransport network, ImageTransport local, NodeAddress self, boolean compressByDefault) {
         this.network = network;
         this.local = local;
         this.self = self;
+        this.compressByDefault = compressByDefault;
     }
 
     /** One target: its shipment, or its failure thrown. */
@@ -64,7 +69,8 @@ public final class ShipStep {
         try {
             Shipment shipment;
             try {
-                shipment = transport.ship(target, request.requestId(), images, progress);
+                boolean compress = request.compress() != null ? request.compress() : compressByDefault;
+                shipment = transport.ship(target, request.requestId(), images, compress, progress);
             } finally {
                 progress.end();
             }
@@ -94,9 +100,16 @@ public final class ShipStep {
             // Renamed, not sent: the node's metrics keep these bytes apart from what crossed the network.
             stats.put("moved", 1L);
         }
+        if (shipment.compressed()) {
+            stats.put("compressed", 1L);
+            stats.put("wireBytes", shipment.wireBytes());
+        }
         events.publish(
                 EventType.SHIPPED,
                 event -> event.withStats(stats)
-                        .withDetail(moved ? "moved within this node's spool" : "uploaded to " + target));
+                        .withDetail(
+                                moved
+                                        ? "moved within this node's spool"
+                                        : "uploaded to " + target + (shipment.compressed() ? ", compressed" : "")));
     }
 }

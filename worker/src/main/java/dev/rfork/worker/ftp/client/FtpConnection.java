@@ -5,10 +5,10 @@ import dev.rfork.message.MessageException;
 import dev.rfork.message.Reason;
 import dev.rfork.worker.config.FtpSettings;
 import dev.rfork.worker.ship.ImageSource;
-import dev.rfork.worker.ship.ShipProgress;
 import dev.rfork.worker.spool.Manifest;
 import dev.rfork.worker.spool.PipelinedDigest;
 import java.io.BufferedOutputStream;
+import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
@@ -19,7 +19,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.BooleanSupplier;
 import javax.net.ssl.SSLException;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
@@ -183,13 +182,12 @@ final class FtpConnection implements AutoCloseable {
 
     /**
      * Uploads {@code files} one after the other, hashing each while it streams (one read per
-     * file). {@code aborted} is polled at every buffer so that a failure elsewhere stops this too.
+     * file). {@code upload.aborted()} is polled at every block so that a failure elsewhere stops this too.
      */
-    List<Manifest.Entry> upload(
-            String remoteDir, List<Path> files, ImageSource images, BooleanSupplier aborted, ShipProgress progress) {
+    List<Manifest.Entry> upload(Upload upload, List<Path> files) {
         List<Manifest.Entry> entries = new ArrayList<>();
         for (Path file : files) {
-            entries.add(upload(remoteDir, file, images, aborted, progress));
+            entries.add(upload(upload, file));
         }
         return entries;
     }
@@ -197,14 +195,14 @@ final class FtpConnection implements AutoCloseable {
     /**
      * One file, read as it is written when the dump still runs; its size is what was read. The
      * file goes to the data connection in blocks that are hashed on the digest's own thread
-     * meanwhile ({@link PipelinedDigest}); {@code progress} hears of each block as it is sent.
+     * meanwhile ({@link PipelinedDigest}), compressed on the way if the upload says so;
+     * {@code progress} hears of each block as it is sent. The manifest has the plain file's size and digest.
      */
-    Manifest.Entry upload(
-            String remoteDir, Path file, ImageSource images, BooleanSupplier aborted, ShipProgress progress) {
+    Manifest.Entry upload(Upload upload, Path file) {
         String name = file.getFileName().toString();
-        try (InputStream in = images.open(file);
+        try (InputStream in = upload.images().open(file);
                 PipelinedDigest digest = new PipelinedDigest()) {
-            long sent = send(remoteDir + "/" + name, in, digest, aborted, progress);
+            long sent = send(upload, name, in, digest);
             PipelinedDigest.Result hashed = digest.finish();
             return new Manifest.Entry(name, sent, hashed.sha256());
         } catch (IOException e) {
@@ -212,16 +210,19 @@ final class FtpConnection implements AutoCloseable {
         }
     }
 
-    private long send(
-            String remotePath, InputStream in, PipelinedDigest digest, BooleanSupplier aborted, ShipProgress progress)
-            throws IOException {
+    private long send(Upload upload, String name, InputStream in, PipelinedDigest digest) throws IOException {
+        String remotePath = upload.remoteDir() + "/" + name + (upload.compressed() ? CompressedUpload.SUFFIX : "");
         long sent = 0;
-        try (OutputStream out = ftp.storeFileStream(remotePath)) {
-            if (out == null) {
-                throw failure("the FTP server refused " + remotePath, null);
-            }
+        OutputStream data = ftp.storeFileStream(remotePath);
+        if (data == null) {
+            throw failure("the FTP server refused " + remotePath, null);
+        }
+        WireCount wire = new WireCount(data);
+        // Closing the compressing stream ends its frame, then closes the data connection.
+        try (OutputStream connection = wire;
+                OutputStream out = upload.compressed() ? CompressedUpload.compressing(connection) : connection) {
             for (int read = 1; read > 0; ) {
-                if (aborted.getAsBoolean()) {
+                if (upload.aborted().getAsBoolean()) {
                     throw new InterruptedIOException("another upload of this shipment failed");
                 }
                 byte[] block = digest.take();
@@ -229,45 +230,71 @@ final class FtpConnection implements AutoCloseable {
                 out.write(block, 0, read);
                 digest.hash(block, read);
                 sent += read;
-                progress.sent(read);
+                upload.progress().sent(read);
             }
         }
+        upload.wireBytes().add(wire.count);
         if (!ftp.completePendingCommand()) {
             throw failure("the FTP server did not confirm " + remotePath, null);
         }
         return sent;
     }
 
+    /** Counts what goes into the data connection, written through in the caller's blocks. */
+    private static final class WireCount extends FilterOutputStream {
+        private long count;
+
+        WireCount(OutputStream data) {
+            super(data);
+        }
+
+        @Override
+        public void write(byte[] bytes, int offset, int length) throws IOException {
+            out.write(bytes, offset, length);
+            count += length;
+        }
+    }
+
+    /** Whether the server decompresses {@link CompressedUpload}s (its FEAT reply says so). */
+    boolean takesCompressed() {
+        return hasFeature(CompressedUpload.FEATURE);
+    }
+
     /** Whether the server unpacks {@link SmallFilesBundle}s (its FEAT reply says so). */
     boolean takesBundles() {
+        return hasFeature(SmallFilesBundle.FEATURE);
+    }
+
+    private boolean hasFeature(String feature) {
         try {
-            return ftp.hasFeature(SmallFilesBundle.FEATURE);
+            return ftp.hasFeature(feature); // Commons Net asks FEAT once per session
         } catch (IOException e) {
-            return false; // the files then go one by one, which every server takes
+            return false; // the files then go one by one, as they are, which every server takes
         }
     }
 
     /** Small, finished files in one upload ({@link SmallFilesBundle}); each its own manifest entry. */
-    List<Manifest.Entry> uploadBundle(
-            String remoteDir, List<Path> files, ImageSource images, BooleanSupplier aborted, ShipProgress progress) {
-        String remotePath = remoteDir + "/" + SmallFilesBundle.NAME;
+    List<Manifest.Entry> uploadBundle(Upload upload, List<Path> files) {
+        String remotePath = upload.remoteDir() + "/" + SmallFilesBundle.NAME;
         List<Manifest.Entry> entries = new ArrayList<>();
         try {
             OutputStream out = ftp.storeFileStream(remotePath);
             if (out == null) {
                 throw failure("the FTP server refused " + remotePath, null);
             }
-            try (TarArchiveOutputStream tar = new TarArchiveOutputStream(new BufferedOutputStream(out, 64 << 10))) {
+            WireCount wire = new WireCount(out);
+            try (TarArchiveOutputStream tar = new TarArchiveOutputStream(new BufferedOutputStream(wire, 64 << 10))) {
                 tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
                 for (Path file : files) {
-                    if (aborted.getAsBoolean()) {
+                    if (upload.aborted().getAsBoolean()) {
                         throw new InterruptedIOException("another upload of this shipment failed");
                     }
-                    entries.add(addTo(tar, file, images));
-                    progress.sent(entries.get(entries.size() - 1).size());
+                    entries.add(addTo(tar, file, upload.images()));
+                    upload.progress().sent(entries.get(entries.size() - 1).size());
                 }
                 tar.finish();
             }
+            upload.wireBytes().add(wire.count);
             if (!ftp.completePendingCommand()) {
                 throw failure("the FTP server did not confirm " + remotePath, null);
             }

@@ -27,6 +27,7 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -64,13 +65,21 @@ public final class FtpTransport implements ImageTransport {
     }
 
     @Override
-    public Shipment ship(NodeAddress target, UUID requestId, ImageSource images, ShipProgress progress) {
+    public Shipment ship(
+            NodeAddress target, UUID requestId, ImageSource images, boolean compress, ShipProgress progress) {
         long start = System.nanoTime();
         try (FtpConnection primary = FtpConnection.open(target, settings)) {
             String remoteDir = requestId.toString();
             primary.prepareDirectory(remoteDir);
             try {
-                Manifest manifest = uploadImages(primary, target, remoteDir, requestId, images, progress);
+                Upload upload = new Upload(
+                        remoteDir,
+                        images,
+                        compressed(compress, primary, target),
+                        () -> false,
+                        progress,
+                        new LongAdder());
+                Manifest manifest = uploadImages(primary, target, requestId, upload);
                 byte[] manifestBytes = manifest.toBytes();
                 // Only once every image has arrived: a target that sees the manifest has the whole image.
                 primary.store(remoteDir + "/" + Manifest.FILE_NAME, new ByteArrayInputStream(manifestBytes));
@@ -79,7 +88,9 @@ public final class FtpTransport implements ImageTransport {
                         manifest,
                         Manifest.sha256(manifestBytes),
                         manifest.totalBytes(),
-                        (System.nanoTime() - start) / 1_000_000);
+                        (System.nanoTime() - start) / 1_000_000,
+                        upload.compressed(),
+                        upload.wireBytes().sum());
             } catch (MessageException e) {
                 discard(target, remoteDir, e);
                 throw e;
@@ -87,19 +98,25 @@ public final class FtpTransport implements ImageTransport {
         }
     }
 
-    private Manifest uploadImages(
-            FtpConnection primary,
-            NodeAddress target,
-            String remoteDir,
-            UUID requestId,
-            ImageSource images,
-            ShipProgress progress) {
-        List<Manifest.Entry> entries = new ArrayList<>(uploadWhileWritten(primary, remoteDir, images, progress));
+    /** Compressed if asked and the target takes it; a target that does not gets the files as they are. */
+    private static boolean compressed(boolean compress, FtpConnection primary, NodeAddress target) {
+        if (!compress || !CompressedUpload.available()) {
+            return false;
+        }
+        if (!primary.takesCompressed()) {
+            LOG.info("the FTP server of {} does not take compressed uploads: the images go as they are", target);
+            return false;
+        }
+        return true;
+    }
+
+    private Manifest uploadImages(FtpConnection primary, NodeAddress target, UUID requestId, Upload upload) {
+        List<Manifest.Entry> entries = new ArrayList<>(uploadWhileWritten(primary, upload));
         Set<String> sent = entries.stream().map(Manifest.Entry::name).collect(Collectors.toSet());
-        List<Path> rest = remaining(primary, images, sent);
+        List<Path> rest = remaining(primary, upload.images(), sent);
         List<Path> bundled = bundled(primary, rest);
         List<Path> alone = rest.stream().filter(file -> !bundled.contains(file)).toList();
-        entries.addAll(uploadAll(primary, target, remoteDir, plan(primary, alone), bundled, images, progress));
+        entries.addAll(uploadAll(primary, target, upload, plan(primary, alone), bundled));
         entries.sort(Comparator.comparing(Manifest.Entry::name));
         return new Manifest(Manifest.VERSION, requestId, List.copyOf(entries));
     }
@@ -128,10 +145,10 @@ public final class FtpTransport implements ImageTransport {
      * While CRIU still writes, the memory files go out on the primary connection as they grow;
      * the small files CRIU writes at the end follow, in parallel, once the dump has ended.
      */
-    private List<Manifest.Entry> uploadWhileWritten(
-            FtpConnection primary, String remoteDir, ImageSource images, ShipProgress progress) {
+    private List<Manifest.Entry> uploadWhileWritten(FtpConnection primary, Upload upload) {
         List<Manifest.Entry> entries = new ArrayList<>();
         Set<Path> sent = new HashSet<>();
+        ImageSource images = upload.images();
         try {
             while (!images.complete()) {
                 List<Path> growing = images.growingFiles().stream()
@@ -141,7 +158,7 @@ public final class FtpTransport implements ImageTransport {
                     Thread.sleep(2);
                 }
                 for (Path file : growing) {
-                    entries.add(primary.upload(remoteDir, file, images, () -> false, progress));
+                    entries.add(primary.upload(upload, file));
                     sent.add(file);
                 }
             }
@@ -194,31 +211,23 @@ public final class FtpTransport implements ImageTransport {
      * retry of the request never races a stale upload into the same directory.
      */
     private List<Manifest.Entry> uploadAll(
-            FtpConnection primary,
-            NodeAddress target,
-            String remoteDir,
-            List<List<Path>> lanes,
-            List<Path> bundled,
-            ImageSource images,
-            ShipProgress progress) {
+            FtpConnection primary, NodeAddress target, Upload shipment, List<List<Path>> lanes, List<Path> bundled) {
         AtomicBoolean aborted = new AtomicBoolean();
+        Upload upload = shipment.abortedBy(aborted::get);
         int tasks = lanes.size() + (bundled.isEmpty() ? 0 : 1);
-        ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, tasks), threadsNamed(remoteDir));
+        ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, tasks), threadsNamed(upload.remoteDir()));
         try {
             CompletionService<List<Manifest.Entry>> done = new ExecutorCompletionService<>(pool);
             for (int i = 0; i < lanes.size(); i++) {
                 List<Path> lane = lanes.get(i);
                 done.submit(
                         i == 0
-                                ? () -> primary.upload(remoteDir, lane, images, aborted::get, progress)
-                                : () -> onNewConnection(
-                                        target,
-                                        connection ->
-                                                connection.upload(remoteDir, lane, images, aborted::get, progress)));
+                                ? () -> primary.upload(upload, lane)
+                                : () -> onNewConnection(target, connection -> connection.upload(upload, lane)));
             }
             if (!bundled.isEmpty()) {
                 // Beside the memory files, on a connection of its own (on the primary one if alone).
-                Lane bundle = connection -> connection.uploadBundle(remoteDir, bundled, images, aborted::get, progress);
+                Lane bundle = connection -> connection.uploadBundle(upload, bundled);
                 done.submit(lanes.isEmpty() ? () -> bundle.upload(primary) : () -> onNewConnection(target, bundle));
             }
             return collect(done, tasks, aborted, primary);

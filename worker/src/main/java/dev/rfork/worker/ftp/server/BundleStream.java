@@ -5,10 +5,8 @@ import dev.rfork.worker.ftp.client.SmallFilesBundle;
 import dev.rfork.worker.spool.Manifest;
 import dev.rfork.worker.spool.ReceivedFiles;
 import dev.rfork.worker.spool.SafeNames;
-import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.file.Path;
 import java.util.function.LongConsumer;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
@@ -22,12 +20,11 @@ import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
  * what was unpacked so far stays for the sender's clean-up, as after any failed upload. Only
  * {@link BlockStor}'s block path feeds it: a bundle sent in ASCII mode is refused.
  */
-final class BundleStream extends BufferedOutputStream implements BlockReceiver {
+final class BundleStream extends BinaryOnlyReceiver {
     private final ReceivedFiles received;
     private final Path dir;
 
     BundleStream(ReceivedFiles received, Path dir) {
-        super(OutputStream.nullOutputStream(), 1);
         this.received = received;
         this.dir = dir;
     }
@@ -64,20 +61,4 @@ final class BundleStream extends BufferedOutputStream implements BlockReceiver {
             throw new IOException("not an image's name in a bundle: " + name, e);
         }
     }
-
-    @Override
-    public void write(int b) throws IOException {
-        write(new byte[] {(byte) b}, 0, 1);
-    }
-
-    @Override
-    public void write(byte[] bytes, int offset, int length) throws IOException {
-        throw new IOException("a bundle is taken in binary mode only");
-    }
-
-    @Override
-    public void flush() {}
-
-    @Override
-    public void close() {}
 }

@@ -1,9 +1,13 @@
 package dev.rfork.worker.ftp.server;
 
 import dev.rfork.config.OwnerOnly;
+import dev.rfork.message.MessageException;
+import dev.rfork.worker.ftp.client.CompressedUpload;
 import dev.rfork.worker.ftp.client.SmallFilesBundle;
+import dev.rfork.worker.spool.Manifest;
 import dev.rfork.worker.spool.PipelinedDigest;
 import dev.rfork.worker.spool.ReceivedFiles;
+import dev.rfork.worker.spool.SafeNames;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
@@ -113,7 +117,31 @@ final class DigestingFileSystemFactory implements FileSystemFactory {
                 }
                 return new BundleStream(received, file.toPath().getParent());
             }
+            if (delegate.getName().endsWith(CompressedUpload.SUFFIX)) {
+                return decompressing(file.toPath(), offset);
+            }
             return ReceivingStream.open(received, file.toPath(), offset);
+        }
+
+        /** A compressed upload of an image: written, decompressed, under the image's own name. */
+        private OutputStream decompressing(Path sent, long offset) throws IOException {
+            String name = sent.getFileName().toString();
+            String plain = name.substring(0, name.length() - CompressedUpload.SUFFIX.length());
+            if (!CompressedUpload.available()) {
+                throw new IOException("This server takes no compressed uploads : " + name);
+            }
+            if (offset != 0) {
+                throw new IOException("A compressed file is taken whole, from its start : " + name);
+            }
+            if (plain.equals(Manifest.FILE_NAME) || plain.equals(SmallFilesBundle.NAME)) {
+                throw new IOException(plain + " cannot come compressed");
+            }
+            try {
+                SafeNames.requireImageName(plain);
+            } catch (MessageException e) {
+                throw new IOException("Not an image's name : " + name, e);
+            }
+            return new DecompressingStream(received, sent.resolveSibling(plain));
         }
 
         @Override

@@ -1,5 +1,6 @@
 package dev.rfork.worker.ftp.server;
 
+import dev.rfork.worker.ftp.client.CompressedUpload;
 import dev.rfork.worker.ftp.client.SmallFilesBundle;
 import org.apache.ftpserver.command.Command;
 import org.apache.ftpserver.ftplet.DefaultFtpReply;
@@ -10,8 +11,9 @@ import org.apache.ftpserver.impl.FtpServerContext;
 import org.apache.ftpserver.impl.LocalizedFtpReply;
 
 /**
- * FtpServer's FEAT, with {@link SmallFilesBundle#FEATURE} listed before its last line ("End")
- * when uploads take {@link BlockStor}'s block path, the only one that unpacks bundles.
+ * FtpServer's FEAT, with {@link SmallFilesBundle#FEATURE} and {@link CompressedUpload#FEATURE}
+ * listed before its last line ("End") when uploads take {@link BlockStor}'s block path, the only
+ * one that unpacks bundles and decompresses.
  */
 final class Feat implements Command {
     @Override
@@ -22,7 +24,9 @@ final class Feat implements Command {
         String message = features.getMessage();
         int last = message.lastIndexOf('\n');
         if (BlockStor.readsInBlocks() && last > 0) {
-            message = message.substring(0, last) + "\n " + SmallFilesBundle.FEATURE + message.substring(last);
+            String ours = "\n " + SmallFilesBundle.FEATURE
+                    + (CompressedUpload.available() ? "\n " + CompressedUpload.FEATURE : "");
+            message = message.substring(0, last) + ours + message.substring(last);
         }
         session.write(new DefaultFtpReply(features.getCode(), message));
     }

@@ -79,15 +79,20 @@ final class ReceivingStream extends BufferedOutputStream implements BlockReceive
     @Override
     public long receive(InputStream in, LongConsumer counted) throws IOException {
         long total = 0;
-        for (int read = 1; read > 0; ) {
-            takeBlock();
-            read = in.readNBytes(block, filled, block.length - filled);
-            filled += read;
-            total += read;
-            counted.accept(read);
-            if (filled == block.length) {
-                writeBlock();
+        try {
+            for (int read = 1; read > 0; ) {
+                takeBlock();
+                read = in.readNBytes(block, filled, block.length - filled);
+                filled += read;
+                total += read;
+                counted.accept(read);
+                if (filled == block.length) {
+                    writeBlock();
+                }
             }
+        } catch (IOException | RuntimeException e) {
+            failed = true; // a stream that broke (a bundle or a frame cut short) is no whole file
+            throw e;
         }
         return total;
     }

@@ -10,6 +10,7 @@ import dev.rfork.worker.TestTls;
 import dev.rfork.worker.config.FtpSettings;
 import dev.rfork.worker.ftp.server.EmbeddedFtpServer;
 import dev.rfork.worker.ship.FinishedImages;
+import dev.rfork.worker.ship.ShipProgress;
 import dev.rfork.worker.ship.Shipment;
 import dev.rfork.worker.spool.Manifest;
 import dev.rfork.worker.spool.ReceivedFiles;
@@ -88,7 +89,43 @@ class FtpTransportIT {
         assertThat(Manifest.sha256(manifestFile)).isEqualTo(shipment.manifestSha256());
         assertThat(Manifest.verify(arrived, shipment.manifestSha256())).isEqualTo(manifest);
         assertThat(shipment.bytes()).isEqualTo(manifest.totalBytes());
+        assertThat(shipment.compressed()).isFalse();
+        assertThat(shipment.wireBytes())
+                .as("the files, and the bundle's tar headers")
+                .isGreaterThanOrEqualTo(shipment.bytes());
         assertManifestWrittenLast(arrived);
+    }
+
+    @Test
+    void compressedTheImagesArriveAsTheyWereWithTheSameManifestAndFewerBytesOnTheWire() throws Exception {
+        writeCriuLikeImage(images);
+        byte[] text =
+                "heap text, the same line again and again\n".repeat(200_000).getBytes();
+        Files.write(images.resolve("pages-2.img"), text);
+        UUID requestId = UUID.randomUUID();
+
+        Shipment shipment = new FtpTransport(settings)
+                .ship(LOCALHOST, requestId, new FinishedImages(images), true, ShipProgress.NONE);
+
+        assertThat(shipment.compressed()).isTrue();
+        assertThat(shipment.wireBytes())
+                .as("the text compresses away, the random pages do not")
+                .isLessThan(shipment.bytes() - text.length / 2)
+                .isGreaterThan(Files.size(images.resolve("pages-1.img")));
+        Path arrived = root.resolve(requestId.toString());
+        try (var files = Files.list(arrived)) {
+            assertThat(files.map(file -> file.getFileName().toString()))
+                    .noneMatch(name -> name.endsWith(CompressedUpload.SUFFIX));
+        }
+        for (Path file : list(images)) {
+            assertThat(arrived.resolve(file.getFileName().toString())).hasSameBinaryContentAs(file);
+        }
+        ReceivedFiles received = server.received();
+        assertThat(Manifest.verify(arrived, shipment.manifestSha256(), false, received))
+                .isEqualTo(shipment.manifest());
+        for (Manifest.Entry entry : shipment.manifest().files()) {
+            assertThat(entry.sha256()).as(entry.name()).isEqualTo(Manifest.sha256(images.resolve(entry.name())));
+        }
     }
 
     @Test

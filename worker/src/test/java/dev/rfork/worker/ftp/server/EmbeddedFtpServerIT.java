@@ -3,8 +3,10 @@ package dev.rfork.worker.ftp.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.github.luben.zstd.Zstd;
 import dev.rfork.worker.TestTls;
 import dev.rfork.worker.config.FtpSettings;
+import dev.rfork.worker.ftp.client.CompressedUpload;
 import dev.rfork.worker.ftp.client.SmallFilesBundle;
 import dev.rfork.worker.spool.Manifest;
 import java.io.BufferedReader;
@@ -299,6 +301,53 @@ class EmbeddedFtpServerIT {
         try (var files = Files.list(dir)) {
             assertThat(files.map(file -> file.getFileName().toString()))
                     .containsExactlyInAnyOrder("core-1.img", "seccomp.img");
+        }
+    }
+
+    @Test
+    void aCompressedUploadIsDecompressedUnderTheImagesNameAndHashedAsPlain() throws Exception {
+        UUID requestId = UUID.randomUUID();
+        Path dir = root.resolve(requestId.toString());
+        byte[] image = "a page of text, compressible. ".repeat(40_000).getBytes(StandardCharsets.UTF_8);
+        byte[] frame = Zstd.compress(image, 1);
+        FTPSClient ftp = loggedIn();
+        try {
+            assertThat(ftp.hasFeature(CompressedUpload.FEATURE)).isTrue();
+            assertThat(ftp.makeDirectory(requestId.toString())).isTrue();
+
+            assertThat(ftp.storeFile(
+                            requestId + "/pages-1.img" + CompressedUpload.SUFFIX, new ByteArrayInputStream(frame)))
+                    .isTrue();
+            assertThat(dir.resolve("pages-1.img")).hasBinaryContent(image);
+            assertThat(server.received().peek(dir.resolve("pages-1.img"))).isEqualTo(Manifest.sha256(image));
+
+            // A frame cut short: the upload fails and what it wrote is not recorded as a whole file.
+            assertThat(ftp.storeFile(
+                            requestId + "/pages-2.img" + CompressedUpload.SUFFIX,
+                            new ByteArrayInputStream(Arrays.copyOf(frame, frame.length / 2))))
+                    .isFalse();
+            assertThat(ftp.getReplyCode()).isEqualTo(551);
+            assertThat(server.received().peek(dir.resolve("pages-2.img"))).isNull();
+
+            // Not an image's name, the manifest, a bundle, or resumed: refused before a byte is written.
+            for (String bad : List.of(".hidden", Manifest.FILE_NAME, SmallFilesBundle.NAME)) {
+                assertThat(ftp.storeFile(
+                                requestId + "/" + bad + CompressedUpload.SUFFIX, new ByteArrayInputStream(frame)))
+                        .as(bad)
+                        .isFalse();
+            }
+            ftp.setRestartOffset(10);
+            assertThat(ftp.storeFile(
+                            requestId + "/pages-3.img" + CompressedUpload.SUFFIX, new ByteArrayInputStream(frame)))
+                    .isFalse();
+            ftp.logout();
+        } finally {
+            ftp.disconnect();
+        }
+        try (var files = Files.list(dir)) {
+            assertThat(files.map(file -> file.getFileName().toString()))
+                    .as("no compressed file kept, nothing under a refused name")
+                    .allMatch(name -> name.equals("pages-1.img") || name.equals("pages-2.img"));
         }
     }
 

@@ -5,6 +5,7 @@ import dev.rfork.worker.config.WorkerConfig;
 import dev.rfork.worker.ftp.client.FtpTransport;
 import dev.rfork.worker.ftp.server.EmbeddedFtpServer;
 import dev.rfork.worker.ship.FinishedImages;
+import dev.rfork.worker.ship.ShipProgress;
 import dev.rfork.worker.spool.Manifest;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -46,6 +47,7 @@ public final class UploadBench {
         int mib = Integer.parseInt(args[1]);
         int runs = Integer.parseInt(args[2]);
         boolean tls = args[3].equals("tls");
+        boolean compress = args.length > 4 && args[4].equals("zstd");
         Path images = work.resolve("images");
         Path received = work.resolve("received");
         Files.createDirectories(received);
@@ -57,14 +59,14 @@ public final class UploadBench {
             FtpTransport transport = new FtpTransport(ftp);
             // Warm up the JIT on both sides and the page cache, untimed.
             for (int i = 0; i < 2; i++) {
-                shipOnce(transport, images, received);
+                shipOnce(transport, images, received, compress);
                 rawOnce(images, received);
             }
             List<Double> raw = new ArrayList<>();
             List<Double> rfork = new ArrayList<>();
             for (int run = 1; run <= runs; run++) {
                 double r = rawOnce(images, received);
-                double f = shipOnce(transport, images, received);
+                double f = shipOnce(transport, images, received, compress);
                 raw.add(r);
                 rfork.add(f);
                 System.out.printf(
@@ -74,9 +76,9 @@ public final class UploadBench {
             double rawMedian = median(raw);
             double rforkMedian = median(rfork);
             System.out.printf(
-                    "RESULT size=%dMiB bytes=%d tls=%s runs=%d raw_ms=%.0f raw_MBps=%.0f rfork_ms=%.0f rfork_MBps=%.0f"
+                    "RESULT size=%dMiB bytes=%d tls=%s compress=%s runs=%d raw_ms=%.0f raw_MBps=%.0f rfork_ms=%.0f rfork_MBps=%.0f"
                             + " ratio=%.2f%n",
-                    mib, bytes, tls ? "on" : "off", runs, rawMedian, bytes / rawMedian / 1000, rforkMedian,
+                    mib, bytes, tls ? "on" : "off", compress ? "zstd" : "off", runs, rawMedian, bytes / rawMedian / 1000, rforkMedian,
                     bytes / rforkMedian / 1000, rforkMedian / rawMedian);
         }
     }
@@ -92,10 +94,11 @@ public final class UploadBench {
         return WorkerConfig.creatingSecrets(Settings.load(overrides, Map.of())).ftp();
     }
 
-    private static double shipOnce(FtpTransport transport, Path images, Path received) throws IOException {
+    private static double shipOnce(FtpTransport transport, Path images, Path received, boolean compress)
+            throws IOException {
         UUID id = UUID.randomUUID();
         long start = System.nanoTime();
-        transport.ship(LOOPBACK, id, new FinishedImages(images));
+        transport.ship(LOOPBACK, id, new FinishedImages(images), compress, ShipProgress.NONE);
         double ms = (System.nanoTime() - start) / 1e6;
         deleteTree(received.resolve(id.toString()));
         return ms;

@@ -1,0 +1,308 @@
+#!/usr/bin/env python3
+"""Small forks one after another on one node: how many a second, and what the original lives.
+
+Usage: bench/throughput.py [--count N] [--size MIB] [--results-dir DIR]
+
+Two ways of sending COUNT (default 30) forks of small C processes (bench/victim.c, SIZE MiB,
+default 5) to this node (127.0.0.1), each of its own process:
+
+- cli: 'rfork fork --pid P --to 127.0.0.1 --wait --json', one after the other, each a new JVM:
+  what a shell script gets. Rate = COUNT / the wall time of all of them.
+- stomp: every request sent at once over one STOMP connection (what an application in any
+  language does, examples/python/selffork.py), then the restored events awaited. Rate = COUNT /
+  the time from the first send to the last restored event.
+
+Every copy is then checked to run (its NSpid ends with its original's PID). Each victim prints
+how long it was frozen as it lived it (a gap between its 1 ms wake-ups); the report sets that
+beside CRIU's own frozenMs of the same dump.
+
+Uses the running worker (broker 127.0.0.1:61616 answers), or starts './rfork worker' and stops
+it at the end. Needs gcc (apt-get install gcc), root, a CRIU that works (scripts/install-criu.sh).
+Prints the Markdown report to stdout; it and the per-fork TSV go to bench/results/.
+"""
+import argparse
+import json
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "examples", "python"))
+from selffork import Stomp  # noqa: E402  the example's bare STOMP 1.2 client
+
+RFORK = os.path.join(ROOT, "rfork")
+HOME = os.environ.get("RFORK_HOME", "/var/lib/rfork")
+PORT = int(os.environ.get("RFORK_BROKER_PORT", "61616"))
+
+
+def log(message):
+    print(time.strftime("%H:%M:%S ") + "throughput: " + message, file=sys.stderr, flush=True)
+
+
+def die(message):
+    log("ERROR: " + message)
+    sys.exit(1)
+
+
+def alive(pid):
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+    except (OSError, IndexError):
+        return False
+
+
+def nspid(pid):
+    try:
+        with open("/proc/%d/status" % pid) as f:
+            for line in f:
+                if line.startswith("NSpid:"):
+                    return [int(x) for x in line.split()[1:]]
+    except OSError:
+        pass
+    return []
+
+
+def broker_answers():
+    try:
+        socket.create_connection(("127.0.0.1", PORT), timeout=1).close()
+        return True
+    except OSError:
+        return False
+
+
+class Bench:
+    def __init__(self, work):
+        self.work = work
+        self.victims = {}  # pid -> Popen
+        self.copies = []  # (copy's PID, its original's)
+        self.worker = None
+
+    def build_victim(self):
+        binary = os.path.join(self.work, "victim")
+        result = subprocess.run(["gcc", "-O2", "-o", binary, os.path.join(ROOT, "bench", "victim.c")],
+                                capture_output=True, text=True)
+        if result.returncode != 0:
+            die("gcc could not build bench/victim.c (apt-get install gcc): " + result.stderr.strip())
+        self.binary = binary
+
+    def ensure_worker(self):
+        if broker_answers():
+            log("using the running worker (broker 127.0.0.1:%d answers)" % PORT)
+            return
+        path = os.path.join(self.work, "worker.log")
+        log("no worker answers: starting './rfork worker' (log %s)" % path)
+        with open(path, "w") as out:
+            self.worker = subprocess.Popen([RFORK, "worker"], stdin=subprocess.DEVNULL, stdout=out,
+                                           stderr=subprocess.STDOUT, start_new_session=True, close_fds=True)
+        deadline = time.time() + 300  # the launcher may build the CLI first
+        while "is ready" not in open(path, errors="replace").read():
+            if self.worker.poll() is not None or time.time() > deadline:
+                die("the worker did not get ready; see " + path)
+            time.sleep(0.2)
+
+    def start_victims(self, count, size):
+        """COUNT fresh victims, each in its own session with no inherited descriptors."""
+        started = []
+        for i in range(count):
+            ready = os.path.join(self.work, "ready-%d" % len(self.victims))
+            out = open(os.path.join(self.work, "victim-%s.out" % uuid.uuid4().hex[:8]), "w")
+            process = subprocess.Popen([self.binary, str(size), ready], cwd="/", stdin=subprocess.DEVNULL,
+                                       stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+                                       close_fds=True)
+            out.close()
+            deadline = time.time() + 30
+            while not os.path.exists(ready):
+                if process.poll() is not None or time.time() > deadline:
+                    die("a victim did not start")
+                time.sleep(0.005)
+            process.output = out.name
+            self.victims[process.pid] = process
+            started.append(process.pid)
+        return started
+
+    def frozen_as_lived(self, pid):
+        """The longest gap the victim printed, in ms; None when it printed none."""
+        gaps = [int(line.split()[1]) for line in open(self.victims[pid].output) if line.startswith("gap ")]
+        return max(gaps) / 1000 if gaps else None
+
+    def copy_runs(self, child, original):
+        ids = nspid(child)
+        return alive(child) and len(ids) >= 2 and ids[-1] == original
+
+    def cleanup(self):
+        for child, original in self.copies:
+            if self.copy_runs(child, original):  # still the copy we made, not a reused PID
+                os.kill(child, signal.SIGKILL)
+        for process in self.victims.values():
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+        if self.worker is not None and self.worker.poll() is None:
+            log("stopping the worker this script started")
+            self.worker.terminate()
+            try:
+                self.worker.wait(30)
+            except subprocess.TimeoutExpired:
+                self.worker.kill()
+
+
+def cli_forks(bench, pids, rows):
+    start = time.time()
+    for pid in pids:
+        t0 = time.time()
+        result = subprocess.run([RFORK, "fork", "--pid", str(pid), "--to", "127.0.0.1", "--wait", "--json"],
+                                capture_output=True, text=True, stdin=subprocess.DEVNULL)
+        wall = time.time() - t0
+        try:
+            outcome = json.loads(result.stdout)
+        except ValueError:
+            outcome = {"status": "nojson", "reason": result.stderr.strip()[-300:]}
+        rows.append(row("cli", pid, outcome, wall))
+        if outcome.get("childPid"):
+            bench.copies.append((int(outcome["childPid"]), pid))
+    return time.time() - start
+
+
+def stomp_forks(bench, pids, rows):
+    password = None
+    with open(os.path.join(HOME, "secrets.properties")) as f:
+        for line in f:
+            if line.startswith("app.password="):
+                password = line.split("=", 1)[1].strip()
+    if password is None:
+        die("no app.password in %s/secrets.properties" % HOME)
+    stomp = Stomp("127.0.0.1", PORT, "app", password, os.path.join(HOME, "tls", "ca.pem"))
+    stomp.send_frame("SUBSCRIBE", {"id": "events", "destination": "rfork.events", "subscription-type": "MULTICAST",
+                                   "selector": "eventType IN ('dumped', 'restored', 'failed')",
+                                   "receipt": "subscribed"})
+    while stomp.read_frame(10)[0] != "RECEIPT":
+        pass
+    ids = {str(uuid.uuid4()): pid for pid in pids}
+    start = time.time()
+    for request_id, pid in ids.items():
+        request = {"version": 1, "requestId": request_id, "pid": pid, "target": "127.0.0.1", "mode": "fork"}
+        stomp.send_frame("SEND", {"destination": "checkpoint", "destination-type": "ANYCAST", "requestId": request_id,
+                                  "content-type": "application/json"}, json.dumps(request))
+    ended = {}
+    frozen = {}
+    deadline = start + 30 + 10 * len(ids)
+    while len(ended) < len(ids) and time.time() < deadline:
+        frame = stomp.read_frame(1)
+        if frame is None or frame[0] != "MESSAGE":
+            continue
+        event = json.loads(frame[2])
+        request_id = event.get("requestId")
+        if request_id not in ids:
+            continue
+        if event["type"] == "dumped":
+            frozen[request_id] = (event.get("stats") or {}).get("frozenMs")
+        elif request_id not in ended:
+            ended[request_id] = (event, time.time() - start)
+    elapsed = time.time() - start
+    stomp.sock.close()
+    for request_id, pid in ids.items():
+        event, at = ended.get(request_id, ({"type": "none", "reason": "no answer"}, None))
+        # The time from the first send to this copy running: later ones queued behind the others.
+        outcome = {"status": event["type"], "childPid": event.get("childPid"), "reason": event.get("reason"),
+                   "timings": {"requestToRunningMs": None if at is None else round(at * 1000),
+                               "frozenMs": frozen.get(request_id)}}
+        rows.append(row("stomp", pid, outcome, at))
+        if event.get("childPid"):
+            bench.copies.append((int(event["childPid"]), pid))
+    return elapsed
+
+
+def row(kind, pid, outcome, wall):
+    timings = outcome.get("timings") or {}
+    return {"kind": kind, "pid": pid, "status": outcome.get("status"), "child": outcome.get("childPid"),
+            "wall_s": wall, "rtr_ms": timings.get("requestToRunningMs"), "frozen_ms": timings.get("frozenMs"),
+            "reason": outcome.get("reason")}
+
+
+def median(values):
+    values = [v for v in values if v is not None]
+    return statistics.median(values) if values else None
+
+
+def fmt(value, pattern="%.0f"):
+    return "NA" if value is None else pattern % value
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--count", type=int, default=30, help="forks of each kind (default 30)")
+    parser.add_argument("--size", type=int, default=5, help="MiB each victim holds (default 5)")
+    parser.add_argument("--results-dir", default=os.path.join(ROOT, "bench", "results"))
+    args = parser.parse_args()
+    if args.count < 1 or args.size < 1:
+        die("--count and --size take positive integers")
+    if os.geteuid() != 0:
+        die("run as root (CRIU dumps other processes)")
+    os.makedirs(args.results_dir, exist_ok=True)
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="rfork-throughput-") as work:
+        bench = Bench(work)
+        try:
+            bench.build_victim()
+            bench.ensure_worker()
+            log("warm-up: one fork through the CLI (not counted)")
+            cli_forks(bench, bench.start_victims(1, args.size), [])
+            load_start = open("/proc/loadavg").read().split()[:3]
+            log("%d forks through the CLI, one after the other" % args.count)
+            cli_s = cli_forks(bench, bench.start_victims(args.count, args.size), rows)
+            log("%d forks sent at once over STOMP" % args.count)
+            stomp_s = stomp_forks(bench, bench.start_victims(args.count, args.size), rows)
+            time.sleep(0.5)  # the victims print their gap at their next wake-up
+            for r in rows:
+                r["running"] = bool(r["child"]) and bench.copy_runs(int(r["child"]), r["pid"])
+                r["lived_ms"] = bench.frozen_as_lived(r["pid"])
+            load_end = open("/proc/loadavg").read().split()[:3]
+        finally:
+            bench.cleanup()
+    tsv = os.path.join(args.results_dir, "throughput-%s.tsv" % stamp)
+    with open(tsv, "w") as f:
+        keys = ["kind", "pid", "status", "child", "running", "wall_s", "rtr_ms", "frozen_ms", "lived_ms", "reason"]
+        f.write("\t".join(keys) + "\n")
+        for r in rows:
+            f.write("\t".join("NA" if r.get(k) is None else str(r.get(k)) for k in keys) + "\n")
+    lines = ["# Small forks in a row, throughput-%s" % stamp, "",
+             "- %s, kernel %s, %d CPUs; %d forks of each kind, victims of %d MiB (bench/victim.c)"
+             % (time.strftime("%Y-%m-%d %H:%M"), os.uname().release, os.cpu_count(), args.count, args.size),
+             "- load average at start %s, at end %s" % (" ".join(load_start), " ".join(load_end)), "",
+             "| how | forks/s | restored | copies running | median wall per fork | median send to running "
+             "| median frozen (CRIU) | median frozen (as lived) | lived / CRIU, median |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    for kind, total in (("cli", cli_s), ("stomp", stomp_s)):
+        mine = [r for r in rows if r["kind"] == kind]
+        ratios = [r["lived_ms"] / r["frozen_ms"] for r in mine if r["lived_ms"] and r["frozen_ms"]]
+        wall = median([r["wall_s"] for r in mine]) if kind == "cli" else None
+        lines.append("| %s | %.2f | %d/%d | %d/%d | %s | %s ms | %s ms | %s ms | %s |" % (
+            "CLI, one after the other" if kind == "cli" else "STOMP, all sent at once",
+            len(mine) / total, sum(r["status"] == "restored" for r in mine), len(mine),
+            sum(r["running"] for r in mine), len(mine), fmt(wall, "%.2f s"),
+            fmt(median([r["rtr_ms"] for r in mine])), fmt(median([r["frozen_ms"] for r in mine]), "%.1f"),
+            fmt(median([r["lived_ms"] for r in mine]), "%.1f"), fmt(median(ratios), "%.2f")))
+    lines += ["", "send to running: the CLI's requestToRunningMs; over STOMP, from the first send to that copy's "
+              "restored event (so it includes the wait behind the requests queued before it).",
+              "frozen (as lived): the longest gap between the victim's 1 ms wake-ups (CLOCK_MONOTONIC), "
+              "so up to ~1 ms above the freeze itself. Per fork: %s" % tsv]
+    report = "\n".join(lines) + "\n"
+    with open(os.path.join(args.results_dir, "throughput-%s.md" % stamp), "w") as f:
+        f.write(report)
+    print(report)
+    failed = [r for r in rows if r["status"] != "restored" or not r["running"]]
+    if failed:
+        log("%d fork(s) did not end with a running copy; first: %s" % (len(failed), failed[0]))
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,10 +1,16 @@
 #!/usr/bin/env python3
-"""Small forks one after another on one node: how many a second, and what the original lives.
+"""Small forks on one node: how long the original is frozen as it lives it, and how many a second.
 
-Usage: bench/throughput.py [--count N] [--size MIB] [--results-dir DIR]
+Usage: bench/throughput.py [--count N] [--size MIB] [--frozen-runs N] [--frozen-sizes LIST]
+                           [--results-dir DIR]
 
-Two ways of sending COUNT (default 30) forks of small C processes (bench/victim.c, SIZE MiB,
-default 5) to this node (127.0.0.1), each of its own process:
+Frozen: for each of FROZEN_SIZES MiB (default 5,256), FROZEN_RUNS times (default 5), one C
+process (bench/victim.c) that wakes every millisecond is forked alone with 'rfork fork --wait
+--json'; the longest gap between its wake-ups (minus the 1 ms period) is the freeze as it lived
+it, set beside the frozenMs CRIU reported for that dump. Copy and original end after each run.
+
+Throughput: two ways of sending COUNT (default 30) forks of small victims (SIZE MiB, default
+5, waking every 100 ms: cheap to keep) to this node (127.0.0.1), each of its own process:
 
 - cli: 'rfork fork --pid P --to 127.0.0.1 --wait --json', one after the other, each a new JVM:
   what a shell script gets. Rate = COUNT / the wall time of all of them.
@@ -12,9 +18,7 @@ default 5) to this node (127.0.0.1), each of its own process:
   language does, examples/python/selffork.py), then the restored events awaited. Rate = COUNT /
   the time from the first send to the last restored event.
 
-Every copy is then checked to run (its NSpid ends with its original's PID). Each victim prints
-how long it was frozen as it lived it (a gap between its 1 ms wake-ups); the report sets that
-beside CRIU's own frozenMs of the same dump.
+Every copy is then checked to run (its NSpid ends with its original's PID).
 
 Uses the running worker (broker 127.0.0.1:61616 answers), or starts './rfork worker' and stops
 it at the end. Needs gcc (apt-get install gcc), root, a CRIU that works (scripts/install-criu.sh).
@@ -107,17 +111,18 @@ class Bench:
                 die("the worker did not get ready; see " + path)
             time.sleep(0.2)
 
-    def start_victims(self, count, size):
+    def start_victims(self, count, size, period_ms=100):
         """COUNT fresh victims, each in its own session with no inherited descriptors."""
         started = []
         for i in range(count):
             ready = os.path.join(self.work, "ready-%d" % len(self.victims))
             out = open(os.path.join(self.work, "victim-%s.out" % uuid.uuid4().hex[:8]), "w")
-            process = subprocess.Popen([self.binary, str(size), ready], cwd="/", stdin=subprocess.DEVNULL,
+            process = subprocess.Popen([self.binary, str(size), ready, str(period_ms)], cwd="/",
+                                       stdin=subprocess.DEVNULL,
                                        stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
                                        close_fds=True)
             out.close()
-            deadline = time.time() + 30
+            deadline = time.time() + 60
             while not os.path.exists(ready):
                 if process.poll() is not None or time.time() > deadline:
                     die("a victim did not start")
@@ -128,9 +133,17 @@ class Bench:
         return started
 
     def frozen_as_lived(self, pid):
-        """The longest gap the victim printed, in ms; None when it printed none."""
+        """The longest gap the (1 ms) victim printed less its period, in ms; None when it printed none."""
         gaps = [int(line.split()[1]) for line in open(self.victims[pid].output) if line.startswith("gap ")]
-        return max(gaps) / 1000 if gaps else None
+        return (max(gaps) - 1000) / 1000 if gaps else None
+
+    def end(self, pid, child):
+        """Ends one fork's copy and original (a run that measures alone leaves nothing behind)."""
+        if child and self.copy_runs(child, pid):
+            os.kill(child, signal.SIGKILL)
+        process = self.victims.pop(pid)
+        process.kill()
+        process.wait()
 
     def copy_runs(self, child, original):
         ids = nspid(child)
@@ -170,6 +183,23 @@ def cli_forks(bench, pids, rows):
     return time.time() - start
 
 
+def frozen_runs(bench, sizes, runs, rows):
+    for size in sizes:
+        for run in range(runs):
+            pid = bench.start_victims(1, size, period_ms=1)[0]
+            time.sleep(0.2)  # a few wake-ups before the freeze
+            mine = []
+            cli_forks(bench, [pid], mine)
+            time.sleep(0.1)  # the victim prints its gap at its next wake-up
+            r = mine[0]
+            r["kind"] = "frozen-%d" % size
+            r["lived_ms"] = bench.frozen_as_lived(pid)
+            r["running"] = bool(r["child"]) and bench.copy_runs(int(r["child"]), pid)
+            bench.end(pid, int(r["child"]) if r["child"] else None)
+            log("  %d MiB #%d: CRIU frozen %s ms, lived %s ms" % (size, run + 1, r["frozen_ms"], fmt(r["lived_ms"], "%.1f")))
+            rows.append(r)
+
+
 def stomp_forks(bench, pids, rows):
     password = None
     with open(os.path.join(HOME, "secrets.properties")) as f:
@@ -194,7 +224,11 @@ def stomp_forks(bench, pids, rows):
     frozen = {}
     deadline = start + 30 + 10 * len(ids)
     while len(ended) < len(ids) and time.time() < deadline:
-        frame = stomp.read_frame(1)
+        try:
+            frame = stomp.read_frame(1)
+        except (EOFError, OSError) as e:
+            log("the STOMP connection ended: %s" % e)
+            break
         if frame is None or frame[0] != "MESSAGE":
             continue
         event = json.loads(frame[2])
@@ -238,11 +272,17 @@ def fmt(value, pattern="%.0f"):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--count", type=int, default=30, help="forks of each kind (default 30)")
-    parser.add_argument("--size", type=int, default=5, help="MiB each victim holds (default 5)")
+    parser.add_argument("--size", type=int, default=5, help="MiB each throughput victim holds (default 5)")
+    parser.add_argument("--frozen-runs", type=int, default=5, help="forks per frozen size (default 5; 0: none)")
+    parser.add_argument("--frozen-sizes", default="5,256", help="MiB of the frozen victims (default 5,256)")
     parser.add_argument("--results-dir", default=os.path.join(ROOT, "bench", "results"))
     args = parser.parse_args()
-    if args.count < 1 or args.size < 1:
-        die("--count and --size take positive integers")
+    if args.count < 1 or args.size < 1 or args.frozen_runs < 0:
+        die("--count and --size take positive integers, --frozen-runs a number")
+    try:
+        frozen_sizes = [int(x) for x in args.frozen_sizes.split(",")]
+    except ValueError:
+        die("--frozen-sizes takes MiB numbers, comma-separated")
     if os.geteuid() != 0:
         die("run as root (CRIU dumps other processes)")
     os.makedirs(args.results_dir, exist_ok=True)
@@ -256,14 +296,17 @@ def main():
             log("warm-up: one fork through the CLI (not counted)")
             cli_forks(bench, bench.start_victims(1, args.size), [])
             load_start = open("/proc/loadavg").read().split()[:3]
+            if args.frozen_runs:
+                log("frozen: %d fork(s) of a victim waking every ms, one at a time, of each of %s MiB"
+                    % (args.frozen_runs, args.frozen_sizes))
+                frozen_runs(bench, frozen_sizes, args.frozen_runs, rows)
             log("%d forks through the CLI, one after the other" % args.count)
             cli_s = cli_forks(bench, bench.start_victims(args.count, args.size), rows)
             log("%d forks sent at once over STOMP" % args.count)
             stomp_s = stomp_forks(bench, bench.start_victims(args.count, args.size), rows)
-            time.sleep(0.5)  # the victims print their gap at their next wake-up
             for r in rows:
-                r["running"] = bool(r["child"]) and bench.copy_runs(int(r["child"]), r["pid"])
-                r["lived_ms"] = bench.frozen_as_lived(r["pid"])
+                if r["kind"] in ("cli", "stomp"):
+                    r["running"] = bool(r["child"]) and bench.copy_runs(int(r["child"]), r["pid"])
             load_end = open("/proc/loadavg").read().split()[:3]
         finally:
             bench.cleanup()
@@ -278,22 +321,31 @@ def main():
              % (time.strftime("%Y-%m-%d %H:%M"), os.uname().release, os.cpu_count(), args.count, args.size),
              "- load average at start %s, at end %s" % (" ".join(load_start), " ".join(load_end)), "",
              "| how | forks/s | restored | copies running | median wall per fork | median send to running "
-             "| median frozen (CRIU) | median frozen (as lived) | lived / CRIU, median |",
-             "|---|---|---|---|---|---|---|---|---|"]
+             "| median frozen (CRIU) |",
+             "|---|---|---|---|---|---|---|"]
     for kind, total in (("cli", cli_s), ("stomp", stomp_s)):
         mine = [r for r in rows if r["kind"] == kind]
-        ratios = [r["lived_ms"] / r["frozen_ms"] for r in mine if r["lived_ms"] and r["frozen_ms"]]
         wall = median([r["wall_s"] for r in mine]) if kind == "cli" else None
-        lines.append("| %s | %.2f | %d/%d | %d/%d | %s | %s ms | %s ms | %s ms | %s |" % (
+        lines.append("| %s | %.2f | %d/%d | %d/%d | %s | %s ms | %s ms |" % (
             "CLI, one after the other" if kind == "cli" else "STOMP, all sent at once",
             len(mine) / total, sum(r["status"] == "restored" for r in mine), len(mine),
             sum(r["running"] for r in mine), len(mine), fmt(wall, "%.2f s"),
-            fmt(median([r["rtr_ms"] for r in mine])), fmt(median([r["frozen_ms"] for r in mine]), "%.1f"),
-            fmt(median([r["lived_ms"] for r in mine]), "%.1f"), fmt(median(ratios), "%.2f")))
+            fmt(median([r["rtr_ms"] for r in mine])), fmt(median([r["frozen_ms"] for r in mine]), "%.1f")))
     lines += ["", "send to running: the CLI's requestToRunningMs; over STOMP, from the first send to that copy's "
-              "restored event (so it includes the wait behind the requests queued before it).",
-              "frozen (as lived): the longest gap between the victim's 1 ms wake-ups (CLOCK_MONOTONIC), "
-              "so up to ~1 ms above the freeze itself. Per fork: %s" % tsv]
+              "restored event (so it includes the wait behind the requests queued before it)."]
+    if args.frozen_runs:
+        lines += ["", "| victim MiB | runs ok | frozen, CRIU's frozenMs (median) | frozen as lived (median) "
+                  "| lived / CRIU (median) | lived / CRIU (max) |", "|---:|---|---|---|---|---|"]
+        for size in frozen_sizes:
+            mine = [r for r in rows if r["kind"] == "frozen-%d" % size]
+            ratios = [r["lived_ms"] / r["frozen_ms"] for r in mine if r["lived_ms"] and r["frozen_ms"]]
+            lines.append("| %d | %d/%d | %s ms | %s ms | %s | %s |" % (
+                size, sum(r["status"] == "restored" and r["running"] for r in mine), len(mine),
+                fmt(median([r["frozen_ms"] for r in mine]), "%.1f"), fmt(median([r["lived_ms"] for r in mine]), "%.1f"),
+                fmt(median(ratios), "%.3f"), fmt(max(ratios) if ratios else None, "%.3f")))
+        lines += ["", "frozen as lived: the longest gap between the victim's 1 ms wake-ups (CLOCK_MONOTONIC) less "
+                  "the 1 ms period; CRIU's frozenMs is what 'criu dump --display-stats' reports for the same dump."]
+    lines += ["", "Per fork: %s" % tsv]
     report = "\n".join(lines) + "\n"
     with open(os.path.join(args.results_dir, "throughput-%s.md" % stamp), "w") as f:
         f.write(report)

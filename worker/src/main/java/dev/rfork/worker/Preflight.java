@@ -8,10 +8,10 @@ import dev.rfork.message.MessageException;
 import dev.rfork.message.Reason;
 import dev.rfork.worker.config.WorkerConfig;
 import dev.rfork.worker.criu.CriuProcess;
+import dev.rfork.worker.criu.KernelProbe;
 import dev.rfork.worker.ftp.client.FtpTransport;
 import dev.rfork.worker.tls.NodeCertificates;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -23,6 +23,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * What a node needs before its worker can serve: CRIU, privileges, free ports, a writable spool;
@@ -65,7 +66,7 @@ public final class Preflight {
     public static List<Check> doctor(WorkerConfig config, ClientSettings client) {
         List<Check> checks = new ArrayList<>(run(config, false));
         checks.add(criuCheck(config));
-        checks.add(kernelProbeCache(Path.of("/proc/self/mounts")));
+        checks.add(kernelProbeCache(Path.of("/proc/self/mounts"), Path.of("/run/criu.kdat")));
         checks.add(tls(config));
         checks.add(broker(client));
         checks.add(ftpLogin(config));
@@ -152,29 +153,27 @@ public final class Preflight {
     }
 
     /**
-     * Advice, never a failure: CRIU keeps its kernel probe ({@code /run/criu.kdat}) only when
-     * {@code /run} is a tmpfs; otherwise every dump and restore probes the kernel again.
+     * Advice, never a failure: CRIU keeps its kernel probe ({@code /run/criu.kdat}) itself only
+     * when {@code /run} is a tmpfs; otherwise the worker makes it at start ({@link KernelProbe}),
+     * and without it every dump and restore probes the kernel again.
      */
-    static Check kernelProbeCache(Path mounts) {
+    static Check kernelProbeCache(Path mounts, Path probe) {
         String name = "CRIU kernel probe";
-        try (var lines = Files.lines(mounts)) {
-            // The last mount on /run is the one in effect.
-            String type = lines.map(line -> line.split(" "))
-                    .filter(fields -> fields.length > 2 && fields[1].equals("/run"))
-                    .map(fields -> fields[2])
-                    .reduce((first, second) -> second)
-                    .orElse("none");
-            return type.equals("tmpfs")
-                    ? new Check(name, true, "kept in /run/criu.kdat (/run is a tmpfs)", "")
-                    : new Check(
-                            name,
-                            true,
-                            "not kept: /run is not a tmpfs (" + type + "), so each dump and restore probes the"
-                                    + " kernel again (+40-70 ms); a tmpfs on /run keeps it (docs/decisions.md)",
-                            "");
-        } catch (IOException | UncheckedIOException e) {
-            return new Check(name, true, "unknown: cannot read " + mounts + " (" + e.getMessage() + ")", "");
+        Optional<String> type = KernelProbe.runMountType(mounts);
+        if (type.isEmpty()) {
+            return new Check(name, true, "unknown: cannot read " + mounts, "");
         }
+        if (type.get().equals("tmpfs")) {
+            return new Check(name, true, "kept in " + probe + " (/run is a tmpfs)", "");
+        }
+        return Files.isRegularFile(probe)
+                ? new Check(name, true, "kept in " + probe + " (/run is " + type.get() + ": the worker made it)", "")
+                : new Check(
+                        name,
+                        true,
+                        "not kept yet: /run is not a tmpfs (" + type.get() + "); a running worker makes " + probe
+                                + " at start, without it each dump and restore probes the kernel again (+40-70 ms)",
+                        "");
     }
 
     private static Check broker(ClientSettings settings) {

@@ -7,6 +7,7 @@ import dev.rfork.worker.checkpoint.CheckpointHandler;
 import dev.rfork.worker.config.WorkerConfig;
 import dev.rfork.worker.criu.Criu;
 import dev.rfork.worker.criu.CriuProcess;
+import dev.rfork.worker.criu.KernelProbe;
 import dev.rfork.worker.dump.DumpStep;
 import dev.rfork.worker.events.EventPublisher;
 import dev.rfork.worker.events.EventRecorder;
@@ -28,6 +29,7 @@ import dev.rfork.worker.ship.ShipStep;
 import dev.rfork.worker.spool.ReceivedFiles;
 import dev.rfork.worker.spool.Spool;
 import jakarta.jms.JMSContext;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory;
@@ -103,6 +105,7 @@ public final class Worker implements AutoCloseable {
         resources.add(InboxPruner.start(spool, config.inboxRetention(), config.inboxPruneEvery()));
 
         criu = new CriuProcess(config.criu(), config.ghostLimit());
+        resources.add(KernelProbe.keep(config.criu(), Path.of("/proc/self/mounts"), config.home()));
         // What this node is (CRIU, kernel, CPU): served at /node, and what each target is checked against.
         NodeInfo here = NodeInfo.of(node, criu.version());
         JMSContext listening = context(factory, JMSContext.AUTO_ACKNOWLEDGE);

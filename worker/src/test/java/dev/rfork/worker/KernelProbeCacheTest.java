@@ -19,14 +19,18 @@ class KernelProbeCacheTest {
         Path notKept =
                 Files.writeString(dir.resolve("not-kept"), "overlay / overlay rw 0 0\ntmpfs /dev/shm tmpfs rw 0 0\n");
 
-        Preflight.Check yes = Preflight.kernelProbeCache(kept);
-        Preflight.Check no = Preflight.kernelProbeCache(notKept);
-        Preflight.Check unknown = Preflight.kernelProbeCache(dir.resolve("missing"));
+        Path probe = dir.resolve("criu.kdat");
+        Preflight.Check yes = Preflight.kernelProbeCache(kept, probe);
+        Preflight.Check no = Preflight.kernelProbeCache(notKept, probe);
+        Preflight.Check unknown = Preflight.kernelProbeCache(dir.resolve("missing"), probe);
+        Files.write(probe, new byte[] {1});
+        Preflight.Check made = Preflight.kernelProbeCache(notKept, probe);
 
         assertThat(yes.ok()).isTrue();
-        assertThat(yes.detail()).startsWith("kept in /run/criu.kdat");
+        assertThat(yes.detail()).isEqualTo("kept in " + probe + " (/run is a tmpfs)");
         assertThat(no.ok()).as("advice, not a failure").isTrue();
-        assertThat(no.detail()).startsWith("not kept: /run is not a tmpfs (none)");
+        assertThat(no.detail()).startsWith("not kept yet: /run is not a tmpfs (none)");
+        assertThat(made.detail()).isEqualTo("kept in " + probe + " (/run is none: the worker made it)");
         assertThat(unknown.ok()).isTrue();
         assertThat(unknown.detail()).startsWith("unknown: cannot read");
     }

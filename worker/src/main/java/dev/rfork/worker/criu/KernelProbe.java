@@ -1,0 +1,113 @@
+package dev.rfork.worker.criu;
+
+import dev.rfork.config.OwnerOnly;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * CRIU's kernel probe, kept where CRIU does not keep it itself. Every CRIU run first probes the
+ * kernel (~55 ms of a small dump's ~100 here) unless it finds {@code /run/criu.kdat}; CRIU writes
+ * that file only when {@code /run} is a tmpfs, so that a reboot, perhaps into another kernel,
+ * removes it. Where {@code /run} is not a tmpfs (a container, a VM without systemd, as on these
+ * machines) the worker makes the file at start: CRIU probes once in a mount namespace of its own
+ * with a tmpfs on {@code /run}, and the file it writes there is put in place. CRIU reads it back
+ * checking only its size and magic numbers, so the worker makes it anew at every start and
+ * removes it when it stops: only a worker killed before a reboot into another kernel leaves one
+ * behind for the next boot, which the next start replaces. A failure to make it is logged and
+ * changes nothing else: CRIU then probes as before.
+ */
+public final class KernelProbe implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(KernelProbe.class);
+
+    /** Where CRIU looks for its probe when run as root (its build's KDAT_RUNDIR). */
+    static final Path FILE = Path.of("/run/criu.kdat");
+
+    // In the namespace: a tmpfs on /run, 'criu check' writes its probe there, which is copied out.
+    private static final String PROBE = "dest=$1; shift; mount -t tmpfs -o size=1m,mode=0700 rfork-kdat /run || exit 3;"
+            + " \"$@\" check >/dev/null 2>&1; cp /run/criu.kdat \"$dest\"";
+
+    private final Path made;
+
+    private KernelProbe(Path made) {
+        this.made = made;
+    }
+
+    /**
+     * Puts CRIU's kernel probe in place if {@code /run} (by {@code mounts}, /proc/self/mounts) is
+     * not a tmpfs; {@code scratch} is a directory of the worker's own for the probe on its way.
+     */
+    public static KernelProbe keep(List<String> criu, Path mounts, Path scratch) {
+        Optional<String> run = runMountType(mounts);
+        if (run.isEmpty() || run.get().equals("tmpfs")) {
+            return new KernelProbe(null); // unknown, or CRIU keeps it itself
+        }
+        Path probe = scratch.resolve("criu.kdat.new");
+        try {
+            Files.deleteIfExists(probe);
+            List<String> command = new ArrayList<>(List.of(
+                    "unshare", "--mount", "--propagation", "private", "sh", "-c", PROBE, "sh", probe.toString()));
+            command.addAll(criu);
+            CommandResult result = CriuProcess.run(command, Duration.ofSeconds(60));
+            if (result.exitStatus() != 0 || !Files.isRegularFile(probe) || Files.size(probe) == 0) {
+                LOG.warn(
+                        "cannot make CRIU's kernel probe (/run is {}, not a tmpfs): each dump and restore probes the"
+                                + " kernel again: {}",
+                        run.get(),
+                        result.tailText());
+                return new KernelProbe(null);
+            }
+            Path next = FILE.resolveSibling(".criu.kdat.rfork");
+            Files.deleteIfExists(next);
+            Files.createFile(next, OwnerOnly.fileMode());
+            Files.write(next, Files.readAllBytes(probe));
+            Files.move(next, FILE, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            LOG.info(
+                    "CRIU's kernel probe kept in {} (/run is {}, not a tmpfs): dumps and restores skip it",
+                    FILE,
+                    run.get());
+            return new KernelProbe(FILE);
+        } catch (IOException | UncheckedIOException e) {
+            LOG.warn(
+                    "cannot keep CRIU's kernel probe in {}: {}; each dump and restore probes the kernel again",
+                    FILE,
+                    e.toString());
+            return new KernelProbe(null);
+        } finally {
+            probe.toFile().delete();
+        }
+    }
+
+    /** The type of the file system mounted on {@code /run} (the last mount there is in effect); empty if unreadable. */
+    public static Optional<String> runMountType(Path mounts) {
+        try (var lines = Files.lines(mounts)) {
+            return Optional.of(lines.map(line -> line.split(" "))
+                    .filter(fields -> fields.length > 2 && fields[1].equals("/run"))
+                    .map(fields -> fields[2])
+                    .reduce((first, second) -> second)
+                    .orElse("none"));
+        } catch (IOException | UncheckedIOException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** Whether this worker put the probe in place (and so removes it when it stops). */
+    public boolean made() {
+        return made != null;
+    }
+
+    @Override
+    public void close() {
+        if (made != null) {
+            made.toFile().delete();
+        }
+    }
+}

@@ -167,7 +167,11 @@ public final class Preflight {
             return new Check(name, true, "kept in " + probe + " (/run is a tmpfs)", "");
         }
         return Files.isRegularFile(probe)
-                ? new Check(name, true, "kept in " + probe + " (/run is " + type.get() + ": the worker made it)", "")
+                ? new Check(
+                        name,
+                        true,
+                        "kept in " + probe + " (/run: " + type.get() + ", not a tmpfs: the worker made it)",
+                        "")
                 : new Check(
                         name,
                         true,

@@ -30,7 +30,7 @@ class KernelProbeCacheTest {
         assertThat(yes.detail()).isEqualTo("kept in " + probe + " (/run is a tmpfs)");
         assertThat(no.ok()).as("advice, not a failure").isTrue();
         assertThat(no.detail()).startsWith("not kept yet: /run is not a tmpfs (none)");
-        assertThat(made.detail()).isEqualTo("kept in " + probe + " (/run is none: the worker made it)");
+        assertThat(made.detail()).isEqualTo("kept in " + probe + " (/run: none, not a tmpfs: the worker made it)");
         assertThat(unknown.ok()).isTrue();
         assertThat(unknown.detail()).startsWith("unknown: cannot read");
     }

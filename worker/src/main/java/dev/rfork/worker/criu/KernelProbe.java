@@ -59,7 +59,7 @@ public final class KernelProbe implements AutoCloseable {
             CommandResult result = CriuProcess.run(command, Duration.ofSeconds(60));
             if (result.exitStatus() != 0 || !Files.isRegularFile(probe) || Files.size(probe) == 0) {
                 LOG.warn(
-                        "cannot make CRIU's kernel probe (/run is {}, not a tmpfs): each dump and restore probes the"
+                        "cannot make CRIU's kernel probe (/run: {}, not a tmpfs): each dump and restore probes the"
                                 + " kernel again: {}",
                         run.get(),
                         result.tailText());
@@ -71,7 +71,7 @@ public final class KernelProbe implements AutoCloseable {
             Files.write(next, Files.readAllBytes(probe));
             Files.move(next, FILE, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             LOG.info(
-                    "CRIU's kernel probe kept in {} (/run is {}, not a tmpfs): dumps and restores skip it",
+                    "CRIU's kernel probe kept in {} (/run: {}, not a tmpfs): dumps and restores skip it",
                     FILE,
                     run.get());
             return new KernelProbe(FILE);

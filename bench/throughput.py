@@ -39,6 +39,7 @@ import uuid
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "examples", "python"))
 from selffork import Stomp  # noqa: E402  the example's bare STOMP 1.2 client
+from cluster_node import alive, nspid  # noqa: E402  bench/cluster.sh's node side: /proc readers
 
 RFORK = os.path.join(ROOT, "rfork")
 HOME = os.environ.get("RFORK_HOME", "/var/lib/rfork")
@@ -52,25 +53,6 @@ def log(message):
 def die(message):
     log("ERROR: " + message)
     sys.exit(1)
-
-
-def alive(pid):
-    try:
-        with open("/proc/%d/stat" % pid) as f:
-            return f.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
-    except (OSError, IndexError):
-        return False
-
-
-def nspid(pid):
-    try:
-        with open("/proc/%d/status" % pid) as f:
-            for line in f:
-                if line.startswith("NSpid:"):
-                    return [int(x) for x in line.split()[1:]]
-    except OSError:
-        pass
-    return []
 
 
 def broker_answers():

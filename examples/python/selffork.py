@@ -34,7 +34,11 @@ class Stomp:
             # The node's CA only (not the system's), and the certificate must name the host.
             self.sock = ssl.create_default_context(cafile=cafile).wrap_socket(self.sock, server_hostname=host)
         self.buffer = b""
-        self.send_frame("CONNECT", {"accept-version": "1.2", "host": host, "login": user, "passcode": password})
+        self.last_sent = time.monotonic()
+        # The broker ends a STOMP connection that stays silent for its TTL (60 s by default):
+        # this client promises a heart-beat (a bare newline) every 10 s and sends one every 5.
+        self.send_frame("CONNECT", {"accept-version": "1.2", "host": host, "login": user, "passcode": password,
+                                    "heart-beat": "10000,0"})
         command, headers, body = self.read_frame()
         if command != "CONNECTED":
             raise RuntimeError(f"broker refused the connection: {headers.get('message')} {body}")
@@ -42,15 +46,28 @@ class Stomp:
     def send_frame(self, command, headers, body=""):
         lines = [command] + [f"{key}:{value}" for key, value in headers.items()]
         self.sock.sendall(("\n".join(lines) + "\n\n" + body + "\0").encode())
+        self.last_sent = time.monotonic()
+
+    def heart_beat(self):
+        """Sends a heart-beat if nothing was sent for 5 s; read_frame calls it while it waits."""
+        if time.monotonic() - self.last_sent >= 5:
+            self.sock.sendall(b"\n")
+            self.last_sent = time.monotonic()
 
     def read_frame(self, timeout=None):
         """Returns (command, headers, body); None on timeout. Raises EOFError when the socket is closed."""
-        self.sock.settimeout(timeout)
+        deadline = None if timeout is None else time.monotonic() + timeout
         while b"\0" not in self.buffer:
+            self.heart_beat()
+            # Wake at least every second to keep the heart-beats going while waiting.
+            wait = 1 if deadline is None else min(1, deadline - time.monotonic())
+            if wait <= 0:
+                return None
+            self.sock.settimeout(wait)
             try:
                 chunk = self.sock.recv(65536)
             except socket.timeout:
-                return None
+                continue
             if not chunk:
                 raise EOFError("connection closed")
             self.buffer += chunk

@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -81,7 +82,11 @@ class ReachAcrossNodesClusterIT {
         }
     }
 
-    /** One request to node2 and node3: one dump (one `dumped` event), a copy on each, each reporting. */
+    /**
+     * One request to node2 and node3: one dump (one `dumped` event), a copy on each, each reporting.
+     * Asked compressed: node2's embedded FTP server takes the images compressed, node3's vsftpd
+     * gets them as they are.
+     */
     @Test
     @Order(2)
     void oneRequestForksToNode2AndNode3FromOneDump() {
@@ -90,7 +95,7 @@ class ReachAcrossNodesClusterIT {
 
         List<Outcome> outcomes = cluster.forkAndWaitAll(
                 "node1",
-                ForkRequest.toEach(pid, List.of(NODE2, NODE3), Mode.FORK),
+                ForkRequest.toEach(pid, List.of(NODE2, NODE3), Mode.FORK).withCompress(true),
                 Duration.ofSeconds(120),
                 events::add);
 
@@ -107,6 +112,18 @@ class ReachAcrossNodesClusterIT {
         assertThat(cluster.running("node2", outcomes.get(0).childPid())).isTrue();
         assertThat(cluster.running("node3", outcomes.get(1).childPid())).isTrue();
         assertThat(cluster.running("node1", pid)).isTrue();
+        assertThat(shipped(events, NODE2)).containsEntry("compressed", 1L).containsKey("wireBytes");
+        assertThat(shipped(events, NODE3))
+                .as("vsftpd takes no compressed uploads")
+                .doesNotContainKey("compressed");
+    }
+
+    private static Map<String, Long> shipped(List<Event> events, String target) {
+        return events.stream()
+                .filter(event -> event.type() == EventType.SHIPPED && target.equals(event.target()))
+                .map(Event::stats)
+                .findFirst()
+                .orElseThrow(() -> new AssertionError("no shipped event for " + target + ": " + events));
     }
 
     /**

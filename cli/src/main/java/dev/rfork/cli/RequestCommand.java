@@ -58,6 +58,14 @@ abstract class RequestCommand implements Callable<Integer> {
     public Integer call() {
         ForkRequest request = ForkRequest.toEach(pid, targets, mode()).withCompress(compress);
         PrintStream out = System.out;
+        // Under --json, stdout carries the one JSON object: the rest goes to stderr.
+        PrintStream info = json ? System.err : out;
+        if (await) {
+            // At once, before the broker connection (most of the CLI's own time): the id to follow
+            // or look up; a request that cannot be valid is refused before it.
+            request.validate();
+            info.println("request " + request.requestId());
+        }
         ClientSettings settings = ClientSettings.from(common.settings());
         try (RforkClient client = settings.connect()) {
             if (!await) {
@@ -70,9 +78,6 @@ abstract class RequestCommand implements Callable<Integer> {
                                 : request.requestId().toString());
                 return ExitCodes.OK;
             }
-            // Under --json, stdout carries the one JSON object: the rest goes to stderr.
-            PrintStream info = json ? System.err : out;
-            info.println("request " + request.requestId());
             ProgressLine progress = new ProgressLine(info, Terminal.is(json ? Terminal.STDERR : Terminal.STDOUT));
             long start = System.nanoTime();
             if (targets.size() > 1) {

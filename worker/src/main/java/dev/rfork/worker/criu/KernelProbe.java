@@ -10,6 +10,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,7 +27,8 @@ import org.slf4j.LoggerFactory;
  * checking only its size and magic numbers, so the worker makes it anew at every start and
  * removes it when it stops: only a worker killed before a reboot into another kernel leaves one
  * behind for the next boot, which the next start replaces. A failure to make it is logged and
- * changes nothing else: CRIU then probes as before.
+ * changes nothing else: CRIU then probes as before. The probe (~120 ms) runs beside the worker's
+ * start, not in it: a dump before it is done probes for itself.
  */
 public final class KernelProbe implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(KernelProbe.class);
@@ -35,20 +40,29 @@ public final class KernelProbe implements AutoCloseable {
     private static final String PROBE = "dest=$1; shift; mount -t tmpfs -o size=1m,mode=0700 rfork-kdat /run || exit 3;"
             + " \"$@\" check >/dev/null 2>&1; cp /run/criu.kdat \"$dest\"";
 
-    private final Path made;
+    private final CompletableFuture<Boolean> made;
 
-    private KernelProbe(Path made) {
+    private KernelProbe(CompletableFuture<Boolean> made) {
         this.made = made;
     }
 
     /**
-     * Puts CRIU's kernel probe in place if {@code /run} (by {@code mounts}, /proc/self/mounts) is
-     * not a tmpfs; {@code scratch} is a directory of the worker's own for the probe on its way.
+     * Starts putting CRIU's kernel probe in place if {@code /run} (by {@code mounts},
+     * /proc/self/mounts) is not a tmpfs, on a thread of its own; {@code scratch} is a directory of
+     * the worker's own for the probe on its way.
      */
     public static KernelProbe keep(List<String> criu, Path mounts, Path scratch) {
+        CompletableFuture<Boolean> made = new CompletableFuture<>();
+        Thread thread = new Thread(() -> made.complete(make(criu, mounts, scratch)), "criu-kernel-probe");
+        thread.setDaemon(true);
+        thread.start();
+        return new KernelProbe(made);
+    }
+
+    private static boolean make(List<String> criu, Path mounts, Path scratch) {
         Optional<String> run = runMountType(mounts);
         if (run.isEmpty() || run.get().equals("tmpfs")) {
-            return new KernelProbe(null); // unknown, or CRIU keeps it itself
+            return false; // unknown, or CRIU keeps it itself
         }
         Path probe = scratch.resolve("criu.kdat.new");
         try {
@@ -63,7 +77,7 @@ public final class KernelProbe implements AutoCloseable {
                                 + " kernel again: {}",
                         run.get(),
                         result.tailText());
-                return new KernelProbe(null);
+                return false;
             }
             Path next = FILE.resolveSibling(".criu.kdat.rfork");
             Files.deleteIfExists(next);
@@ -74,13 +88,13 @@ public final class KernelProbe implements AutoCloseable {
                     "CRIU's kernel probe kept in {} (/run: {}, not a tmpfs): dumps and restores skip it",
                     FILE,
                     run.get());
-            return new KernelProbe(FILE);
+            return true;
         } catch (IOException | UncheckedIOException e) {
             LOG.warn(
                     "cannot keep CRIU's kernel probe in {}: {}; each dump and restore probes the kernel again",
                     FILE,
                     e.toString());
-            return new KernelProbe(null);
+            return false;
         } finally {
             probe.toFile().delete();
         }
@@ -99,15 +113,23 @@ public final class KernelProbe implements AutoCloseable {
         }
     }
 
-    /** Whether this worker put the probe in place (and so removes it when it stops). */
-    public boolean made() {
-        return made != null;
+    /** Whether this worker put the probe in place (and so removes it when it stops), waiting for it at most {@code wait}. */
+    public boolean made(Duration wait) {
+        try {
+            return made.get(wait.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException | ExecutionException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
     }
 
+    /** Removes the probe this worker made; a probe still running is waited for (it ends within its timeout). */
     @Override
     public void close() {
-        if (made != null) {
-            made.toFile().delete();
+        if (made(Duration.ofSeconds(70))) {
+            FILE.toFile().delete();
         }
     }
 }

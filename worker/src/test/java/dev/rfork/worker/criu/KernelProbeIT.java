@@ -22,7 +22,7 @@ class KernelProbeIT {
         List<String> criu = List.of(WorkerConfig.defaultCriu());
 
         try (KernelProbe probe = KernelProbe.keep(criu, mounts, dir)) {
-            assertThat(probe.made()).isTrue();
+            assertThat(probe.made(Duration.ofSeconds(60))).isTrue();
             assertThat(KernelProbe.FILE).isRegularFile();
             assertThat(Files.size(KernelProbe.FILE)).as("CRIU's kerndat").isGreaterThan(100);
             assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(KernelProbe.FILE)))
@@ -43,10 +43,12 @@ class KernelProbeIT {
         Path ext4 = Files.writeString(dir.resolve("ext4"), "/dev/vda /run ext4 rw 0 0\n");
 
         try (KernelProbe probe = KernelProbe.keep(List.of("/nonexistent/criu"), tmpfs, dir)) {
-            assertThat(probe.made()).isFalse();
+            assertThat(probe.made(Duration.ofSeconds(60))).isFalse();
         }
         try (KernelProbe probe = KernelProbe.keep(List.of("/nonexistent/criu"), ext4, dir)) {
-            assertThat(probe.made()).as("no CRIU to probe with").isFalse();
+            assertThat(probe.made(Duration.ofSeconds(60)))
+                    .as("no CRIU to probe with")
+                    .isFalse();
         }
     }
 }

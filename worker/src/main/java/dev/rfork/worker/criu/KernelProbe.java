@@ -53,7 +53,18 @@ public final class KernelProbe implements AutoCloseable {
      */
     public static KernelProbe keep(List<String> criu, Path mounts, Path scratch) {
         CompletableFuture<Boolean> made = new CompletableFuture<>();
-        Thread thread = new Thread(() -> made.complete(make(criu, mounts, scratch)), "criu-kernel-probe");
+        Thread thread = new Thread(
+                () -> {
+                    try {
+                        made.complete(make(criu, mounts, scratch));
+                    } catch (RuntimeException | Error e) {
+                        LOG.warn(
+                                "CRIU's kernel probe failed: {}; each dump and restore probes the kernel again",
+                                e.toString());
+                        made.complete(false);
+                    }
+                },
+                "criu-kernel-probe");
         thread.setDaemon(true);
         thread.start();
         return new KernelProbe(made);

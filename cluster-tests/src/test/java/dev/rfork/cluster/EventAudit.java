@@ -99,6 +99,20 @@ final class EventAudit implements AutoCloseable {
                 .count();
     }
 
+    /**
+     * The count of the request's events of {@code type} in {@code node}'s stream once it reaches
+     * {@code atLeast}, or when {@code timeout} has passed: the cluster carries an event to the
+     * other brokers a little after the client that asked has it.
+     */
+    long awaitCount(String node, UUID requestId, EventType type, long atLeast, Duration timeout)
+            throws InterruptedException {
+        Instant deadline = Instant.now().plus(timeout);
+        while (count(node, requestId, type) < atLeast && Instant.now().isBefore(deadline)) {
+            Thread.sleep(100);
+        }
+        return count(node, requestId, type);
+    }
+
     /** The first {@code restored} or {@code failed} any node saw for the request. */
     Optional<Event> end(UUID requestId) {
         return byNode.keySet().stream()

@@ -208,7 +208,7 @@ class NodeFaultsClusterIT {
             assertThat(end.type()).as(end.toString()).isEqualTo(EventType.RESTORED);
             String target = request.target().equals(NODE2) ? "node2" : "node3";
             // node1's own stream missed what was published while its broker was down.
-            assertThat(audit.count(target, request.requestId(), EventType.RESTORED))
+            assertThat(audit.awaitCount(target, request.requestId(), EventType.RESTORED, 1, Duration.ofSeconds(10)))
                     .isEqualTo(1);
             ledger.copy(target, request.requestId(), end.childPid());
         }
@@ -246,7 +246,7 @@ class NodeFaultsClusterIT {
                 .as("served again after the kill")
                 .isGreaterThanOrEqualTo(2);
         for (String node : audit.nodes()) {
-            assertThat(audit.count(node, fork.requestId(), EventType.RESTORED))
+            assertThat(audit.awaitCount(node, fork.requestId(), EventType.RESTORED, 1, Duration.ofSeconds(10)))
                     .as("restored events in " + node)
                     .isEqualTo(1);
         }

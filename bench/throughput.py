@@ -2,7 +2,7 @@
 """Small forks on one node: how long the original is frozen as it lives it, and how many a second.
 
 Usage: bench/throughput.py [--count N] [--size MIB] [--frozen-runs N] [--frozen-sizes LIST]
-                           [--results-dir DIR]
+                           [--kinds cli,stomp] [--results-dir DIR]
 
 Frozen: for each of FROZEN_SIZES MiB (default 5,256), FROZEN_RUNS times (default 5), one C
 process (bench/victim.c) that wakes every millisecond is forked alone with 'rfork fork --wait
@@ -257,8 +257,12 @@ def main():
     parser.add_argument("--size", type=int, default=5, help="MiB each throughput victim holds (default 5)")
     parser.add_argument("--frozen-runs", type=int, default=5, help="forks per frozen size (default 5; 0: none)")
     parser.add_argument("--frozen-sizes", default="5,256", help="MiB of the frozen victims (default 5,256)")
+    parser.add_argument("--kinds", default="cli,stomp", help="which throughput runs: cli, stomp or both (default)")
     parser.add_argument("--results-dir", default=os.path.join(ROOT, "bench", "results"))
     args = parser.parse_args()
+    kinds = [k for k in args.kinds.split(",") if k]
+    if not kinds or any(k not in ("cli", "stomp") for k in kinds):
+        die("--kinds takes cli, stomp or cli,stomp")
     if args.count < 1 or args.size < 1 or args.frozen_runs < 0:
         die("--count and --size take positive integers, --frozen-runs a number")
     try:
@@ -282,10 +286,13 @@ def main():
                 log("frozen: %d fork(s) of a victim waking every ms, one at a time, of each of %s MiB"
                     % (args.frozen_runs, args.frozen_sizes))
                 frozen_runs(bench, frozen_sizes, args.frozen_runs, rows)
-            log("%d forks through the CLI, one after the other" % args.count)
-            cli_s = cli_forks(bench, bench.start_victims(args.count, args.size), rows)
-            log("%d forks sent at once over STOMP" % args.count)
-            stomp_s = stomp_forks(bench, bench.start_victims(args.count, args.size), rows)
+            totals = {}
+            if "cli" in kinds:
+                log("%d forks through the CLI, one after the other" % args.count)
+                totals["cli"] = cli_forks(bench, bench.start_victims(args.count, args.size), rows)
+            if "stomp" in kinds:
+                log("%d forks sent at once over STOMP" % args.count)
+                totals["stomp"] = stomp_forks(bench, bench.start_victims(args.count, args.size), rows)
             for r in rows:
                 if r["kind"] in ("cli", "stomp"):
                     r["running"] = bool(r["child"]) and bench.copy_runs(int(r["child"]), r["pid"])
@@ -305,7 +312,7 @@ def main():
              "| how | forks/s | restored | copies running | median wall per fork | median send to running "
              "| median frozen (CRIU) |",
              "|---|---|---|---|---|---|---|"]
-    for kind, total in (("cli", cli_s), ("stomp", stomp_s)):
+    for kind, total in totals.items():
         mine = [r for r in rows if r["kind"] == kind]
         wall = median([r["wall_s"] for r in mine]) if kind == "cli" else None
         lines.append("| %s | %.2f | %d/%d | %d/%d | %s | %s ms | %s ms |" % (

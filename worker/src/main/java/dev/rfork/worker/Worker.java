@@ -32,7 +32,10 @@ import jakarta.jms.JMSContext;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory;
+import org.apache.ftpserver.ftplet.FtpException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -78,13 +81,13 @@ public final class Worker implements AutoCloseable {
         OwnerOnly.directory(config.home());
         resources.add(metrics);
         Spool spool = new Spool(config.spool()).create();
-        // What the embedded FTP server hashed on upload; an external server records nothing.
-        ReceivedFiles received = null;
-        if (config.ftpEmbedded()) {
-            EmbeddedFtpServer ftp = EmbeddedFtpServer.start(node, config.ftp(), spool.inbox());
-            resources.add(ftp);
-            received = ftp.received();
-        }
+        // The embedded FTP server starts beside the broker, on the other core: each takes a few
+        // hundred ms, most of it loading classes and the node's keystore. Requests are served
+        // only once both run; a start that fails closes it too, once it has started.
+        CompletableFuture<EmbeddedFtpServer> ftpStarting = config.ftpEmbedded()
+                ? CompletableFuture.supplyAsync(() -> startFtp(node, spool))
+                : CompletableFuture.completedFuture(null);
+        resources.add(() -> closeOnceStarted(ftpStarting));
         String brokerUrl = brokerUrl();
         ActiveMQConnectionFactory factory = new ActiveMQConnectionFactory(brokerUrl);
         // In a cluster the client would otherwise spread connections over every node's broker:
@@ -92,7 +95,15 @@ public final class Worker implements AutoCloseable {
         factory.setUseTopologyForLoadBalancing(false);
         resources.add(factory);
 
-        JMSContext publishing = context(factory, JMSContext.AUTO_ACKNOWLEDGE);
+        // Events are sent without waiting for the broker's answer to each (it came back in
+        // 2-5 ms, five times per request on the way to a running copy): they leave in order on
+        // their session, and the broker routes them as before. A factory of its own, so that the
+        // queues' transactions still wait for their commits.
+        ActiveMQConnectionFactory eventsFactory = new ActiveMQConnectionFactory(brokerUrl);
+        eventsFactory.setUseTopologyForLoadBalancing(false);
+        eventsFactory.setBlockOnDurableSend(false);
+        resources.add(eventsFactory);
+        JMSContext publishing = context(eventsFactory, JMSContext.AUTO_ACKNOWLEDGE);
         // Every event of the cluster, kept for 'rfork status'; listening before anything is
         // published. A session of its own on the publisher's connection (one login less).
         JMSContext recording = publishing.createContext(JMSContext.AUTO_ACKNOWLEDGE);
@@ -108,7 +119,12 @@ public final class Worker implements AutoCloseable {
         resources.add(KernelProbe.keep(config.criu(), Path.of("/proc/self/mounts"), config.home()));
         // What this node is (CRIU, kernel, CPU): served at /node, and what each target is checked against.
         NodeInfo here = NodeInfo.of(node, criu.version());
-        JMSContext listening = context(factory, JMSContext.AUTO_ACKNOWLEDGE);
+        // Consumers only (a migrate's wait for its copy): a session on the events' connection.
+        JMSContext listening = publishing.createContext(JMSContext.AUTO_ACKNOWLEDGE);
+        resources.add(listening::close);
+        // What the embedded FTP server hashed on upload; an external server records nothing.
+        EmbeddedFtpServer ftp = awaitStart(ftpStarting);
+        ReceivedFiles received = ftp == null ? null : ftp.received();
         RequestClaims claims = new RequestClaims(config.home().resolve("claims"));
         CheckpointHandler checkpoint = new CheckpointHandler(
                 new RequestValidator(config, new PeerNodes(config), here),
@@ -150,6 +166,35 @@ public final class Worker implements AutoCloseable {
                 config,
                 Queues.CHECKPOINT,
                 Queues.restore(config.node()));
+    }
+
+    private EmbeddedFtpServer startFtp(String node, Spool spool) {
+        try {
+            return EmbeddedFtpServer.start(node, config.ftp(), spool.inbox());
+        } catch (FtpException e) {
+            throw new CompletionException(e);
+        }
+    }
+
+    /** The server, or the exception its start threw. */
+    private static EmbeddedFtpServer awaitStart(CompletableFuture<EmbeddedFtpServer> starting) throws Exception {
+        try {
+            return starting.join();
+        } catch (CompletionException e) {
+            throw e.getCause() instanceof Exception cause ? cause : e;
+        }
+    }
+
+    private static void closeOnceStarted(CompletableFuture<EmbeddedFtpServer> starting) {
+        EmbeddedFtpServer ftp;
+        try {
+            ftp = starting.join();
+        } catch (CompletionException e) {
+            return; // it never started: nothing to close
+        }
+        if (ftp != null) {
+            ftp.close();
+        }
     }
 
     /** The embedded broker's in-VM URL, or the standalone broker this node uses. */

@@ -1,6 +1,8 @@
 package dev.rfork.cli;
 
 import dev.rfork.config.MissingSecretException;
+import java.util.List;
+import java.util.Set;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ScopeType;
@@ -10,8 +12,10 @@ import picocli.CommandLine.ScopeType;
         name = "rfork",
         mixinStandardHelpOptions = true,
         scope = ScopeType.INHERIT,
-        description = "Remote fork for Linux processes: CRIU + FTP + Apache ActiveMQ Artemis.",
-        subcommands = {
+        description = "Remote fork for Linux processes: CRIU + FTP + Apache ActiveMQ Artemis.")
+public final class Main {
+    /** The subcommands, in the order the help lists them. */
+    private static final List<Class<?>> COMMANDS = List.of(
             WorkerCommand.class,
             ForkCommand.class,
             MigrateCommand.class,
@@ -23,16 +27,35 @@ import picocli.CommandLine.ScopeType;
             BrokerConfigCommand.class,
             CertificatesCommand.class,
             CompletionCommand.class,
-            CommandLine.HelpCommand.class
-        })
-public final class Main {
+            CommandLine.HelpCommand.class);
+
+    /** What lists or describes every command: it needs the whole tree. */
+    private static final Set<String> WHOLE_TREE = Set.of("completion", "help");
+
     public static void main(String[] args) {
-        System.exit(commandLine().execute(args));
+        System.exit(commandLine(args.length > 0 ? args[0] : null).execute(args));
     }
 
-    /** The command tree, each command's help listing its exit codes. */
+    /** The whole command tree, each command's help listing its exit codes. */
     static CommandLine commandLine() {
+        return commandLine(null);
+    }
+
+    /**
+     * The tree with only the command that runs, when {@code first} names one: picocli reads
+     * every command it is given by reflection, and building all twelve took ~0.2 s of each
+     * command's start. {@code rfork}, {@code rfork --help}, {@code help} and {@code completion}
+     * get them all.
+     */
+    static CommandLine commandLine(String first) {
         CommandLine commandLine = new CommandLine(new Main()).setExecutionExceptionHandler(Main::explain);
+        List<Class<?>> commands = COMMANDS.stream()
+                .filter(command -> first == null
+                        || WHOLE_TREE.contains(first)
+                        || COMMANDS.stream().noneMatch(known -> name(known).equals(first))
+                        || name(command).equals(first))
+                .toList();
+        commands.forEach(commandLine::addSubcommand);
         // Set once the tree is built: with the provider in the annotation, every subcommand
         // inherited the version at start-up, each asking CRIU for it (12 runs, ~0.8 s a command).
         Versions versions = new Versions();
@@ -48,6 +71,10 @@ public final class Main {
                         .exitCodeListHeading("%nExit codes:%n")
                         .exitCodeList(ExitCodes.listFor(name)));
         return commandLine;
+    }
+
+    private static String name(Class<?> command) {
+        return command.getAnnotation(Command.class).name();
     }
 
     /** Known failures are one readable line, not a stack trace. */

@@ -111,12 +111,33 @@ class CommandLineTest {
         assertThat(run("completion", "fish").status).isEqualTo(ExitCodes.USAGE);
     }
 
+    @Test
+    void aCommandIsBuiltAloneAndWhatListsCommandsGetsThemAll() {
+        assertThat(Main.commandLine("fork").getSubcommands()).containsOnlyKeys("fork");
+        assertThat(Main.commandLine("worker").getSubcommands()).containsOnlyKeys("worker");
+        for (String first : new String[] {null, "help", "completion", "--help", "-V", "no-such-command"}) {
+            assertThat(Main.commandLine(first).getSubcommands())
+                    .as("the tree for %s", first)
+                    .hasSize(12)
+                    .containsKeys("worker", "fork", "migrate", "doctor", "completion", "help");
+        }
+    }
+
+    @Test
+    void aMistypedCommandIsStillSuggestedTheRightOne() {
+        Run run = run("forkx", "--pid", "1");
+
+        assertThat(run.status).isEqualTo(ExitCodes.USAGE);
+        assertThat(run.err).contains("Did you mean: rfork fork");
+    }
+
     private record Run(int status, String out, String err) {}
 
     private static Run run(String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        CommandLine commandLine = Main.commandLine();
+        // As main builds it: only the command named first, or all of them.
+        CommandLine commandLine = Main.commandLine(args.length > 0 ? args[0] : null);
         commandLine.setOut(new PrintWriter(out, true)).setErr(new PrintWriter(err, true));
         int status = commandLine.execute(args);
         return new Run(status, out.toString(), err.toString());

@@ -49,13 +49,12 @@ public final class Main {
      */
     static CommandLine commandLine(String first) {
         CommandLine commandLine = new CommandLine(new Main()).setExecutionExceptionHandler(Main::explain);
-        List<Class<?>> commands = COMMANDS.stream()
-                .filter(command -> first == null
-                        || WHOLE_TREE.contains(first)
-                        || COMMANDS.stream().noneMatch(known -> name(known).equals(first))
-                        || name(command).equals(first))
-                .toList();
-        commands.forEach(commandLine::addSubcommand);
+        List<Class<?>> named = first == null || WHOLE_TREE.contains(first)
+                ? List.of()
+                : COMMANDS.stream()
+                        .filter(command -> name(command).equals(first))
+                        .toList();
+        (named.isEmpty() ? COMMANDS : named).forEach(commandLine::addSubcommand);
         // Set once the tree is built: with the provider in the annotation, every subcommand
         // inherited the version at start-up, each asking CRIU for it (12 runs, ~0.8 s a command).
         Versions versions = new Versions();

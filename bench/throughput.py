@@ -99,8 +99,11 @@ class Bench:
         """COUNT fresh victims, each in its own session with no inherited descriptors."""
         started = []
         for i in range(count):
-            ready = os.path.join(self.work, "ready-%d" % len(self.victims))
-            out = open(os.path.join(self.work, "victim-%s.out" % uuid.uuid4().hex[:8]), "w")
+            # A name of its own: a name used before would be found at once, before this victim
+            # has filled its memory.
+            name = uuid.uuid4().hex[:12]
+            ready = os.path.join(self.work, "ready-%s" % name)
+            out = open(os.path.join(self.work, "victim-%s.out" % name), "w")
             process = subprocess.Popen([self.binary, str(size), ready, str(period_ms)], cwd="/",
                                        stdin=subprocess.DEVNULL,
                                        stdout=out, stderr=subprocess.STDOUT, start_new_session=True,

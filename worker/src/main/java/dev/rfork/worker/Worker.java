@@ -30,10 +30,14 @@ import dev.rfork.worker.spool.ReceivedFiles;
 import dev.rfork.worker.spool.Spool;
 import jakarta.jms.JMSContext;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory;
 import org.apache.ftpserver.ftplet.FtpException;
 import org.slf4j.Logger;
@@ -45,6 +49,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class Worker implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Worker.class);
+    /** How long closing waits for an FTP server still starting (a start takes well under a second). */
+    private static final Duration FTP_START_WAIT = Duration.ofSeconds(30);
 
     private final List<AutoCloseable> resources = new ArrayList<>();
     private final List<ServeLoop> loops = new ArrayList<>();
@@ -95,15 +101,7 @@ public final class Worker implements AutoCloseable {
         factory.setUseTopologyForLoadBalancing(false);
         resources.add(factory);
 
-        // Events are sent without waiting for the broker's answer to each (it came back in
-        // 2-5 ms, five times per request on the way to a running copy): they leave in order on
-        // their session, and the broker routes them as before. A factory of its own, so that the
-        // queues' transactions still wait for their commits.
-        ActiveMQConnectionFactory eventsFactory = new ActiveMQConnectionFactory(brokerUrl);
-        eventsFactory.setUseTopologyForLoadBalancing(false);
-        eventsFactory.setBlockOnDurableSend(false);
-        resources.add(eventsFactory);
-        JMSContext publishing = context(eventsFactory, JMSContext.AUTO_ACKNOWLEDGE);
+        JMSContext publishing = context(factory, JMSContext.AUTO_ACKNOWLEDGE);
         // Every event of the cluster, kept for 'rfork status'; listening before anything is
         // published. A session of its own on the publisher's connection (one login less).
         JMSContext recording = publishing.createContext(JMSContext.AUTO_ACKNOWLEDGE);
@@ -188,9 +186,15 @@ public final class Worker implements AutoCloseable {
     private static void closeOnceStarted(CompletableFuture<EmbeddedFtpServer> starting) {
         EmbeddedFtpServer ftp;
         try {
-            ftp = starting.join();
-        } catch (CompletionException e) {
+            ftp = starting.get(FTP_START_WAIT.toSeconds(), TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
             return; // it never started: nothing to close
+        } catch (TimeoutException e) {
+            LOG.warn("the FTP server did not start within {}; not waiting for it to close it", FTP_START_WAIT);
+            return;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
         }
         if (ftp != null) {
             ftp.close();

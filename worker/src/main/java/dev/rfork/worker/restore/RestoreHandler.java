@@ -37,6 +37,10 @@ import org.slf4j.LoggerFactory;
  */
 public final class RestoreHandler implements Handler {
     private static final Logger LOG = LoggerFactory.getLogger(RestoreHandler.class);
+    /** How often, and how far apart, deleting a restored copy's images is tried (CRIU may still write). */
+    private static final int DELETE_ATTEMPTS = 10;
+
+    private static final long DELETE_RETRY_MILLIS = 20;
     private static final Duration CRIU_RESTORE_TIMEOUT = Duration.ofMinutes(5);
 
     private final Criu criu;
@@ -199,14 +203,28 @@ public final class RestoreHandler implements Handler {
     /**
      * The copy runs: it needs only its record ({@code .restored}) and its output ({@code .out},
      * its stdout). The images hold the process's memory; they, the manifest and CRIU's log go now.
-     * The copy is restored whatever happens here, so a failure to delete is only logged.
+     * CRIU writes its statistics ({@code stats-restore}) into the images' directory just after
+     * the pid file that says the copy runs: a deletion that meets that file is tried again. The
+     * copy is restored whatever happens here, so a failure to delete is only logged.
      */
     private static void deleteAllButTheCopysFiles(Path dir, Path log) {
-        try {
-            Spool.deleteTree(dir);
-            Spool.deleteTree(log);
-        } catch (RuntimeException e) {
-            LOG.warn("cannot delete the images {} of a restored copy: {}", dir, e.getMessage());
+        for (int attempt = 1; ; attempt++) {
+            try {
+                Spool.deleteTree(dir);
+                Spool.deleteTree(log);
+                return;
+            } catch (RuntimeException e) {
+                if (attempt == DELETE_ATTEMPTS) {
+                    LOG.warn("cannot delete the images {} of a restored copy: {}", dir, e.toString());
+                    return;
+                }
+            }
+            try {
+                Thread.sleep(DELETE_RETRY_MILLIS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
         }
     }
 

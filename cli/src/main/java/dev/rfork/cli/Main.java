@@ -1,8 +1,14 @@
 package dev.rfork.cli;
 
 import dev.rfork.config.MissingSecretException;
+import dev.rfork.message.Event;
+import dev.rfork.message.ForkRequest;
+import dev.rfork.message.LocalQueued;
+import dev.rfork.message.LocalRequest;
+import dev.rfork.message.Messages;
 import java.util.List;
 import java.util.Set;
+import java.util.UUID;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ScopeType;
@@ -33,7 +39,25 @@ public final class Main {
     private static final Set<String> WHOLE_TREE = Set.of("completion", "help");
 
     public static void main(String[] args) {
+        warmUp();
         System.exit(commandLine(args.length > 0 ? args[0] : null).execute(args));
+    }
+
+    /**
+     * Builds on the other core, while picocli reads the command (~0.1 s), what nearly every
+     * command needs next and a cold JVM is slow to make: the JSON codec for the messages and a
+     * first random request id. Not the logging: SLF4J replays, with a warning, what another
+     * thread logged while it started. Measured: docs/benchmarks.md, "The CLI".
+     */
+    private static void warmUp() {
+        Thread thread = new Thread(
+                () -> {
+                    Messages.warmUp(LocalRequest.class, LocalQueued.class, Event.class, ForkRequest.class);
+                    UUID.randomUUID();
+                },
+                "rfork-warm-up");
+        thread.setDaemon(true);
+        thread.start();
     }
 
     /** The whole command tree, each command's help listing its exit codes. */

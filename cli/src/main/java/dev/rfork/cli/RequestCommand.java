@@ -5,13 +5,16 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.rfork.client.BrokerUnavailableException;
 import dev.rfork.client.ClientSettings;
 import dev.rfork.client.Outcome;
-import dev.rfork.client.RforkClient;
+import dev.rfork.client.RequestSender;
+import dev.rfork.client.WorkerSocket;
+import dev.rfork.config.Settings;
 import dev.rfork.message.ForkRequest;
 import dev.rfork.message.Messages;
 import dev.rfork.message.Mode;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -66,8 +69,7 @@ abstract class RequestCommand implements Callable<Integer> {
             request.validate();
             info.println("request " + request.requestId());
         }
-        ClientSettings settings = ClientSettings.from(common.settings());
-        try (RforkClient client = settings.connect()) {
+        try (RequestSender client = connect()) {
             if (!await) {
                 client.submit(request);
                 out.println(
@@ -92,6 +94,16 @@ abstract class RequestCommand implements Callable<Integer> {
             System.err.println("rfork: " + e.getMessage());
             return ExitCodes.BROKER_UNAVAILABLE;
         }
+    }
+
+    /**
+     * The node's worker through its local socket when it listens in this home (milliseconds, no
+     * TLS handshake or login), else the broker; {@code --broker} always takes the broker.
+     */
+    private RequestSender connect() {
+        Settings settings = common.settings();
+        Optional<WorkerSocket> local = common.broker == null ? WorkerSocket.connect(settings.home()) : Optional.empty();
+        return local.isPresent() ? local.get() : ClientSettings.from(settings).connect();
     }
 
     /** Several targets: one line (or one JSON object of an array) per target; 0 only when every copy runs. */

@@ -27,7 +27,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * {@code rfork fork --wait}, run as users run it, against a real worker that uploads a 256 MiB
  * process through FTP: on a terminal (a pseudo-terminal from util-linux {@code script}) it
- * rewrites one progress line in place; in a pipe it prints a plain line per phase.
+ * rewrites one progress line in place; in a pipe it prints a plain line per phase. The first
+ * hands the request over on the worker's local socket (what the CLI does when the worker runs in
+ * its home), the second goes through the broker ({@code --broker}): both see every event.
  */
 class ForkProgressIT {
     /** About 256 MiB resident, half random, so that the upload lasts long enough to be seen. */
@@ -110,7 +112,7 @@ class ForkProgressIT {
     void onATerminalTheProgressLineIsRewrittenInPlaceWithTheRate() throws Exception {
         long pid = startLarge();
 
-        String output = run(List.of("script", "-qfc", shellWords(cli(pid)), "/dev/null"));
+        String output = run(List.of("script", "-qfc", shellWords(cli(pid, false)), "/dev/null"));
 
         assertThat(output).as(output).containsPattern(REQUEST);
         // The terminal ends lines with \r\n; a rewrite is a \r that starts the line again.
@@ -124,7 +126,7 @@ class ForkProgressIT {
     void inAPipeEachPhaseIsAPlainLine() throws Exception {
         long pid = startLarge();
 
-        String output = run(cli(pid));
+        String output = run(cli(pid, true));
 
         assertThat(output).as(output).containsPattern(REQUEST).doesNotContain("\r");
         List<String> phases = output.lines()
@@ -141,9 +143,9 @@ class ForkProgressIT {
                 .contains("restored: PID " + pid);
     }
 
-    private List<String> cli(long pid) {
+    private List<String> cli(long pid, boolean throughTheBroker) {
         String java = ProcessHandle.current().info().command().orElse("java");
-        return List.of(
+        List<String> command = new ArrayList<>(List.of(
                 java,
                 "-XX:+UseSerialGC",
                 "-cp",
@@ -158,9 +160,12 @@ class ForkProgressIT {
                 "--timeout",
                 "120",
                 "--home",
-                home.toString(),
-                "--broker",
-                "tcp://127.0.0.1:" + worker.config().brokerPort());
+                home.toString()));
+        if (throughTheBroker) {
+            command.addAll(
+                    List.of("--broker", "tcp://127.0.0.1:" + worker.config().brokerPort()));
+        }
+        return command;
     }
 
     /** Runs it to its end (stdin empty); returns what it printed, stdout and stderr together. */

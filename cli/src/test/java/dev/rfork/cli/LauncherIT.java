@@ -107,10 +107,9 @@ class LauncherIT {
                 .isZero();
         assertThat(Files.readString(work.resolve("last.out"))).contains("\"status\":\"restored\"");
         endCopy(Files.readString(work.resolve("last.out")));
-        // The first client command left its class archive; a later one put it in place and used it.
+        // The first fork that succeeded left the class archive later forks map.
         try (var launch = Files.list(clone.resolve("cli/target/launch"))) {
-            assertThat(launch.map(path -> path.getFileName().toString()))
-                    .anyMatch(name -> name.endsWith(".client.jsa"));
+            assertThat(launch.map(path -> path.getFileName().toString())).anyMatch(name -> name.endsWith(".fork.jsa"));
         }
     }
 

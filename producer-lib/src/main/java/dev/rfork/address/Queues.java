@@ -1,5 +1,7 @@
 package dev.rfork.address;
 
+import java.util.UUID;
+
 /** The broker addresses rfork uses; broker-config/broker.xml declares the same names. */
 public final class Queues {
     /** Anycast, local to each node: fork requests for PIDs of this node. */
@@ -24,6 +26,11 @@ public final class Queues {
     public static final String PROP_PROGRESS_OF = "progressOf";
 
     private Queues() {}
+
+    /** The JMS selector for every event of one request, its progress events included. */
+    public static String eventsOf(UUID requestId) {
+        return PROP_REQUEST_ID + " = '" + requestId + "' OR " + PROP_PROGRESS_OF + " = '" + requestId + "'";
+    }
 
     /** The queue the given node's worker consumes restore requests from. */
     public static String restore(NodeAddress node) {

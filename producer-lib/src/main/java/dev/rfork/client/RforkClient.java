@@ -32,7 +32,7 @@ import org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory;
  * }
  * }</pre>
  */
-public final class RforkClient implements AutoCloseable {
+public final class RforkClient implements RequestSender {
     /** How often a wait wakes up to check whether to give up. */
     private static final Duration POLL = Duration.ofMillis(100);
 
@@ -79,6 +79,7 @@ public final class RforkClient implements AutoCloseable {
     }
 
     /** Sends the request and returns at once; follow it with {@link #follow}. */
+    @Override
     public UUID submit(ForkRequest request) {
         prepare(request).run();
         return request.requestId();
@@ -98,6 +99,7 @@ public final class RforkClient implements AutoCloseable {
      * Sends the request and waits until it ends or {@code timeout} passes, handing every
      * event to {@code onEvent} as it arrives. Subscribes before sending so no event is missed.
      */
+    @Override
     public Outcome forkAndWait(ForkRequest request, Duration timeout, Consumer<Event> onEvent) {
         return forkAndWait(request, timeout, onEvent, () -> false);
     }
@@ -118,6 +120,7 @@ public final class RforkClient implements AutoCloseable {
      * every target has its outcome, or {@code timeout}: one {@link Outcome} per target, in the
      * request's order. The process is dumped once; one target's failure does not stop the others.
      */
+    @Override
     public List<Outcome> forkAndWaitAll(ForkRequest request, Duration timeout, Consumer<Event> onEvent) {
         try (JMSConsumer events = subscribe(request.requestId())) {
             Runnable send = prepare(request);
@@ -125,7 +128,7 @@ public final class RforkClient implements AutoCloseable {
             send.run();
             EventSources sources = new EventSources(request.requestId(), node, request.allTargets());
             TargetOutcomes targets = new TargetOutcomes(node, request.allTargets());
-            Followed followed = follow(sources, events, timeout, onEvent, () -> false, targets::allEnded);
+            Followed followed = follow(sources, feed(events), timeout, onEvent, () -> false, targets::allEnded);
             return targets.outcomes(request.requestId(), sentAt, followed.seen(), !followed.ended());
         }
     }
@@ -172,9 +175,7 @@ public final class RforkClient implements AutoCloseable {
 
     /** The request's events, its progress events included. */
     private JMSConsumer subscribe(UUID requestId) {
-        String selector = Queues.PROP_REQUEST_ID + " = '" + requestId + "' OR " + Queues.PROP_PROGRESS_OF + " = '"
-                + requestId + "'";
-        return context.createConsumer(context.createTopic(Queues.EVENTS), selector);
+        return context.createConsumer(context.createTopic(Queues.EVENTS), Queues.eventsOf(requestId));
     }
 
     private Outcome collect(
@@ -186,34 +187,37 @@ public final class RforkClient implements AutoCloseable {
             Duration timeout,
             Consumer<Event> onEvent,
             BooleanSupplier giveUp) {
-        Followed followed = follow(
-                sources,
-                events,
-                timeout,
-                onEvent,
-                giveUp,
-                seen -> seen.get(seen.size() - 1).type().isTerminal(mode));
+        Followed followed = follow(sources, feed(events), timeout, onEvent, giveUp, endsWith(mode));
         return Outcome.from(requestId, sentAt, followed.seen(), !followed.ended());
     }
 
     /** The events taken so far, and whether they ended the request (else the wait did). */
-    private record Followed(List<Event> seen, boolean ended) {}
+    record Followed(List<Event> seen, boolean ended) {}
+
+    /** Whether the events so far end a request of {@code mode} with one target. */
+    static Predicate<List<Event>> endsWith(Mode mode) {
+        return seen -> seen.get(seen.size() - 1).type().isTerminal(mode);
+    }
+
+    private static EventFeed feed(JMSConsumer events) {
+        return wait -> receive(events, wait);
+    }
 
     /**
      * Hands each event the sources may send to {@code onEvent} until {@code ended} says the
      * events so far end the request, {@code giveUp} says stop, or the timeout passes.
      */
-    private static Followed follow(
+    static Followed follow(
             EventSources sources,
-            JMSConsumer events,
+            EventFeed events,
             Duration timeout,
             Consumer<Event> onEvent,
             BooleanSupplier giveUp,
             Predicate<List<Event>> ended) {
         List<Event> seen = new ArrayList<>();
         Instant end = Instant.now().plus(timeout);
-        while (Instant.now().isBefore(end) && !giveUp.getAsBoolean()) {
-            Event event = receive(events, min(POLL, Duration.between(Instant.now(), end)));
+        while (Instant.now().isBefore(end) && !giveUp.getAsBoolean() && !events.ended()) {
+            Event event = events.next(min(POLL, Duration.between(Instant.now(), end)));
             if (event == null || !sources.accepts(event)) {
                 continue;
             }

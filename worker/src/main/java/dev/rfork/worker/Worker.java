@@ -17,6 +17,7 @@ import dev.rfork.worker.ftp.server.EmbeddedFtpServer;
 import dev.rfork.worker.handoff.HandoffStep;
 import dev.rfork.worker.intake.RequestClaims;
 import dev.rfork.worker.intake.RequestValidator;
+import dev.rfork.worker.local.LocalSocket;
 import dev.rfork.worker.metrics.NodeInfo;
 import dev.rfork.worker.metrics.NodeMetrics;
 import dev.rfork.worker.metrics.PeerNodes;
@@ -143,6 +144,8 @@ public final class Worker implements AutoCloseable {
                 context(factory, JMSContext.SESSION_TRANSACTED),
                 new RestoreHandler(criu, spool, events, config.node(), received),
                 events);
+        // Clients on this node (the CLI) may hand requests over without a broker connection.
+        LocalSocket.open(config.home(), node, publishing).ifPresent(resources::add);
         metrics.countQueues(
                 brokerUrl,
                 config.workerUser(),

@@ -26,6 +26,7 @@ class ArchitectureTest {
             "metrics",
             "serve",
             "broker",
+            "local",
             "intake",
             "dump",
             "ship",

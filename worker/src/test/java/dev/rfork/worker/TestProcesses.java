@@ -3,7 +3,7 @@ package dev.rfork.worker;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.rfork.client.Outcome;
-import dev.rfork.client.RforkClient;
+import dev.rfork.client.RequestSender;
 import dev.rfork.message.ForkRequest;
 import dev.rfork.message.Mode;
 import dev.rfork.worker.criu.ProcFs;
@@ -110,7 +110,7 @@ final class TestProcesses implements AutoCloseable {
      * Starts a fresh counter and forks it to {@code target} through {@code client}: the request
      * after a fault is served. The copy is ended with the other processes.
      */
-    void assertTheNextForkIsServed(RforkClient client, String target) throws Exception {
+    void assertTheNextForkIsServed(RequestSender client, String target) throws Exception {
         Path output = dir.resolve("next-" + System.nanoTime() + ".out");
         long next = startCounter(output);
         awaitTicks(output, 2);

@@ -49,7 +49,7 @@ final class DemoCommand implements Callable<Integer> {
         Process program = null;
         Long copy = null;
         try (Worker worker = Worker.start(config);
-                RforkClient client = ClientSettings.from(settings).connect()) {
+                RforkClient client = connect(settings)) {
             say("    worker ready in " + (System.nanoTime() - start) / 1_000_000 + " ms: broker " + config.brokerBind()
                     + ":" + config.brokerPort() + " (CORE, AMQP, STOMP), FTP " + config.node() + ":"
                     + config.ftp().port());
@@ -78,6 +78,12 @@ final class DemoCommand implements Callable<Integer> {
             Spool.deleteTree(home);
         }
         return ExitCodes.OK;
+    }
+
+    /** The demo follows its fork through the broker, as an application on the node would. */
+    private static RforkClient connect(Settings settings) {
+        BrokerThreads.used();
+        return ClientSettings.from(settings).connect();
     }
 
     /** Starts the demo program with default JVM flags, as its own session, like a daemon. */

@@ -40,7 +40,9 @@ public final class Main {
 
     public static void main(String[] args) {
         warmUp();
-        System.exit(commandLine(args.length > 0 ? args[0] : null).execute(args));
+        int status = commandLine(args.length > 0 ? args[0] : null).execute(args);
+        BrokerThreads.endIfUsed();
+        System.exit(status);
     }
 
     /**

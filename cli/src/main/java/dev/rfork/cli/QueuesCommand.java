@@ -61,6 +61,7 @@ final class QueuesCommand implements Callable<Integer> {
     /** The counts of the broker's queues, by name, without its internal and temporary ones. */
     static List<QueueCounts> read(Settings settings) throws Exception {
         String url = ClientSettings.from(settings).brokerUrl();
+        BrokerThreads.used();
         try (ServerLocator locator = ActiveMQClient.createServerLocator(url).setUseTopologyForLoadBalancing(false);
                 ClientSessionFactory factory = locator.createSessionFactory();
                 ClientSession session = factory.createSession(

@@ -103,7 +103,11 @@ abstract class RequestCommand implements Callable<Integer> {
     private RequestSender connect() {
         Settings settings = common.settings();
         Optional<WorkerSocket> local = common.broker == null ? WorkerSocket.connect(settings.home()) : Optional.empty();
-        return local.isPresent() ? local.get() : ClientSettings.from(settings).connect();
+        if (local.isPresent()) {
+            return local.get();
+        }
+        BrokerThreads.used();
+        return ClientSettings.from(settings).connect();
     }
 
     /** Several targets: one line (or one JSON object of an array) per target; 0 only when every copy runs. */

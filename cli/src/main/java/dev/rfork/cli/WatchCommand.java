@@ -39,6 +39,7 @@ final class WatchCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         ClientSettings settings = ClientSettings.from(common.settings());
+        BrokerThreads.used();
         try (RforkClient client = settings.connect()) {
             Duration timeout = Duration.ofSeconds(timeoutSeconds);
             if (requestId != null) {

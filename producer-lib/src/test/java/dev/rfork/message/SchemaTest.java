@@ -43,6 +43,8 @@ class SchemaTest {
     static final JsonSchema FORK_REQUEST = load("fork-request");
     static final JsonSchema RESTORE_REQUEST = load("restore-request");
     static final JsonSchema EVENT = load("event");
+    static final JsonSchema LOCAL_REQUEST = load("local-request");
+    static final JsonSchema LOCAL_QUEUED = load("local-queued");
 
     private static JsonSchema load(String name) {
         return FACTORY.getSchema(SchemaLocation.of("classpath:schemas/" + name + ".schema.json"), CONFIG);
@@ -97,6 +99,15 @@ class SchemaTest {
                                         Reason.CRIU_DUMP_FAILED,
                                         "criu dump failed",
                                         Map.of("exitStatus", "1", "logTail", "Error (criu/cr-dump.c:1)"))),
+                Arguments.of(
+                        "local request",
+                        LOCAL_REQUEST,
+                        LocalRequest.of(new ForkRequest(1, ID, 4242, "10.0.0.5", Mode.FORK, null, null), 60_000)),
+                Arguments.of(
+                        "local request, queue only",
+                        LOCAL_REQUEST,
+                        LocalRequest.of(ForkRequest.toEach(4242, List.of("n2", "n3"), Mode.FORK), 0)),
+                Arguments.of("local queued", LOCAL_QUEUED, new LocalQueued(ID, "10.0.0.4")),
                 Arguments.of(
                         "failed for an unreadable message",
                         EVENT,
@@ -280,6 +291,20 @@ class SchemaTest {
                 .withFailure(Reason.CRIU_DUMP_FAILED, "criu dump failed", Map.of("exitStatus", "1"));
 
         assertThat(EVENT.validate(changed(good, change))).isNotEmpty();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "no request       | {\"version\":1,\"followMs\":0}",
+                "another version  | {\"version\":2,\"followMs\":0,\"request\":{}}",
+                "negative follow  | {\"version\":1,\"followMs\":-1,\"request\":{}}",
+                "follow as text   | {\"version\":1,\"followMs\":\"5\",\"request\":{}}",
+                "request not JSON | {\"version\":1,\"followMs\":0,\"request\":\"fork 42\"}"
+            })
+    void invalidLocalRequestIsRefused(String change, String json) {
+        assertThat(LOCAL_REQUEST.validate(json, InputFormat.JSON)).as(change).isNotEmpty();
     }
 
     @Test

@@ -92,10 +92,12 @@ final class LocalSession implements Runnable {
             answer(Event.of(requestId, EventType.FAILED, null, node)
                     .withFailure(e.reason(), e.getMessage(), e.evidence()));
         } catch (JMSRuntimeException e) {
-            LOG.warn("could not queue request {} from the local socket: {}", requestId, e.toString());
+            LOG.warn("local socket: request {}: the broker session failed: {}", requestId, e.toString());
             answer(Event.of(requestId, EventType.FAILED, null, node)
                     .withFailure(
-                            Reason.INTERNAL_ERROR, "the worker could not queue the request: " + e.getMessage(), null));
+                            Reason.INTERNAL_ERROR,
+                            "the worker's broker session failed (queueing or following the request): " + e.getMessage(),
+                            null));
         }
     }
 

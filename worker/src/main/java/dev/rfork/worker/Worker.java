@@ -209,7 +209,7 @@ public final class Worker implements AutoCloseable {
         if (!config.brokerEmbedded()) {
             return config.tls().clientUrl(config.brokerUrl());
         }
-        EmbeddedBroker broker = EmbeddedBroker.start(config, metrics.registry());
+        EmbeddedBroker broker = EmbeddedBroker.start(config, metrics.brokerRegistry());
         resources.add(broker);
         return broker.inVmUrl();
     }

@@ -99,7 +99,7 @@ class MetricsIT extends OneNodeTest {
                         "queue",
                         Queues.restore(node.config().node())))
                 .hasSize(1);
-        // The embedded broker's own meters share the registry.
+        // The embedded broker's own meters are exported with the node's, in one scrape.
         assertThat(after.value("artemis_messages_added", "queue", Queues.CHECKPOINT))
                 .isGreaterThanOrEqualTo(2);
         assertThat(after.find("jvm_memory_used_bytes")).isNotEmpty();

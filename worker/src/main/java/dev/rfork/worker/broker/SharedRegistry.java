@@ -5,9 +5,10 @@ import java.util.Map;
 import org.apache.activemq.artemis.core.server.metrics.ActiveMQMetricsPlugin;
 
 /**
- * Artemis' metrics plugin, handing the embedded broker the node's own registry: the broker's
- * meters (messages, consumers, connections per queue and address) appear on the node's
- * {@code /metrics} next to the worker's. A standalone broker keeps its own (docs/operations.md).
+ * Artemis' metrics plugin, handing the embedded broker a registry the node exports with its own
+ * ({@code NodeMetrics.brokerRegistry}): the broker's meters (messages, consumers, connections per
+ * queue and address) appear on the node's {@code /metrics} next to the worker's. A standalone
+ * broker keeps its own (docs/operations.md).
  */
 final class SharedRegistry implements ActiveMQMetricsPlugin {
     private static final long serialVersionUID = 1L;

@@ -1,6 +1,7 @@
 package dev.rfork.worker.metrics;
 
 import dev.rfork.message.Messages;
+import io.micrometer.core.instrument.Clock;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
@@ -10,6 +11,7 @@ import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.util.ArrayList;
 import java.util.List;
 import javax.net.ssl.SSLContext;
@@ -20,7 +22,11 @@ import javax.net.ssl.SSLContext;
  * {@link #registry()}). Served over HTTP once {@link #serve} is called.
  */
 public final class NodeMetrics implements AutoCloseable {
-    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    /** What {@code /metrics} serves: every meter below is exported into it. */
+    private final PrometheusRegistry exported = new PrometheusRegistry();
+
+    private final PrometheusMeterRegistry registry =
+            new PrometheusMeterRegistry(PrometheusConfig.DEFAULT, exported, Clock.SYSTEM);
     private final EventMeters events = new EventMeters(registry);
     private final List<AutoCloseable> resources = new ArrayList<>();
 
@@ -36,6 +42,18 @@ public final class NodeMetrics implements AutoCloseable {
 
     public MeterRegistry registry() {
         return registry;
+    }
+
+    /**
+     * A registry for the embedded broker's meters, exported with the node's: Artemis tags its
+     * meters with the broker's name by a filter it configures as it starts, which on the node's
+     * registry would tag the meters made after that and not the others (and Micrometer warns of
+     * it at every start).
+     */
+    public MeterRegistry brokerRegistry() {
+        PrometheusMeterRegistry broker = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT, exported, Clock.SYSTEM);
+        resources.add(broker::close);
+        return broker;
     }
 
     /** To be told every event the node publishes. */

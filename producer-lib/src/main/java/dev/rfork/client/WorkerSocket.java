@@ -27,6 +27,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A request handed to this node's worker through its local socket, {@code HOME/worker.sock}: no
@@ -41,8 +43,13 @@ import java.util.function.Consumer;
 public final class WorkerSocket implements RequestSender {
     /** The socket's name in the worker's home. */
     public static final String FILE = "worker.sock";
-    /** How much longer than asked a client waits for the worker to end the stream itself. */
-    private static final Duration GRACE = Duration.ofSeconds(5);
+    /**
+     * How much longer than asked a client waits for the worker to end the stream itself, and how
+     * long at least for its first answer (a busy broker may take a while to queue the request).
+     */
+    private static final Duration GRACE = Duration.ofSeconds(30);
+
+    private static final Logger LOG = LoggerFactory.getLogger(WorkerSocket.class);
 
     private final SocketChannel channel;
     private final BufferedReader lines;
@@ -130,9 +137,13 @@ public final class WorkerSocket implements RequestSender {
                 "rfork-socket-watchdog");
         watchdog.setDaemon(true);
         watchdog.start();
-        return answer();
+        return answer(request.requestId());
     }
 
+    /**
+     * Sends the line. A worker that refused the connection before reading it (a peer it does not
+     * serve) has answered and closed: the answer is read all the same, so its reason is not lost.
+     */
     private void send(LocalRequest request) {
         ByteBuffer line = ByteBuffer.wrap((Messages.toJson(request) + "\n").getBytes(StandardCharsets.UTF_8));
         try {
@@ -140,16 +151,17 @@ public final class WorkerSocket implements RequestSender {
                 channel.write(line);
             }
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot send the request to the worker at " + path, e);
+            LOG.debug("the worker at {} closed the connection before the whole request: {}", path, e.toString());
         }
     }
 
     /** The first line: {@link LocalQueued}, or the {@code failed} event of a request refused before its queue. */
-    private Object answer() {
+    private Object answer(UUID requestId) {
         String line = line();
         if (line == null) {
-            throw new UncheckedIOException(
-                    new IOException("the worker at " + path + " closed its socket without an answer"));
+            throw new UncheckedIOException(new IOException("the worker at " + path
+                    + " closed its socket without an answer (stopping?); request " + requestId
+                    + " may be queued all the same: 'rfork status " + requestId + "' tells"));
         }
         try {
             JsonNode tree = Messages.mapper().readTree(line);

@@ -59,6 +59,7 @@ public final class Worker implements AutoCloseable {
     private final WorkerConfig config;
     private final NodeMetrics metrics = new NodeMetrics();
     private Criu criu;
+    private LocalSocket local;
     private int metricsPort;
 
     private Worker(WorkerConfig config) {
@@ -144,8 +145,12 @@ public final class Worker implements AutoCloseable {
                 context(factory, JMSContext.SESSION_TRANSACTED),
                 new RestoreHandler(criu, spool, events, config.node(), received),
                 events);
-        // Clients on this node (the CLI) may hand requests over without a broker connection.
-        LocalSocket.open(config.home(), node, publishing).ifPresent(resources::add);
+        // Clients on this node (the CLI) may hand requests over without a broker connection of
+        // their own: sent with the application account, as they would send them, so the same
+        // fork grant applies. Closed first when the worker stops (see close()).
+        JMSContext asApp = factory.createContext(config.appUser(), config.appPassword(), JMSContext.AUTO_ACKNOWLEDGE);
+        resources.add(asApp::close);
+        local = LocalSocket.open(config.home(), node, asApp).orElse(null);
         metrics.countQueues(
                 brokerUrl,
                 config.workerUser(),
@@ -240,6 +245,10 @@ public final class Worker implements AutoCloseable {
     /** Stops taking requests, finishes the one in hand, then closes broker and FTP server. */
     @Override
     public void close() {
+        // No request is taken on the local socket that no loop would serve any more.
+        if (local != null) {
+            local.close();
+        }
         loops.forEach(ServeLoop::stop);
         if (criu != null) {
             criu.stop();

@@ -6,6 +6,7 @@ import dev.rfork.address.Queues;
 import dev.rfork.broker.SenderStamp;
 import dev.rfork.client.Outcome;
 import dev.rfork.client.RforkClient;
+import dev.rfork.client.WorkerSocket;
 import dev.rfork.message.ForkRequest;
 import dev.rfork.message.Messages;
 import dev.rfork.message.Mode;
@@ -43,6 +44,21 @@ class GrantsIT extends OneNodeTest {
         assertThat(outcome.events().get(outcome.events().size() - 1).evidence())
                 .containsEntry("user", "app")
                 .containsEntry("uid", Long.toString(ProcFs.uid(pid).orElseThrow()));
+        assertThat(TestProcesses.state(pid)).isIn("S", "R");
+    }
+
+    @Test
+    void aRequestOnTheWorkersLocalSocketHasTheApplicationAccountsGrant() throws Exception {
+        long pid = processes.startCounter(work.resolve("socket.out"));
+
+        Outcome outcome;
+        try (WorkerSocket socket = WorkerSocket.connect(node.config().home()).orElseThrow()) {
+            outcome = socket.forkAndWait(ForkRequest.of(pid, "127.0.0.1", Mode.FORK), WAIT, event -> {});
+        }
+
+        assertThat(outcome.status()).isEqualTo(Outcome.FAILED);
+        assertThat(outcome.reason()).isEqualTo(Reason.FORBIDDEN);
+        assertThat(outcome.events().get(outcome.events().size() - 1).evidence()).containsEntry("user", "app");
         assertThat(TestProcesses.state(pid)).isIn("S", "R");
     }
 

@@ -12,6 +12,7 @@ import dev.rfork.message.Messages;
 import dev.rfork.message.Mode;
 import dev.rfork.message.Reason;
 import java.io.BufferedReader;
+import java.io.IOException;
 import java.io.InputStreamReader;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
@@ -20,10 +21,14 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -78,12 +83,23 @@ class LocalSocketIT extends OneNodeTest {
 
     @Test
     void aLineThatIsNoRequestIsAnsweredWithItsReasonAndTheNextForkIsServed() throws Exception {
-        for (String line : List.of("this is not JSON", "{\"version\":1,\"followMs\":1000}", "{\"version\":7}")) {
-            Event answer = answerTo(line + "\n");
-            assertThat(answer.type()).as(line).isEqualTo(EventType.FAILED);
-            assertThat(answer.reason())
-                    .as(line)
-                    .isIn(Reason.MALFORMED_MESSAGE, Reason.INVALID_REQUEST, Reason.UNSUPPORTED_VERSION);
+        Map<String, Reason> lines = new LinkedHashMap<>();
+        lines.put("this is not JSON\n", Reason.MALFORMED_MESSAGE);
+        lines.put("[1, 2]\n", Reason.MALFORMED_MESSAGE);
+        lines.put("{\"version\":1,\"followMs\":1000}\n", Reason.INVALID_REQUEST);
+        lines.put("{\"version\":7,\"anything\":[]}\n", Reason.UNSUPPORTED_VERSION);
+        lines.put("{\"version\":1,\"followMs\":\"soon\",\"request\":{}}\n", Reason.MALFORMED_MESSAGE);
+        lines.put("{\"version\":1,\"target\":\"\u00ff\u00fe\"}\n", Reason.MALFORMED_MESSAGE);
+        lines.put("{\"version\":1,\"pad\":\"" + "x".repeat(70_000) + "\"}\n", Reason.MALFORMED_MESSAGE);
+        for (Map.Entry<String, Reason> line : lines.entrySet()) {
+            String shown = line.getKey().substring(0, Math.min(40, line.getKey().length()));
+            byte[] bytes = line.getKey().getBytes(StandardCharsets.UTF_8);
+            if (shown.contains("\u00ff")) {
+                bytes = line.getKey().getBytes(StandardCharsets.ISO_8859_1); // not UTF-8
+            }
+            Event answer = answerTo(bytes);
+            assertThat(answer.type()).as(shown).isEqualTo(EventType.FAILED);
+            assertThat(answer.reason()).as(shown).isEqualTo(line.getValue());
             assertThat(answer.node()).isEqualTo("127.0.0.1");
         }
         try (WorkerSocket socket = socket()) {
@@ -131,10 +147,50 @@ class LocalSocketIT extends OneNodeTest {
     }
 
     @Test
+    void anotherUserWhoReachesTheSocketIsRefusedWithItsReason() throws Exception {
+        // The home and the socket opened up, as a careless operator might: the worker still
+        // serves only its own user and root.
+        Path home = node.config().home();
+        Set<PosixFilePermission> homeWas = Files.getPosixFilePermissions(home);
+        Set<PosixFilePermission> socketWas = Files.getPosixFilePermissions(socketPath());
+        try {
+            Files.setPosixFilePermissions(home, PosixFilePermissions.fromString("rwx--x--x"));
+            Files.setPosixFilePermissions(socketPath(), PosixFilePermissions.fromString("rw-rw-rw-"));
+            String said = asNobody("import socket, sys\n"
+                    + "s = socket.socket(socket.AF_UNIX)\n"
+                    + "s.connect(sys.argv[1])\n"
+                    + "try:\n"
+                    + "    s.sendall(b'{}\\n')\n"
+                    + "except OSError:\n"
+                    + "    pass\n"
+                    + "print(s.makefile().readline())");
+            Event answer = Messages.fromJson(said.strip(), Event.class);
+            assertThat(answer.reason()).as(said).isEqualTo(Reason.FORBIDDEN);
+            assertThat(answer.evidence()).containsEntry("user", "nobody");
+        } finally {
+            Files.setPosixFilePermissions(socketPath(), socketWas);
+            Files.setPosixFilePermissions(home, homeWas);
+        }
+        try (WorkerSocket socket = socket()) {
+            processes.assertTheNextForkIsServed(socket, "127.0.0.1");
+        }
+    }
+
+    @Test
     void onlyTheWorkersUserReachesTheSocket() throws Exception {
         Path path = socketPath();
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(path)))
                 .isEqualTo("rw-------");
+        String said = asNobody("import socket, sys\n"
+                + "s = socket.socket(socket.AF_UNIX)\n"
+                + "s.connect(sys.argv[1])\n"
+                + "print('connected')");
+
+        assertThat(said).contains("PermissionError").doesNotContain("connected");
+    }
+
+    /** Runs a Python script as the user nobody, the socket's path its argument; returns what it printed. */
+    private static String asNobody(String script) throws Exception {
         Process other = new ProcessBuilder(
                         "setpriv",
                         "--reuid=65534",
@@ -143,17 +199,13 @@ class LocalSocketIT extends OneNodeTest {
                         // The system's Python: a user's own (a shim under /root) is not for nobody.
                         "/usr/bin/python3",
                         "-c",
-                        "import socket, sys\n"
-                                + "s = socket.socket(socket.AF_UNIX)\n"
-                                + "s.connect(sys.argv[1])\n"
-                                + "print('connected')",
-                        path.toString())
+                        script,
+                        socketPath().toString())
                 .redirectErrorStream(true)
                 .start();
         String said = new String(other.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-
-        assertThat(other.waitFor()).as(said).isNotZero();
-        assertThat(said).contains("PermissionError").doesNotContain("connected");
+        other.waitFor(30, TimeUnit.SECONDS);
+        return said;
     }
 
     private static Path socketPath() {
@@ -164,10 +216,17 @@ class LocalSocketIT extends OneNodeTest {
         return WorkerSocket.connect(node.config().home()).orElseThrow();
     }
 
-    /** Sends {@code text} as it is and returns the worker's first answer. */
-    private static Event answerTo(String text) throws Exception {
+    /** Sends {@code bytes} as they are and returns the worker's first answer. */
+    private static Event answerTo(byte[] bytes) throws Exception {
         try (SocketChannel channel = SocketChannel.open(UnixDomainSocketAddress.of(socketPath()))) {
-            channel.write(ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8)));
+            ByteBuffer buffer = ByteBuffer.wrap(bytes);
+            try {
+                while (buffer.hasRemaining()) {
+                    channel.write(buffer);
+                }
+            } catch (IOException e) {
+                // Refused before the whole line: the answer is there to read all the same.
+            }
             return Messages.fromJson(readLine(channel), Event.class);
         }
     }

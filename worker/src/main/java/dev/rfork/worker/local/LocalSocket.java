@@ -14,8 +14,11 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.nio.file.attribute.UserPrincipal;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -33,9 +36,10 @@ import org.slf4j.LoggerFactory;
  * The worker's local socket, {@code HOME/worker.sock}: a client on this node (the CLI) hands it
  * a request without a broker connection of its own, whose TLS handshake and login are most of a
  * short command's time. Each connection is a {@link LocalSession}: one request, queued on
- * {@code checkpoint} as the worker's account, then its events streamed back. Only the worker's
- * user reaches the socket: the home is owner-only, the file too, and each peer's credentials are
- * checked (docs/local-socket.md).
+ * {@code checkpoint} with the application account (as the CLI would through the broker, so the
+ * same fork grant applies), then its events streamed back. Only the worker's user reaches the
+ * socket: the home is owner-only, the file too, and each peer's credentials are checked
+ * (docs/local-socket.md).
  */
 public final class LocalSocket implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(LocalSocket.class);
@@ -44,15 +48,22 @@ public final class LocalSocket implements AutoCloseable {
 
     private final ServerSocketChannel server;
     private final Path path;
+    /** The file this socket made: closing removes it only if no other worker replaced it since. */
+    private final Object fileKey;
+
+    private final UserPrincipal owner;
     private final String node;
     private final Supplier<JMSContext> sessions;
     private final ThreadPoolExecutor clients;
     private final Set<SocketChannel> open = ConcurrentHashMap.newKeySet();
     private final Thread acceptor;
 
-    private LocalSocket(ServerSocketChannel server, Path path, String node, Supplier<JMSContext> sessions) {
+    private LocalSocket(ServerSocketChannel server, Path path, String node, Supplier<JMSContext> sessions)
+            throws IOException {
         this.server = server;
         this.path = path;
+        this.fileKey = Files.readAttributes(path, BasicFileAttributes.class).fileKey();
+        this.owner = Files.getOwner(path);
         this.node = node;
         this.sessions = sessions;
         AtomicInteger count = new AtomicInteger();
@@ -68,7 +79,8 @@ public final class LocalSocket implements AutoCloseable {
      * Listens on {@code HOME/worker.sock}; empty (and clients use the broker) when another worker
      * listens there already or the socket cannot be made, which is logged.
      *
-     * @param connection the worker's connection: each client gets a session of its own on it
+     * @param connection a connection with the application account: each client gets a session
+     *     of its own on it
      */
     public static Optional<LocalSocket> open(Path home, String node, JMSContext connection) {
         Path path = WorkerSocket.path(home);
@@ -116,6 +128,7 @@ public final class LocalSocket implements AutoCloseable {
             } catch (IOException e) {
                 if (server.isOpen()) {
                     LOG.warn("the local socket {} failed to accept a client: {}", path, e.toString());
+                    pause(); // out of file descriptors, say: not a loop that floods the log
                 }
                 continue;
             }
@@ -123,7 +136,7 @@ public final class LocalSocket implements AutoCloseable {
             try {
                 clients.execute(() -> {
                     try {
-                        new LocalSession(client, node, sessions).run();
+                        new LocalSession(client, node, owner, sessions).run();
                     } finally {
                         open.remove(client);
                     }
@@ -150,6 +163,14 @@ public final class LocalSocket implements AutoCloseable {
         return path;
     }
 
+    private static void pause() {
+        try {
+            Thread.sleep(100);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     /** Stops listening, ends every open connection, removes the socket's file. */
     @Override
     public void close() {
@@ -169,7 +190,13 @@ public final class LocalSocket implements AutoCloseable {
         try {
             acceptor.join(5_000);
             clients.awaitTermination(5, TimeUnit.SECONDS);
-            Files.deleteIfExists(path);
+            if (fileKey != null
+                    && fileKey.equals(Files.readAttributes(path, BasicFileAttributes.class)
+                            .fileKey())) {
+                Files.delete(path);
+            }
+        } catch (NoSuchFileException e) {
+            // Removed already.
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (IOException e) {

@@ -50,8 +50,9 @@ public final class LocalSocket implements AutoCloseable {
     private final Path path;
     /** The file this socket made: closing removes it only if no other worker replaced it since. */
     private final Object fileKey;
-
+    /** Who may use the socket besides root: its owner, the worker's user. */
     private final UserPrincipal owner;
+
     private final String node;
     private final Supplier<JMSContext> sessions;
     private final ThreadPoolExecutor clients;
@@ -84,13 +85,14 @@ public final class LocalSocket implements AutoCloseable {
      */
     public static Optional<LocalSocket> open(Path home, String node, JMSContext connection) {
         Path path = WorkerSocket.path(home);
+        ServerSocketChannel server = null;
         try {
             if (Files.exists(path) && listening(path)) {
                 LOG.warn("another worker listens on {}: this one serves no local socket", path);
                 return Optional.empty();
             }
             Files.deleteIfExists(path);
-            ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+            server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
             server.bind(UnixDomainSocketAddress.of(path));
             // The home is owner-only already; the file says so too.
             Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-------"));
@@ -98,6 +100,7 @@ public final class LocalSocket implements AutoCloseable {
             socket.acceptor.start();
             return Optional.of(socket);
         } catch (IOException | RuntimeException e) {
+            closeQuietly(server);
             LOG.warn("no local socket at {} ({}); local clients go through the broker", path, e.toString());
             return Optional.empty();
         }
@@ -159,8 +162,15 @@ public final class LocalSocket implements AutoCloseable {
         }
     }
 
-    public Path path() {
-        return path;
+    private static void closeQuietly(ServerSocketChannel server) {
+        if (server == null) {
+            return;
+        }
+        try {
+            server.close();
+        } catch (IOException e) {
+            // It served nothing yet.
+        }
     }
 
     private static void pause() {

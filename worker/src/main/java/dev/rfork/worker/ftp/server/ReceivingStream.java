@@ -151,10 +151,15 @@ final class ReceivingStream extends BufferedOutputStream implements BlockReceive
         }
         closed = true;
         try {
-            if (filled > 0) {
-                writeBlock();
+            try {
+                if (filled > 0) {
+                    writeBlock();
+                }
+            } finally {
+                // Also when the last block did not fit: an open channel keeps the file's blocks
+                // allocated after the file is deleted, and a full disk stays full.
+                channel.close();
             }
-            channel.close();
         } catch (IOException | RuntimeException e) {
             failed = true;
             throw e;
